@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * Internals shared by the server's infrastructure files only (fq-server.c,
+ * fq-auth.c, fq-audit.c, fq-changes.c, fq-reference.c, fq-user.c, main.c).
+ * Resource handlers use fq-server-private.h and nothing from here.
+ */
+
+#include "fq-server-private.h"
+
+G_BEGIN_DECLS
+
+#define FQ_API_PREFIX "/api/v1"
+#define FQ_N_READERS  2
+
+typedef struct _FqAuthState FqAuthState;
+typedef struct _FqHubState  FqHubState;
+typedef struct _FqConn      FqConn;
+
+/* The server's state. Fields are touched on the main thread only, unless
+ * said otherwise. */
+struct _FqServer
+{
+  FqServerConfig  config;
+  char           *db_path;
+  FqRefData      *refdata;       /* immutable: any thread */
+  GMainContext   *context;
+  SoupServer     *soup;
+  GPtrArray      *routes;
+
+  GThread        *writer_thread;
+  GAsyncQueue    *write_queue;   /* FqJob, any thread */
+  FqConn         *writer_conn;   /* the writer thread's */
+  GThread        *reader_threads[FQ_N_READERS];
+  GAsyncQueue    *read_queue;    /* FqJob, any thread */
+  guint           n_outstanding; /* jobs queued and not yet completed */
+
+  gint64          last_seq;      /* the last seq pushed to clients */
+  gboolean        stopping;
+
+  GHashTable     *idle_watches;  /* GSocket → GSource, see watch_idle_socket() */
+
+  FqAuthState    *auth;          /* fq-auth.c */
+  FqHubState     *hub;           /* fq-changes.c */
+};
+
+/* One change, as committed: shared (reference counted) between every
+ * WebSocket client that has it queued. @frame is the API's change object as
+ * JSON text, ready to send. */
+typedef struct
+{
+  gint64  seq;
+  char   *entity;
+  char   *id;
+  char   *grid;    /* NULL: visible to everybody (categories, units) */
+  char  **units;   /* NULL: any unit */
+  char   *frame;
+  gsize   frame_len;
+} FqChange;
+
+FqChange *fq_change_new   (gint64              seq,
+                           const char         *entity,
+                           const char         *id,
+                           const char         *op,
+                           const char         *grid,
+                           const char * const *units,
+                           const char         *data_json);
+FqChange *fq_change_ref   (FqChange *change);
+void      fq_change_unref (FqChange *change);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqChange, fq_change_unref)
+
+/* Appends @str to @out as a JSON string literal (with quotes). */
+void      fq_json_escape_append (GString    *out,
+                                 const char *str);
+
+/* Units as stored in the changes table: ",u1,u2," (NULL for none). */
+char     *fq_units_join         (const char * const *units);
+
+/* ---- server life cycle (main.c) ---- */
+
+FqServer *fq_server_new           (const FqServerConfig *config,
+                                   FqRefData            *refdata,
+                                   GError              **error);
+/* Starts the threads and registers every module's routes. */
+gboolean  fq_server_start         (FqServer   *server,
+                                   GError    **error);
+gboolean  fq_server_listen        (FqServer   *server,
+                                   char      **out_uri,
+                                   GError    **error);
+/* Stops accepting, lets queued jobs finish, joins the threads, closes the
+ * databases. */
+void      fq_server_shutdown      (FqServer   *server);
+void      fq_server_free          (FqServer   *server);
+
+SoupServer *fq_server_get_soup    (FqServer   *server);
+const char *fq_server_get_db_path (FqServer   *server);
+/* The last seq pushed to clients (main thread). */
+gint64    fq_server_get_last_seq  (FqServer   *server);
+
+/* ---- jobs with a main-thread completion instead of a response ---- */
+
+typedef void (*FqJobDoneFunc) (FqJob    *job,
+                               gpointer  user_data);
+
+/* Runs @func on a reader (or the writer) without any FqRequest behind it;
+ * @done runs on the main thread afterwards with the job, whose response
+ * (fq_job_get_response) and error it may inspect. */
+void      fq_server_run_job       (FqServer       *server,
+                                   FqJobKind       kind,
+                                   const FqUser   *user,
+                                   FqJobFunc       func,
+                                   gpointer        user_data,
+                                   GDestroyNotify  destroy,
+                                   FqJobDoneFunc   done,
+                                   gpointer        done_data);
+
+/* Like fq_request_run(), with @done run on the main thread after commit and
+ * before the response goes out (auth uses it to update its caches). */
+void      fq_request_run_full     (FqRequest      *request,
+                                   FqJobKind       kind,
+                                   FqJobFunc       func,
+                                   gpointer        user_data,
+                                   GDestroyNotify  destroy,
+                                   FqJobDoneFunc   done,
+                                   gpointer        done_data);
+
+/* Responds with ready JSON text (takes @text). */
+void      fq_job_respond_text     (FqJob      *job,
+                                   guint       status,
+                                   char       *text,
+                                   gsize       length);
+/* The job's outcome, valid in an FqJobDoneFunc. */
+guint       fq_job_get_status     (FqJob      *job);
+const char *fq_job_get_body_text  (FqJob      *job);
+const GError *fq_job_get_error    (FqJob      *job);
+
+FqRequest *fq_request_ref         (FqRequest  *request);
+void       fq_request_unref       (FqRequest  *request);
+/* A request header, or NULL. */
+const char *fq_request_get_header (FqRequest  *request,
+                                   const char *name);
+/* Pauses the message while work other than a job (password hashing)
+ * runs; the answer unpauses it. */
+void       fq_request_pause       (FqRequest  *request);
+/* Login: the request acts as @user from now on (its audit row names it);
+ * an Idempotency-Key is dropped, since the answer holds a secret. */
+void       fq_request_set_login_user (FqRequest    *request,
+                                      const FqUser *user);
+/* Responds with ready JSON text (takes @text). */
+void       fq_request_respond_text (FqRequest *request,
+                                    guint      status,
+                                    char      *text,
+                                    gsize      length);
+
+/* The error object of the API as JSON text. */
+char     *fq_error_to_json_text   (const GError *error,
+                                   JsonObject   *extra,
+                                   gsize        *length);
+
+/* ---- auth (fq-auth.c) ---- */
+
+gboolean  fq_auth_load            (FqServer   *server,
+                                   sqlite3    *db,
+                                   GError    **error);
+/* The user of a valid bearer token (the value after "Bearer "), or NULL.
+ * Main thread only; answers from memory. */
+const FqUser *fq_auth_lookup_token (FqServer  *server,
+                                    const char *token);
+/* Hashes @password with crypto_pwhash_str (interactive limits): slow, never
+ * on the main thread. */
+char     *fq_auth_hash_password   (const char *password,
+                                   GError    **error);
+/* Inserts a user directly (main.c: the first admin, the demo users) in the
+ * caller's transaction. */
+gboolean  fq_auth_insert_user     (sqlite3      *db,
+                                   const char   *username,
+                                   const char   *display_name,
+                                   const char   *password_hash,
+                                   FqRole        role,
+                                   const char   *scope,
+                                   const char   *unit,
+                                   gint64        now,
+                                   GError      **error);
+/* The hex BLAKE2b hash under which a token is known. */
+char     *fq_auth_token_hash      (const char *token);
+void      fq_auth_free            (FqServer   *server);
+
+/* ---- change hub (fq-changes.c) ---- */
+
+void      fq_changes_push         (FqServer   *server,
+                                   FqChange   *change);
+void      fq_changes_close_all    (FqServer   *server);
+/* Closes the WebSockets of @username (of one session if @token_hash is
+ * given): logout, disable, password or role change. */
+void      fq_changes_revoke       (FqServer   *server,
+                                   const char *username,
+                                   const char *token_hash);
+
+/* ---- reference data (fq-reference.c) ---- */
+
+/* Imports grid-4202.tsv, categories.json and unit-templates.json from
+ * @datadir into @db (inside the caller's transaction), with changes. */
+gboolean  fq_reference_import_dir  (sqlite3    *db,
+                                    const char *datadir,
+                                    gint64      now,
+                                    GError    **error);
+/* Imports another grid subtree (TSV) and the units generated for it from
+ * the unit templates of @datadir; existing nodes are kept. */
+gboolean  fq_reference_import_grid (sqlite3    *db,
+                                    const char *tsv_path,
+                                    const char *datadir,
+                                    gint64      now,
+                                    guint      *n_nodes,
+                                    guint      *n_units,
+                                    GError    **error);
+/* Rebuilds the reference data from the database. */
+FqRefData *fq_reference_load       (sqlite3    *db,
+                                    GError    **error);
+
+/* ---- users (fq-user.c) ---- */
+
+/* Builds a user, computing the scope prefix from @refdata; NULL and an
+ * error if the scope is not a known node. */
+FqUser   *fq_user_new             (FqRefData  *refdata,
+                                   const char *username,
+                                   const char *display_name,
+                                   FqRole      role,
+                                   const char *scope,
+                                   const char *unit,
+                                   GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,1797 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "Fengqiao-Server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fq-server-infra.h"
+#include "fq-store.h"
+
+/*
+ * Threads. The SoupServer, every FqRequest and the WebSocket hub live on the
+ * main thread, which never waits on SQLite. Reads are queued to
+ * FQ_N_READERS reader threads, each with its own connection. Writes are
+ * queued to one writer thread, which takes every job waiting in its queue
+ * and runs them in one transaction, each inside its own SAVEPOINT: a failing
+ * job rolls back alone, and one fsync (synchronous=FULL) makes the whole
+ * group durable. Only after COMMIT does the batch go back to the main thread,
+ * which then runs the completion hooks, pushes the committed changes in seq
+ * order and answers the paused messages, in queue order.
+ */
+
+#define FQ_MAX_BATCH        512
+#define FQ_IDEMPOTENCY_MAX  200
+
+typedef struct
+{
+  char          *method;
+  char         **segments;
+  guint          n_segments;
+  FqRouteFlags   flags;
+  FqHandlerFunc  handler;
+} FqRoute;
+
+struct _FqRequest
+{
+  int                ref_count;
+  FqServer          *server;
+  SoupServerMessage *msg;
+  char              *method;
+  char              *path;
+  char             **segments;
+  guint              n_segments;
+  GHashTable        *query;
+  JsonObject        *body;
+  FqUser            *user;
+  char              *remote;
+  char              *idempotency_key;
+  JsonObject        *error_extra;
+  guint              paused : 1;
+  guint              responded : 1;
+  guint              in_job : 1;
+};
+
+struct _FqConn
+{
+  sqlite3    *db;
+  GHashTable *stmts;   /* SQL text → sqlite3_stmt */
+};
+
+struct _FqJob
+{
+  FqJobKind       kind;
+  FqServer       *server;
+  FqRequest      *request;
+  FqUser         *user;
+  FqJobFunc       func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+  FqJobDoneFunc   done;
+  gpointer        done_data;
+  gint64          now;
+  FqConn         *conn;
+
+  /* Outcome */
+  guint           status;
+  JsonNode       *body;
+  char           *body_text;
+  gsize           body_len;
+  GError         *error;
+  JsonObject     *error_extra;
+  GPtrArray      *changes;     /* FqChange */
+  char           *audit_entity;
+  char           *audit_entity_id;
+  char           *audit_detail;
+  GError         *deferred_error; /* a failure inside a helper that returns no GError */
+  gboolean        quit;
+};
+
+static FqServer *default_server;
+
+/* ---- small helpers ---- */
+
+FqServer *
+fq_server_get_default (void)
+{
+  return default_server;
+}
+
+FqRefData *
+fq_server_get_refdata (FqServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->refdata;
+}
+
+const FqServerConfig *
+fq_server_get_config (FqServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return &server->config;
+}
+
+gint64
+fq_server_now (FqServer *server)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+SoupServer *
+fq_server_get_soup (FqServer *server)
+{
+  return server->soup;
+}
+
+const char *
+fq_server_get_db_path (FqServer *server)
+{
+  return server->db_path;
+}
+
+gint64
+fq_server_get_last_seq (FqServer *server)
+{
+  return server->last_seq;
+}
+
+char *
+fq_error_to_json_text (const GError *error,
+                       JsonObject   *extra,
+                       gsize        *length)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *field = NULL;
+  const char *code;
+
+  if (error->domain == FQ_ERROR)
+    {
+      code = fq_error_code_to_string (error->code);
+      field = fq_error_get_field (error);
+    }
+  else
+    code = fq_error_code_to_string (FQ_ERROR_INTERNAL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  if (field != NULL)
+    {
+      json_builder_set_member_name (builder, "field");
+      json_builder_add_string_value (builder, field);
+    }
+  if (extra != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, extra);
+      while (json_object_iter_next (&iter, &name, &value))
+        {
+          json_builder_set_member_name (builder, name);
+          json_builder_add_value (builder, json_node_copy (value));
+        }
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return fq_json_to_string (root, length);
+}
+
+static guint
+error_status (const GError *error)
+{
+  if (error->domain == FQ_ERROR)
+    return fq_error_code_to_status (error->code);
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static void
+set_extra (JsonObject **extra,
+           const char  *member,
+           JsonNode    *value)
+{
+  if (*extra == NULL)
+    *extra = json_object_new ();
+  json_object_set_member (*extra, member, value);
+}
+
+/* ---- connections and statement caches ---- */
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static FqConn *
+conn_new (sqlite3 *db)
+{
+  FqConn *conn = g_new0 (FqConn, 1);
+
+  conn->db = db;
+  conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       stmt_finalize);
+  return conn;
+}
+
+static void
+conn_free (FqConn *conn)
+{
+  if (conn == NULL)
+    return;
+  g_hash_table_destroy (conn->stmts);
+  fq_store_close (conn->db);
+  g_free (conn);
+}
+
+static sqlite3_stmt *
+conn_prepare (FqConn      *conn,
+              const char  *sql,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = g_hash_table_lookup (conn->stmts, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "database error: %s (in: %s)",
+                   sqlite3_errmsg (conn->db), sql);
+      return NULL;
+    }
+  g_hash_table_insert (conn->stmts, g_strdup (sql), stmt);
+  return stmt;
+}
+
+/* ---- requests ---- */
+
+FqRequest *
+fq_request_ref (FqRequest *request)
+{
+  request->ref_count++;
+  return request;
+}
+
+static void
+request_finish_unanswered (FqRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_warning ("%s %s finished without an answer", request->method, request->path);
+  g_set_error (&error, FQ_ERROR, FQ_ERROR_INTERNAL, "the server did not answer this request");
+  fq_request_respond_error (request, error);
+}
+
+void
+fq_request_unref (FqRequest *request)
+{
+  g_assert (request->ref_count > 0);
+
+  if (request->ref_count == 1 && !request->responded)
+    request_finish_unanswered (request);
+
+  if (--request->ref_count > 0)
+    return;
+
+  g_clear_object (&request->msg);
+  g_free (request->method);
+  g_free (request->path);
+  g_strfreev (request->segments);
+  g_clear_pointer (&request->query, g_hash_table_unref);
+  g_clear_pointer (&request->body, json_object_unref);
+  g_clear_pointer (&request->user, fq_user_free);
+  g_free (request->remote);
+  g_free (request->idempotency_key);
+  g_clear_pointer (&request->error_extra, json_object_unref);
+  g_free (request);
+}
+
+FqServer *
+fq_request_get_server (FqRequest *request)
+{
+  return request->server;
+}
+
+const FqUser *
+fq_request_get_user (FqRequest *request)
+{
+  return request->user;
+}
+
+const char *
+fq_request_get_method (FqRequest *request)
+{
+  return request->method;
+}
+
+const char *
+fq_request_get_path (FqRequest *request)
+{
+  return request->path;
+}
+
+const char *
+fq_request_get_segment (FqRequest *request,
+                        guint      index)
+{
+  if (index >= request->n_segments)
+    return NULL;
+  return request->segments[index];
+}
+
+const char *
+fq_request_get_query (FqRequest  *request,
+                      const char *name)
+{
+  if (request->query == NULL)
+    return NULL;
+  return g_hash_table_lookup (request->query, name);
+}
+
+JsonObject *
+fq_request_get_body (FqRequest *request)
+{
+  return request->body;
+}
+
+const char *
+fq_request_get_remote_address (FqRequest *request)
+{
+  return request->remote;
+}
+
+const char *
+fq_request_get_header (FqRequest  *request,
+                       const char *name)
+{
+  if (request->msg == NULL)
+    return NULL;
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
+                                       name);
+}
+
+void
+fq_request_pause (FqRequest *request)
+{
+  if (!request->paused && !request->responded)
+    {
+      request->paused = TRUE;
+      soup_server_message_pause (request->msg);
+    }
+}
+
+void
+fq_request_set_login_user (FqRequest    *request,
+                           const FqUser *user)
+{
+  g_clear_pointer (&request->user, fq_user_free);
+  request->user = fq_user_copy (user);
+  g_clear_pointer (&request->idempotency_key, g_free);
+}
+
+void
+fq_request_respond_text (FqRequest *request,
+                         guint      status,
+                         char      *text,
+                         gsize      length)
+{
+  SoupMessageHeaders *headers;
+
+  g_return_if_fail (request != NULL);
+
+  if (request->responded)
+    {
+      g_critical ("%s %s answered twice", request->method, request->path);
+      g_free (text);
+      return;
+    }
+  request->responded = TRUE;
+
+  headers = soup_server_message_get_response_headers (request->msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_server_message_set_status (request->msg, status, NULL);
+  if (text != NULL)
+    soup_server_message_set_response (request->msg, "application/json",
+                                      SOUP_MEMORY_TAKE, text, length);
+  else
+    soup_server_message_set_response (request->msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+
+  if (request->paused)
+    {
+      request->paused = FALSE;
+      soup_server_message_unpause (request->msg);
+    }
+}
+
+void
+fq_request_respond (FqRequest *request,
+                    guint      status,
+                    JsonNode  *body)
+{
+  g_autoptr(JsonNode) owned = body;
+  char *text = NULL;
+  gsize length = 0;
+
+  if (owned != NULL)
+    text = fq_json_to_string (owned, &length);
+  fq_request_respond_text (request, status, text, length);
+}
+
+void
+fq_request_set_error_extra (FqRequest  *request,
+                            const char *member,
+                            JsonNode   *value)
+{
+  set_extra (&request->error_extra, member, value);
+}
+
+void
+fq_request_respond_error (FqRequest    *request,
+                          const GError *error)
+{
+  char *text;
+  gsize length;
+
+  text = fq_error_to_json_text (error, request->error_extra, &length);
+  if (error->domain == FQ_ERROR && error->code == FQ_ERROR_UNAUTHENTICATED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                  "WWW-Authenticate", "Bearer realm=\"fengqiao\"");
+  fq_request_respond_text (request, error_status (error), text, length);
+}
+
+static void
+respond_error_literal (FqRequest   *request,
+                       FqErrorCode  code,
+                       const char  *field,
+                       const char  *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (field != NULL)
+    fq_set_field_error (&error, code, field, "%s", message);
+  else
+    g_set_error_literal (&error, FQ_ERROR, code, message);
+  fq_request_respond_error (request, error);
+}
+
+gboolean
+fq_request_require_role (FqRequest *request,
+                         guint      roles)
+{
+  if (request->user != NULL && (FQ_ROLE_BIT (request->user->role) & roles) != 0)
+    return TRUE;
+
+  respond_error_literal (request, FQ_ERROR_FORBIDDEN, NULL,
+                         "your role may not do this");
+  return FALSE;
+}
+
+gboolean
+fq_request_get_limit (FqRequest  *request,
+                      guint      *limit,
+                      GError    **error)
+{
+  const char *text = fq_request_get_query (request, "limit");
+  guint64 value;
+
+  *limit = 100;
+  if (text == NULL)
+    return TRUE;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, 1000, &value, NULL))
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "limit",
+                          "must be a whole number from 1 to 1000");
+      return FALSE;
+    }
+  *limit = (guint)value;
+  return TRUE;
+}
+
+gboolean
+fq_request_get_time_param (FqRequest   *request,
+                           const char  *name,
+                           gint64      *out,
+                           GError     **error)
+{
+  const char *text = fq_request_get_query (request, name);
+
+  *out = 0;
+  if (text == NULL)
+    return TRUE;
+
+  if (!fq_time_parse (text, out))
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, name, "not an RFC 3339 time");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- jobs ---- */
+
+static FqJob *
+job_new (FqServer       *server,
+         FqJobKind       kind,
+         const FqUser   *user,
+         FqJobFunc       func,
+         gpointer        user_data,
+         GDestroyNotify  destroy)
+{
+  FqJob *job = g_new0 (FqJob, 1);
+
+  job->kind = kind;
+  job->server = server;
+  job->user = fq_user_copy (user);
+  job->func = func;
+  job->user_data = user_data;
+  job->destroy = destroy;
+  return job;
+}
+
+static void
+job_free (FqJob *job)
+{
+  if (job->destroy != NULL)
+    job->destroy (job->user_data);
+  g_clear_pointer (&job->request, fq_request_unref);
+  g_clear_pointer (&job->user, fq_user_free);
+  g_clear_pointer (&job->body, json_node_unref);
+  g_free (job->body_text);
+  g_clear_error (&job->error);
+  g_clear_pointer (&job->error_extra, json_object_unref);
+  g_clear_pointer (&job->changes, g_ptr_array_unref);
+  g_free (job->audit_entity);
+  g_free (job->audit_entity_id);
+  g_free (job->audit_detail);
+  g_clear_error (&job->deferred_error);
+  g_free (job);
+}
+
+sqlite3 *
+fq_job_get_db (FqJob *job)
+{
+  return job->conn->db;
+}
+
+FqRequest *
+fq_job_get_request (FqJob *job)
+{
+  return job->request;
+}
+
+const FqUser *
+fq_job_get_user (FqJob *job)
+{
+  return job->user;
+}
+
+FqServer *
+fq_job_get_server (FqJob *job)
+{
+  return job->server;
+}
+
+FqRefData *
+fq_job_get_refdata (FqJob *job)
+{
+  return job->server->refdata;
+}
+
+gint64
+fq_job_now (FqJob *job)
+{
+  return job->now;
+}
+
+sqlite3_stmt *
+fq_job_prepare (FqJob       *job,
+                const char  *sql,
+                GError     **error)
+{
+  return conn_prepare (job->conn, sql, error);
+}
+
+gboolean
+fq_job_check_sqlite (FqJob   *job,
+                     int      rc,
+                     GError **error)
+{
+  return fq_store_check (job->conn->db, rc, error);
+}
+
+gboolean
+fq_job_exec (FqJob       *job,
+             const char  *sql,
+             GError     **error)
+{
+  return fq_store_exec (job->conn->db, sql, error);
+}
+
+void
+fq_job_respond (FqJob    *job,
+                guint     status,
+                JsonNode *body)
+{
+  g_clear_pointer (&job->body, json_node_unref);
+  g_clear_pointer (&job->body_text, g_free);
+  job->status = status;
+  job->body = body;
+}
+
+void
+fq_job_respond_text (FqJob *job,
+                     guint  status,
+                     char  *text,
+                     gsize  length)
+{
+  g_clear_pointer (&job->body, json_node_unref);
+  g_clear_pointer (&job->body_text, g_free);
+  job->status = status;
+  job->body_text = text;
+  job->body_len = length;
+}
+
+guint
+fq_job_get_status (FqJob *job)
+{
+  return job->status;
+}
+
+const char *
+fq_job_get_body_text (FqJob *job)
+{
+  return job->body_text;
+}
+
+const GError *
+fq_job_get_error (FqJob *job)
+{
+  return job->error;
+}
+
+void
+fq_job_set_error_extra (FqJob      *job,
+                        const char *member,
+                        JsonNode   *value)
+{
+  set_extra (&job->error_extra, member, value);
+}
+
+void
+fq_job_set_audit (FqJob      *job,
+                  const char *entity,
+                  const char *entity_id,
+                  const char *detail)
+{
+  g_free (job->audit_entity);
+  g_free (job->audit_entity_id);
+  g_free (job->audit_detail);
+  job->audit_entity = g_strdup (entity);
+  job->audit_entity_id = g_strdup (entity_id);
+  job->audit_detail = g_strdup (detail);
+}
+
+gint64
+fq_job_add_change (FqJob              *job,
+                   const char         *entity,
+                   const char         *id,
+                   const char         *op,
+                   const char         *grid,
+                   const char * const *units,
+                   JsonNode           *data)
+{
+  g_autoptr(JsonNode) owned = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_json = NULL;
+  gint64 seq;
+
+  g_return_val_if_fail (job->kind == FQ_JOB_WRITE, -1);
+  g_return_val_if_fail (entity != NULL && id != NULL && op != NULL, -1);
+
+  data_json = owned != NULL ? fq_json_to_string (owned, NULL) : g_strdup ("null");
+  seq = fq_store_append_change (job->conn->db, job->now, entity, id, op, grid, units,
+                                data_json, &error);
+  if (seq < 0)
+    {
+      /* The handler cannot see this failure: remember it so that the job
+       * is rolled back even if the handler goes on to succeed. */
+      if (job->deferred_error == NULL)
+        job->deferred_error = g_steal_pointer (&error);
+      return -1;
+    }
+
+  if (job->changes == NULL)
+    job->changes = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_change_unref);
+  g_ptr_array_add (job->changes,
+                   fq_change_new (seq, entity, id, op, grid, units, data_json));
+  return seq;
+}
+
+/* Makes sure the job's answer is JSON text, on the job's thread. */
+static void
+job_finish_response (FqJob *job)
+{
+  if (job->error != NULL)
+    {
+      g_clear_pointer (&job->body, json_node_unref);
+      g_clear_pointer (&job->body_text, g_free);
+      job->status = error_status (job->error);
+      job->body_text = fq_error_to_json_text (job->error, job->error_extra, &job->body_len);
+      return;
+    }
+
+  if (job->body != NULL)
+    {
+      job->body_text = fq_json_to_string (job->body, &job->body_len);
+      g_clear_pointer (&job->body, json_node_unref);
+    }
+}
+
+static void
+job_run_func (FqJob *job)
+{
+  gboolean ok;
+
+  ok = job->func (job, job->user_data, &job->error);
+  if (ok && job->deferred_error != NULL)
+    {
+      job->error = g_steal_pointer (&job->deferred_error);
+      ok = FALSE;
+    }
+  if (!ok && job->error == NULL)
+    g_set_error (&job->error, FQ_ERROR, FQ_ERROR_INTERNAL, "the operation failed");
+  if (ok && job->status == 0 && job->request == NULL)
+    {
+      /* A background write has nobody to answer. */
+      job->status = SOUP_STATUS_NO_CONTENT;
+    }
+  else if (ok && job->status == 0)
+    {
+      g_warning ("a job of %s finished without an answer",
+                 job->request ? job->request->path : "the server");
+      g_set_error (&job->error, FQ_ERROR, FQ_ERROR_INTERNAL, "the server did not answer");
+    }
+}
+
+static gboolean job_done_cb   (gpointer data);
+static gboolean batch_done_cb (gpointer data);
+
+/* ---- reader threads ---- */
+
+static gpointer
+reader_thread (gpointer data)
+{
+  FqServer *server = data;
+  g_autoptr(GError) error = NULL;
+  FqConn *conn;
+  sqlite3 *db;
+
+  db = fq_store_open (server->db_path, &error);
+  if (db == NULL)
+    g_error ("reader: %s", error->message);
+  /* Readers never write: say so, so that a bug cannot. */
+  fq_store_exec (db, "PRAGMA query_only = ON", NULL);
+  conn = conn_new (db);
+
+  for (;;)
+    {
+      FqJob *job = g_async_queue_pop (server->read_queue);
+
+      if (job->quit)
+        {
+          job_free (job);
+          break;
+        }
+
+      job->conn = conn;
+      job->now = fq_server_now (server);
+
+      /* One snapshot for the whole job: a list and its count, or a page of
+       * changes and last_seq, agree with each other. */
+      if (fq_store_exec (db, "BEGIN", &job->error))
+        {
+          job_run_func (job);
+          fq_store_exec (db, "COMMIT", NULL);
+        }
+      if (sqlite3_get_autocommit (db) == 0)
+        fq_store_exec (db, "ROLLBACK", NULL);
+
+      job_finish_response (job);
+      job->conn = NULL;
+      g_main_context_invoke (server->context, job_done_cb, job);
+    }
+
+  conn_free (conn);
+  return NULL;
+}
+
+/* ---- the writer ---- */
+
+static gboolean
+idempotency_lookup (FqJob    *job,
+                    gboolean *found,
+                    GError  **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *found = FALSE;
+  stmt = conn_prepare (job->conn,
+                       "SELECT status, body, method, path FROM idempotency"
+                       " WHERE username = ? AND key = ?",
+                       error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, job->user->username, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->request->idempotency_key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      const char *method = (const char *)sqlite3_column_text (stmt, 2);
+      const char *path = (const char *)sqlite3_column_text (stmt, 3);
+
+      *found = TRUE;
+      if (g_strcmp0 (method, job->request->method) != 0 ||
+          g_strcmp0 (path, job->request->path) != 0)
+        {
+          fq_set_field_error (&job->error, FQ_ERROR_CONFLICT, "Idempotency-Key",
+                              "already used for %s %s", method, path);
+        }
+      else
+        {
+          const char *body = (const char *)sqlite3_column_text (stmt, 1);
+
+          job->status = sqlite3_column_int (stmt, 0);
+          job->body_text = g_strdup (body);
+          job->body_len = body != NULL ? strlen (body) : 0;
+        }
+      sqlite3_reset (stmt);
+      return TRUE;
+    }
+  sqlite3_reset (stmt);
+  return fq_store_check (job->conn->db, rc, error);
+}
+
+static gboolean
+idempotency_store (FqJob   *job,
+                   GError **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = conn_prepare (job->conn,
+                       "INSERT INTO idempotency (username, key, method, path, status, body, at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, job->user->username, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->request->idempotency_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, job->request->method, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, job->request->path, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 5, job->status);
+  if (job->body_text != NULL)
+    sqlite3_bind_text (stmt, 6, job->body_text, job->body_len, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, job->now);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return fq_store_check (job->conn->db, rc, error);
+}
+
+static gboolean
+audit_insert (FqJob   *job,
+              GError **error)
+{
+  sqlite3_stmt *stmt;
+  const char *entity = job->audit_entity;
+  const char *entity_id = job->audit_entity_id;
+  int rc;
+
+  /* Without an explicit note, the first change says what was written. */
+  if (entity == NULL && job->changes != NULL && job->changes->len > 0)
+    {
+      FqChange *change = g_ptr_array_index (job->changes, 0);
+
+      entity = change->entity;
+      entity_id = change->id;
+    }
+
+  stmt = conn_prepare (job->conn,
+                       "INSERT INTO audit (at, username, remote, method, path, status,"
+                       " entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, job->now);
+  if (job->user != NULL)
+    sqlite3_bind_text (stmt, 2, job->user->username, -1, SQLITE_STATIC);
+  if (job->request != NULL)
+    {
+      sqlite3_bind_text (stmt, 3, job->request->remote, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, job->request->method, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, job->request->path, -1, SQLITE_STATIC);
+    }
+  sqlite3_bind_int (stmt, 6, job->status);
+  if (entity != NULL)
+    sqlite3_bind_text (stmt, 7, entity, -1, SQLITE_STATIC);
+  if (entity_id != NULL)
+    sqlite3_bind_text (stmt, 8, entity_id, -1, SQLITE_STATIC);
+  if (job->audit_detail != NULL)
+    sqlite3_bind_text (stmt, 9, job->audit_detail, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return fq_store_check (job->conn->db, rc, error);
+}
+
+/* Runs one write job inside its savepoint. Returns FALSE only when the
+ * savepoint machinery itself failed, which dooms the whole batch. */
+static gboolean
+writer_run_job (FqJob   *job,
+                GError **batch_error)
+{
+  gboolean idempotent = job->request != NULL && job->request->idempotency_key != NULL &&
+                        job->user != NULL;
+  gboolean ok;
+
+  if (!fq_store_exec (job->conn->db, "SAVEPOINT job", batch_error))
+    return FALSE;
+
+  if (idempotent)
+    {
+      gboolean found = FALSE;
+
+      if (!idempotency_lookup (job, &found, &job->error))
+        found = TRUE;
+      if (found)
+        {
+          /* A repeat: answer the stored response (or the error) and write
+           * nothing, not even an audit row. */
+          job_finish_response (job);
+          return fq_store_exec (job->conn->db, "RELEASE job", batch_error);
+        }
+    }
+
+  job_run_func (job);
+  ok = job->error == NULL;
+  job_finish_response (job);
+
+  if (ok && job->status >= 200 && job->status < 300)
+    {
+      if (!audit_insert (job, &job->error) ||
+          (idempotent && !idempotency_store (job, &job->error)))
+        {
+          ok = FALSE;
+          job_finish_response (job);
+        }
+    }
+
+  /* An error answered as a response (status 400 and up) writes nothing
+   * either, whatever the job did before deciding. */
+  if (!ok || job->status >= 400)
+    {
+      g_clear_pointer (&job->changes, g_ptr_array_unref);
+      if (!fq_store_exec (job->conn->db, "ROLLBACK TO job", batch_error))
+        return FALSE;
+    }
+
+  return fq_store_exec (job->conn->db, "RELEASE job", batch_error);
+}
+
+static void
+writer_fail_batch (GPtrArray    *batch,
+                   const GError *error)
+{
+  for (guint i = 0; i < batch->len; i++)
+    {
+      FqJob *job = g_ptr_array_index (batch, i);
+
+      g_clear_pointer (&job->changes, g_ptr_array_unref);
+      g_clear_error (&job->error);
+      job->error = g_error_copy (error);
+      job_finish_response (job);
+    }
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  FqServer *server = data;
+  FqConn *conn = server->writer_conn;
+  gboolean quit = FALSE;
+
+  while (!quit)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+      g_autoptr(GError) batch_error = NULL;
+      FqJob *job;
+      gint64 now, started;
+
+      job = g_async_queue_pop (server->write_queue);
+      for (;;)
+        {
+          if (job->quit)
+            {
+              /* Finish what was queued before the quit, then stop. */
+              job_free (job);
+              quit = TRUE;
+              break;
+            }
+          g_ptr_array_add (batch, job);
+          if (batch->len >= FQ_MAX_BATCH)
+            break;
+          job = g_async_queue_try_pop (server->write_queue);
+          if (job == NULL)
+            break;
+        }
+
+      if (batch->len == 0)
+        break;
+
+      now = fq_server_now (server);
+      started = g_get_monotonic_time ();
+
+      if (fq_store_exec (conn->db, "BEGIN IMMEDIATE", &batch_error))
+        {
+          for (guint i = 0; i < batch->len; i++)
+            {
+              job = g_ptr_array_index (batch, i);
+              job->conn = conn;
+              job->now = now;
+              if (!writer_run_job (job, &batch_error))
+                break;
+            }
+          if (batch_error == NULL)
+            fq_store_exec (conn->db, "COMMIT", &batch_error);
+          if (batch_error != NULL && sqlite3_get_autocommit (conn->db) == 0)
+            fq_store_exec (conn->db, "ROLLBACK", NULL);
+        }
+
+      g_debug ("writer: a batch of %u jobs in %.2f ms", batch->len,
+               (g_get_monotonic_time () - started) / 1000.0);
+
+      if (batch_error != NULL)
+        {
+          g_warning ("a batch of %u writes failed: %s", batch->len, batch_error->message);
+          writer_fail_batch (batch, batch_error);
+        }
+
+      for (guint i = 0; i < batch->len; i++)
+        ((FqJob *)g_ptr_array_index (batch, i))->conn = NULL;
+
+      g_main_context_invoke (server->context, batch_done_cb,
+                             g_steal_pointer (&batch));
+    }
+
+  return NULL;
+}
+
+/* ---- completion on the main thread ---- */
+
+static void
+job_complete (FqJob *job)
+{
+  FqServer *server = job->server;
+
+  if (job->done != NULL)
+    job->done (job, job->done_data);
+
+  if (job->request != NULL && !job->request->responded)
+    {
+      fq_request_respond_text (job->request, job->status,
+                               g_steal_pointer (&job->body_text), job->body_len);
+    }
+
+  server->n_outstanding--;
+  job_free (job);
+}
+
+static gboolean
+job_done_cb (gpointer data)
+{
+  job_complete (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+batch_done_cb (gpointer data)
+{
+  GPtrArray *batch = data;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      FqJob *job = g_ptr_array_index (batch, i);
+
+      /* Changes first: a client that reads its answer and then looks at
+       * /changes or its WebSocket finds them there already. */
+      if (job->error == NULL && job->changes != NULL)
+        {
+          for (guint j = 0; j < job->changes->len; j++)
+            {
+              FqChange *change = g_ptr_array_index (job->changes, j);
+
+              if (change->seq > job->server->last_seq)
+                job->server->last_seq = change->seq;
+              fq_changes_push (job->server, change);
+            }
+        }
+      job_complete (job);
+    }
+
+  g_ptr_array_unref (batch);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_job (FqServer *server,
+           FqJob    *job)
+{
+  server->n_outstanding++;
+  if (server->stopping)
+    {
+      /* The threads are gone or going: answer at once instead. */
+      g_set_error (&job->error, FQ_ERROR, FQ_ERROR_UNAVAILABLE, "the server is shutting down");
+      job_finish_response (job);
+      g_idle_add (job_done_cb, job);
+      return;
+    }
+  if (job->kind == FQ_JOB_WRITE)
+    g_async_queue_push (server->write_queue, job);
+  else
+    g_async_queue_push (server->read_queue, job);
+}
+
+void
+fq_request_run_full (FqRequest      *request,
+                     FqJobKind       kind,
+                     FqJobFunc       func,
+                     gpointer        user_data,
+                     GDestroyNotify  destroy,
+                     FqJobDoneFunc   done,
+                     gpointer        done_data)
+{
+  FqJob *job;
+
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (!request->responded);
+
+  job = job_new (request->server, kind, request->user, func, user_data, destroy);
+  job->request = fq_request_ref (request);
+  job->done = done;
+  job->done_data = done_data;
+
+  fq_request_pause (request);
+  queue_job (request->server, job);
+}
+
+void
+fq_request_run (FqRequest      *request,
+                FqJobKind       kind,
+                FqJobFunc       func,
+                gpointer        user_data,
+                GDestroyNotify  destroy)
+{
+  fq_request_run_full (request, kind, func, user_data, destroy, NULL, NULL);
+}
+
+void
+fq_server_run_job (FqServer       *server,
+                   FqJobKind       kind,
+                   const FqUser   *user,
+                   FqJobFunc       func,
+                   gpointer        user_data,
+                   GDestroyNotify  destroy,
+                   FqJobDoneFunc   done,
+                   gpointer        done_data)
+{
+  FqJob *job;
+
+  job = job_new (server, kind, user, func, user_data, destroy);
+  job->done = done;
+  job->done_data = done_data;
+  queue_job (server, job);
+}
+
+static void
+submitted_write_done (FqJob    *job,
+                      gpointer  user_data)
+{
+  if (job->error != NULL)
+    g_warning ("a background write failed: %s", job->error->message);
+}
+
+void
+fq_server_submit_write (FqServer       *server,
+                        const FqUser   *actor,
+                        FqJobFunc       func,
+                        gpointer        user_data,
+                        GDestroyNotify  destroy)
+{
+  g_return_if_fail (server != NULL);
+
+  if (server->stopping)
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return;
+    }
+  fq_server_run_job (server, FQ_JOB_WRITE, actor, func, user_data, destroy,
+                     submitted_write_done, NULL);
+}
+
+/* ---- routing ---- */
+
+static void
+route_free (FqRoute *route)
+{
+  g_free (route->method);
+  g_strfreev (route->segments);
+  g_free (route);
+}
+
+static char **
+split_path (const char *path,
+            guint      *n_segments)
+{
+  char **segments;
+
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    {
+      *n_segments = 0;
+      return g_new0 (char *, 1);
+    }
+  segments = g_strsplit (path, "/", -1);
+  *n_segments = g_strv_length (segments);
+  return segments;
+}
+
+void
+fq_server_add_route (FqServer      *server,
+                     const char    *method,
+                     const char    *pattern,
+                     FqRouteFlags   flags,
+                     FqHandlerFunc  handler)
+{
+  FqRoute *route;
+
+  g_return_if_fail (server != NULL);
+  g_return_if_fail (method != NULL && pattern != NULL && handler != NULL);
+
+  route = g_new0 (FqRoute, 1);
+  route->method = g_strdup (method);
+  route->segments = split_path (pattern, &route->n_segments);
+  route->flags = flags;
+  route->handler = handler;
+  g_ptr_array_add (server->routes, route);
+}
+
+static gboolean
+route_matches (FqRoute     *route,
+               char       **segments,
+               guint        n_segments)
+{
+  if (route->n_segments != n_segments)
+    return FALSE;
+  for (guint i = 0; i < n_segments; i++)
+    {
+      if (segments[i][0] == '\0')
+        return FALSE;
+      if (strcmp (route->segments[i], "*") != 0 &&
+          strcmp (route->segments[i], segments[i]) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+respond_early_error (SoupServerMessage *msg,
+                     FqErrorCode        code,
+                     const char        *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (FQ_ERROR, code, message);
+  gsize length;
+  char *text = fq_error_to_json_text (error, NULL, &length);
+
+  soup_server_message_set_status (msg, fq_error_code_to_status (code), NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
+/* Before the body is read: refuse a body announced as too large at once,
+ * so that a megabyte we will not use never crosses the wire. */
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > FQ_JSON_MAX_BODY)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      respond_early_error (msg, FQ_ERROR_TOO_LARGE, "the request body is larger than 1 MiB");
+    }
+}
+
+static gboolean
+content_type_is_json (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+
+  return type != NULL && g_ascii_strcasecmp (type, "application/json") == 0;
+}
+
+static gboolean
+read_body (FqRequest *request,
+           FqRoute   *route)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageBody *body;
+  gconstpointer data;
+  gsize length;
+
+  body = soup_server_message_get_request_body (request->msg);
+  if (body->length > FQ_JSON_MAX_BODY)
+    {
+      respond_error_literal (request, FQ_ERROR_TOO_LARGE, NULL,
+                             "the request body is larger than 1 MiB");
+      return FALSE;
+    }
+
+  if (!(route->flags & FQ_ROUTE_BODY))
+    return TRUE;
+
+  if (!content_type_is_json (request->msg))
+    {
+      respond_error_literal (request, FQ_ERROR_UNSUPPORTED_MEDIA, NULL,
+                             "the request body must be application/json");
+      return FALSE;
+    }
+
+  bytes = soup_message_body_flatten (body);
+  data = g_bytes_get_data (bytes, &length);
+  request->body = fq_json_parse_object (data, length, &error);
+  if (request->body == NULL)
+    {
+      fq_request_respond_error (request, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+api_handler_cb (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  FqServer *server = user_data;
+  g_autoptr(GString) allow = NULL;
+  FqRequest *request;
+  FqRoute *route = NULL;
+  gboolean path_known = FALSE;
+  const char *method = soup_server_message_get_method (msg);
+  const char *rest;
+
+  request = g_new0 (FqRequest, 1);
+  request->ref_count = 1;
+  request->server = server;
+  request->msg = g_object_ref (msg);
+  request->method = g_strdup (method);
+  request->path = g_strdup (path);
+  request->remote = g_strdup (soup_server_message_get_remote_host (msg));
+  if (query != NULL)
+    request->query = g_hash_table_ref (query);
+
+  if (server->stopping)
+    {
+      respond_error_literal (request, FQ_ERROR_UNAVAILABLE, NULL, "the server is shutting down");
+      goto out;
+    }
+
+  rest = path + strlen (FQ_API_PREFIX);
+  if (*rest != '\0' && *rest != '/')
+    {
+      respond_error_literal (request, FQ_ERROR_NOT_FOUND, NULL, "no such resource");
+      goto out;
+    }
+  request->segments = split_path (rest, &request->n_segments);
+
+  allow = g_string_new (NULL);
+  for (guint i = 0; i < server->routes->len; i++)
+    {
+      FqRoute *candidate = g_ptr_array_index (server->routes, i);
+
+      if (!route_matches (candidate, request->segments, request->n_segments))
+        continue;
+      path_known = TRUE;
+      if (allow->len > 0)
+        g_string_append (allow, ", ");
+      g_string_append (allow, candidate->method);
+      if (route == NULL && strcmp (candidate->method, method) == 0)
+        route = candidate;
+    }
+
+  if (!path_known)
+    {
+      respond_error_literal (request, FQ_ERROR_NOT_FOUND, NULL, "no such resource");
+      goto out;
+    }
+  if (route == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", allow->str);
+      respond_error_literal (request, FQ_ERROR_METHOD_NOT_ALLOWED, NULL,
+                             "this method is not allowed on this resource");
+      goto out;
+    }
+
+  if (!(route->flags & FQ_ROUTE_PUBLIC))
+    {
+      const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                       "Authorization");
+      const FqUser *user = NULL;
+
+      if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+        user = fq_auth_lookup_token (server, auth + 7);
+      if (user == NULL)
+        {
+          respond_error_literal (request, FQ_ERROR_UNAUTHENTICATED, NULL,
+                                 "a valid bearer token is needed");
+          goto out;
+        }
+      request->user = fq_user_copy (user);
+    }
+
+  if (strcmp (method, "GET") != 0)
+    {
+      const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                      "Idempotency-Key");
+
+      if (key != NULL)
+        {
+          if (*key == '\0' || strlen (key) > FQ_IDEMPOTENCY_MAX)
+            {
+              respond_error_literal (request, FQ_ERROR_BAD_REQUEST, "Idempotency-Key",
+                                     "must be 1 to 200 characters");
+              goto out;
+            }
+          request->idempotency_key = g_strdup (key);
+        }
+    }
+
+  if (!read_body (request, route))
+    goto out;
+
+  route->handler (request);
+
+out:
+  fq_request_unref (request);
+}
+
+/* Everything outside /api/v1 (and the Open311 tree, once it exists) is
+ * unknown: answer with the API's error object all the same. */
+static void
+fallback_handler_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  respond_early_error (msg, FQ_ERROR_NOT_FOUND, "no such resource");
+}
+
+/* ---- idle keep-alive connections ---- */
+
+/* libsoup 3.2.3 reads the end of stream of a keep-alive connection that
+ * the client closes between two requests, but then never closes its side:
+ * the socket stays in CLOSE_WAIT and its descriptor is lost, one per
+ * connection, until the server runs out. Until the fix (libsoup 3.3) is on
+ * the target, watch each idle connection and close a socket whose peer has
+ * gone; a new request on it just ends the watch. */
+static gboolean
+idle_socket_cb (GSocket      *socket,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  FqServer *server = user_data;
+  char byte;
+  gssize n;
+
+  if (!g_socket_is_closed (socket))
+    {
+      n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0)
+        g_socket_close (socket, NULL);
+    }
+
+  g_hash_table_remove (server->idle_watches, socket);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+idle_watch_free (gpointer data)
+{
+  GSource *source = data;
+
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  FqServer *server = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    g_hash_table_remove (server->idle_watches, socket);
+}
+
+static void
+request_finished_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  FqServer *server = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GSource *source;
+
+  if (socket == NULL || g_socket_is_closed (socket) || server->stopping ||
+      g_hash_table_contains (server->idle_watches, socket))
+    return;
+
+  source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (idle_socket_cb), server, NULL);
+  g_source_attach (source, server->context);
+  g_hash_table_insert (server->idle_watches, g_object_ref (socket), source);
+}
+
+/* ---- life cycle ---- */
+
+FqServer *
+fq_server_new (const FqServerConfig  *config,
+               FqRefData             *refdata,
+               GError               **error)
+{
+  FqServer *server;
+  sqlite3 *db;
+  g_autofree char *db_path = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (default_server == NULL, NULL);
+
+  db_path = g_build_filename (config->data_dir, FQ_STORE_FILENAME, NULL);
+  db = fq_store_open (db_path, error);
+  if (db == NULL)
+    return NULL;
+
+  server = g_new0 (FqServer, 1);
+  server->config = *config;
+  server->config.data_dir = g_strdup (config->data_dir);
+  server->config.listen_host = g_strdup (config->listen_host);
+  server->config.tls_cert = g_strdup (config->tls_cert);
+  server->config.tls_key = g_strdup (config->tls_key);
+  server->db_path = g_steal_pointer (&db_path);
+  server->refdata = fq_refdata_ref (refdata);
+  server->context = g_main_context_ref_thread_default ();
+  server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
+  server->write_queue = g_async_queue_new ();
+  server->read_queue = g_async_queue_new ();
+  server->writer_conn = conn_new (db);
+  server->last_seq = fq_store_last_seq (db);
+
+  default_server = server;
+
+  if (!fq_auth_load (server, db, error))
+    {
+      fq_server_free (server);
+      return NULL;
+    }
+
+  return server;
+}
+
+gboolean
+fq_server_start (FqServer  *server,
+                 GError   **error)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+
+  if (server->config.tls_cert != NULL)
+    {
+      cert = g_tls_certificate_new_from_files (server->config.tls_cert,
+                                               server->config.tls_key != NULL
+                                                 ? server->config.tls_key
+                                                 : server->config.tls_cert,
+                                               error);
+      if (cert == NULL)
+        return FALSE;
+    }
+
+  server->soup = soup_server_new ("server-header", "fengqiao-server/" PACKAGE_VERSION " ",
+                                  "tls-certificate", cert,
+                                  NULL);
+
+  server->idle_watches = g_hash_table_new_full (NULL, NULL, g_object_unref, idle_watch_free);
+  g_signal_connect (server->soup, "request-started", G_CALLBACK (request_started_cb), server);
+  g_signal_connect (server->soup, "request-finished", G_CALLBACK (request_finished_cb), server);
+
+  soup_server_add_early_handler (server->soup, FQ_API_PREFIX, early_handler_cb, server, NULL);
+  soup_server_add_handler (server->soup, FQ_API_PREFIX, api_handler_cb, server, NULL);
+  soup_server_add_handler (server->soup, "/", fallback_handler_cb, server, NULL);
+
+  fq_auth_register (server);
+  fq_audit_register (server);
+  fq_changes_register (server);
+  fq_reference_register (server);
+  fq_incidents_register (server);
+  fq_tickets_register (server);
+  fq_metrics_register (server);
+
+  server->writer_thread = g_thread_new ("fq-writer", writer_thread, server);
+  for (guint i = 0; i < FQ_N_READERS; i++)
+    server->reader_threads[i] = g_thread_new ("fq-reader", reader_thread, server);
+
+  return TRUE;
+}
+
+gboolean
+fq_server_listen (FqServer  *server,
+                  char     **out_uri,
+                  GError   **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GResolver) resolver = NULL;
+  GSList *uris;
+  const char *host = server->config.listen_host;
+  guint port = 0;
+  SoupServerListenOptions options = 0;
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      GList *addresses;
+
+      resolver = g_resolver_get_default ();
+      addresses = g_resolver_lookup_by_name (resolver, host, NULL, error);
+      if (addresses == NULL)
+        return FALSE;
+      address = g_object_ref (addresses->data);
+      g_resolver_free_addresses (addresses);
+    }
+
+  if (server->config.tls_cert != NULL)
+    options |= SOUP_SERVER_LISTEN_HTTPS;
+
+  socket_address = g_inet_socket_address_new (address, server->config.listen_port);
+  if (!soup_server_listen (server->soup, socket_address, options, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (server->soup);
+  if (uris != NULL)
+    port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  if (out_uri != NULL)
+    {
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      *out_uri = g_strdup_printf ("%s://%s%s%s:%u",
+                                  server->config.tls_cert != NULL ? "https" : "http",
+                                  v6 ? "[" : "", host, v6 ? "]" : "", port);
+    }
+  return TRUE;
+}
+
+static void
+queue_quit (GAsyncQueue *queue)
+{
+  FqJob *job = g_new0 (FqJob, 1);
+
+  job->quit = TRUE;
+  g_async_queue_push (queue, job);
+}
+
+void
+fq_server_shutdown (FqServer *server)
+{
+  gint64 deadline;
+
+  if (server->stopping)
+    return;
+  server->stopping = TRUE;
+
+  fq_demo_feed_stop (server);
+
+  /* Stop accepting; requests already in progress still get their answer
+   * while the loop below runs. */
+  if (server->soup != NULL)
+    soup_server_disconnect (server->soup);
+  if (server->idle_watches != NULL)
+    g_hash_table_remove_all (server->idle_watches);
+  fq_changes_close_all (server);
+
+  if (server->writer_thread != NULL)
+    {
+      queue_quit (server->write_queue);
+      for (guint i = 0; i < FQ_N_READERS; i++)
+        queue_quit (server->read_queue);
+
+      /* Deliver what the threads finish, bounded in time. */
+      deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (server->n_outstanding > 0 && g_get_monotonic_time () < deadline)
+        {
+          if (!g_main_context_iteration (server->context, FALSE))
+            g_usleep (1000);
+        }
+
+      g_thread_join (g_steal_pointer (&server->writer_thread));
+      for (guint i = 0; i < FQ_N_READERS; i++)
+        g_thread_join (g_steal_pointer (&server->reader_threads[i]));
+
+      while (g_main_context_pending (server->context))
+        g_main_context_iteration (server->context, FALSE);
+    }
+}
+
+void
+fq_server_free (FqServer *server)
+{
+  if (server == NULL)
+    return;
+
+  fq_server_shutdown (server);
+
+  fq_auth_free (server);
+  g_clear_pointer (&server->idle_watches, g_hash_table_unref);
+  g_clear_object (&server->soup);
+  g_clear_pointer (&server->writer_conn, conn_free);
+  g_clear_pointer (&server->routes, g_ptr_array_unref);
+  g_clear_pointer (&server->write_queue, g_async_queue_unref);
+  g_clear_pointer (&server->read_queue, g_async_queue_unref);
+  g_clear_pointer (&server->refdata, fq_refdata_unref);
+  g_clear_pointer (&server->context, g_main_context_unref);
+  g_free (server->db_path);
+  g_free (server->config.data_dir);
+  g_free (server->config.listen_host);
+  g_free (server->config.tls_cert);
+  g_free (server->config.tls_key);
+
+  if (default_server == server)
+    default_server = NULL;
+  g_free (server);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The server's SQLite store: one database file, fengqiao.db, in the data
+ * directory. Every connection runs in WAL mode with foreign keys and
+ * synchronous=FULL. The schema is versioned with PRAGMA user_version, which
+ * holds two counters so that the infrastructure and the domain can each add
+ * migrations without renumbering the other's:
+ *
+ *   user_version = infrastructure version × 1000 + domain version
+ *
+ * The infrastructure migrations run first, then the domain's
+ * (fq_schema_domain_migrations).
+ *
+ * Infrastructure tables: meta, changes, users, tokens, idempotency, audit,
+ * grid_nodes, category_groups, categories, units.
+ */
+
+#define FQ_STORE_FILENAME "fengqiao.db"
+
+/* Opens (creating if needed) and configures a connection. */
+sqlite3  *fq_store_open          (const char  *path,
+                                  GError     **error);
+/* Finalizes every statement left on @db, then closes it. */
+void      fq_store_close         (sqlite3     *db);
+/* Brings the schema to the current version, in one transaction. */
+gboolean  fq_store_migrate       (sqlite3     *db,
+                                  GError     **error);
+
+gboolean  fq_store_exec          (sqlite3     *db,
+                                  const char  *sql,
+                                  GError     **error);
+/* Turns a SQLite result code into an FQ_ERROR (SQLITE_FULL → unavailable,
+ * others → internal); TRUE for SQLITE_OK, SQLITE_ROW and SQLITE_DONE. */
+gboolean  fq_store_check         (sqlite3     *db,
+                                  int          rc,
+                                  GError     **error);
+/* A statement cached on @db (found again by its SQL text), reset and with
+ * its bindings cleared; do not finalize it. */
+sqlite3_stmt *fq_store_prepare_cached (sqlite3     *db,
+                                       const char  *sql,
+                                       GError     **error);
+
+/* The meta table: small key/value facts about the data directory. */
+char     *fq_store_get_meta      (sqlite3     *db,
+                                  const char  *key);
+gboolean  fq_store_set_meta      (sqlite3     *db,
+                                  const char  *key,
+                                  const char  *value,
+                                  GError     **error);
+
+gint64    fq_store_last_seq      (sqlite3     *db);
+
+G_END_DECLS
