@@ -196,9 +196,10 @@ same_string (const char *a,
  * @earlier must have been received no later than @incoming, and at most
  * %FQ_REPEAT_WINDOW_SECONDS before it (both inclusive). The score of a
  * single rule is 0.9 + 0.05·s for the phone rule, 0.8 + 0.05·s for the
- * address rule and s for the summary rule, where s is the summaries'
+ * address rule and 0.7·s for the summary rule, where s is the summaries'
  * similarity (so that among several matches of one rule the closer text
- * wins); with several rules, the best of them gains half of what is left to
+ * wins, and similar wording alone, the weakest evidence, never outranks a
+ * known caller or address); with several rules, the best of them gains half of what is left to
  * 1 for each further rule.
  *
  * Returns: the #FqRepeatRule mask of the rules that match
@@ -248,7 +249,7 @@ fq_repeat_match (const FqRepeatProbe *incoming,
       similarity >= FQ_REPEAT_SIMILARITY_THRESHOLD)
     {
       rules |= FQ_REPEAT_RULE_SUMMARY;
-      best = MAX (best, similarity);
+      best = MAX (best, 0.7 * similarity);
       n_rules++;
     }
 

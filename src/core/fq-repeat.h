@@ -81,7 +81,7 @@ char     *fq_repeat_normalize_address (const char *address);
 double    fq_repeat_similarity        (const char *a,
                                        const char *b);
 /* The rules by which @earlier repeats @incoming (a FqRepeatRule mask), and a
- * score in [0, 1] for ranking (phone 0.9+, address 0.8+, summary = its
+ * score in [0, 1] for ranking (phone 0.9+, address 0.8+, summary 0.7 × its
  * similarity, combined rules score higher). */
 guint     fq_repeat_match             (const FqRepeatProbe *incoming,
                                        const FqRepeatProbe *earlier,

@@ -25,6 +25,7 @@ struct _FqServer
   FqServerConfig  config;
   char           *db_path;
   FqRefData      *refdata;       /* immutable: any thread */
+  FqCategoryHint *category_hint; /* immutable: any thread; may be NULL */
   GMainContext   *context;
   SoupServer     *soup;
   GPtrArray      *routes;

@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 
+#include "fq-category-hint.h"
 #include "fq-enums.h"
 #include "fq-error.h"
 #include "fq-json.h"
@@ -64,12 +65,16 @@ typedef struct
   gint64   token_lifetime_seconds;
   char    *tls_cert;
   char    *tls_key;
+  char    *reference_dir;        /* where the reference data and the hint's examples are */
 } FqServerConfig;
 
 /* ---- server ---- */
 
 FqServer        *fq_server_get_default    (void);
 FqRefData       *fq_server_get_refdata    (FqServer *server);
+/* The category hint model, or NULL when its data could not be loaded
+ * (the server then suggests nothing). Immutable: any thread. */
+FqCategoryHint  *fq_server_get_category_hint (FqServer *server);
 const FqServerConfig *fq_server_get_config (FqServer *server);
 /* Unix seconds, UTC. */
 gint64           fq_server_now            (FqServer *server);

@@ -99,6 +99,12 @@ fq_server_get_default (void)
   return default_server;
 }
 
+FqCategoryHint *
+fq_server_get_category_hint (FqServer *server)
+{
+  return server->category_hint;
+}
+
 FqRefData *
 fq_server_get_refdata (FqServer *server)
 {
@@ -976,7 +982,10 @@ writer_run_job (FqJob   *job,
   ok = job->error == NULL;
   job_finish_response (job);
 
-  if (ok && job->status >= 200 && job->status < 300)
+  /* A background write (the SLA watch, the demo feed) that changed nothing
+   * leaves no audit row: the audit is a record of writes, not of polls. */
+  if (ok && job->status >= 200 && job->status < 300 &&
+      (job->request != NULL || (job->changes != NULL && job->changes->len > 0)))
     {
       if (!audit_insert (job, &job->error) ||
           (idempotent && !idempotency_store (job, &job->error)))
@@ -1365,7 +1374,9 @@ read_body (FqRequest *request,
       return FALSE;
     }
 
-  if (!(route->flags & FQ_ROUTE_BODY))
+  /* A route without FQ_ROUTE_BODY may still be sent an optional body (the
+   * `rev` of not_repeat, say): parse it with the same rules when present. */
+  if (!(route->flags & FQ_ROUTE_BODY) && body->length == 0)
     return TRUE;
 
   if (!content_type_is_json (request->msg))
@@ -1604,8 +1615,20 @@ fq_server_new (const FqServerConfig  *config,
   server->config.listen_host = g_strdup (config->listen_host);
   server->config.tls_cert = g_strdup (config->tls_cert);
   server->config.tls_key = g_strdup (config->tls_key);
+  server->config.reference_dir = g_strdup (config->reference_dir);
   server->db_path = g_steal_pointer (&db_path);
   server->refdata = fq_refdata_ref (refdata);
+  if (config->reference_dir != NULL)
+    {
+      g_autoptr(GError) hint_error = NULL;
+
+      /* Without its examples the server still works; it only stops
+       * suggesting categories, and says so once. */
+      server->category_hint = fq_category_hint_new_from_dir (refdata, config->reference_dir,
+                                                             &hint_error);
+      if (server->category_hint == NULL)
+        g_warning ("category hints are off: %s", hint_error->message);
+    }
   server->context = g_main_context_ref_thread_default ();
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   server->write_queue = g_async_queue_new ();
@@ -1784,11 +1807,13 @@ fq_server_free (FqServer *server)
   g_clear_pointer (&server->write_queue, g_async_queue_unref);
   g_clear_pointer (&server->read_queue, g_async_queue_unref);
   g_clear_pointer (&server->refdata, fq_refdata_unref);
+  g_clear_pointer (&server->category_hint, fq_category_hint_unref);
   g_clear_pointer (&server->context, g_main_context_unref);
   g_free (server->db_path);
   g_free (server->config.data_dir);
   g_free (server->config.listen_host);
   g_free (server->config.tls_cert);
+  g_free (server->config.reference_dir);
   g_free (server->config.tls_key);
 
   if (default_server == server)

@@ -392,7 +392,9 @@ fq_units_join (const char * const *units)
 {
   GString *s;
 
-  if (units == NULL || units[0] == NULL)
+  /* NULL means "any unit"; an empty list means "no unit" and is stored as
+   * a lone separator, so that no unit's ",id," pattern ever matches it. */
+  if (units == NULL)
     return NULL;
 
   s = g_string_new (",");

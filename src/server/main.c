@@ -404,6 +404,7 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *host = NULL;
   g_autofree char *refdir = NULL;
+  g_autofree char *new_part_path = NULL;
   g_autofree char *db_path = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *initialized = NULL;
@@ -469,10 +470,33 @@ main (int   argc,
     }
 
   refdir = find_reference_dir ();
+  /* The demo generator looks for its corpus beside the reference data. */
+  g_setenv ("FQ_DATADIR", refdir, TRUE);
   db_path = g_build_filename (opt_data, FQ_STORE_FILENAME, NULL);
-  db = fq_store_open (db_path, &error);
-  if (db == NULL || !fq_store_migrate (db, &error))
-    return fail (db_path, error);
+
+  /* A new data directory is built in a side file with the journal off (a
+   * year of demo history is about a million rows), then switched to WAL and
+   * renamed into place: a set-up that is interrupted leaves no half-made
+   * database behind, and the next start simply begins again. */
+  if (!g_file_test (db_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *part_path = g_strconcat (db_path, ".part", NULL);
+
+      g_unlink (part_path);
+      db = fq_store_open (part_path, &error);
+      if (db == NULL || !fq_store_migrate (db, &error))
+        return fail (part_path, error);
+      if (!fq_store_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                              "PRAGMA cache_size = -262144;", &error))
+        return fail (part_path, error);
+      new_part_path = g_steal_pointer (&part_path);
+    }
+  else
+    {
+      db = fq_store_open (db_path, &error);
+      if (db == NULL || !fq_store_migrate (db, &error))
+        return fail (db_path, error);
+    }
 
   initialized = fq_store_get_meta (db, "reference_imported");
   demo_flag = fq_store_get_meta (db, "demo");
@@ -501,6 +525,22 @@ main (int   argc,
         g_free (setup.hashes[i]);
       g_clear_pointer (&demo_flag, g_free);
       demo_flag = fq_store_get_meta (db, "demo");
+    }
+
+  if (new_part_path != NULL)
+    {
+      if (!fq_store_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", &error))
+        return fail (new_part_path, error);
+      fq_store_close (db);
+      if (g_rename (new_part_path, db_path) != 0)
+        {
+          int saved = errno;
+          g_printerr ("fengqiao-server: %s: %s\n", db_path, g_strerror (saved));
+          return 1;
+        }
+      db = fq_store_open (db_path, &error);
+      if (db == NULL)
+        return fail (db_path, error);
     }
   else if (opt_demo && g_strcmp0 (demo_flag, "1") != 0)
     {
@@ -558,6 +598,7 @@ main (int   argc,
   config.token_lifetime_seconds = (gint64)(opt_token_hours * 3600);
   config.tls_cert = opt_tls_cert;
   config.tls_key = opt_tls_key;
+  config.reference_dir = refdir;
 
   server = fq_server_new (&config, refdata, &error);
   if (server == NULL)

@@ -500,7 +500,7 @@ test_reason_each_rule (void)
   g_assert_true (fq_repeat_explain (&incoming, &earlier, &reason));
   g_assert_cmpuint (reason.rules, ==, FQ_REPEAT_RULE_SUMMARY);
   g_assert_cmpfloat_with_epsilon (reason.similarity, 10.0 / 14.0, 1e-9);
-  g_assert_cmpfloat_with_epsilon (reason.score, 10.0 / 14.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (reason.score, 0.7 * 10.0 / 14.0, 1e-9);
   text = fq_repeat_reason_to_string_zh (&reason);
   g_assert_cmpstr (text, ==, "同一社区、同一类别、内容相近，40 分钟前");
   g_clear_pointer (&text, g_free);

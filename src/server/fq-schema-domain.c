@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/*
+ * The domain tables: incidents, tickets, the units of a ticket and the
+ * ticket timeline. The store runs each string as one migration step, after
+ * its own infrastructure tables; a new step is only ever appended.
+ *
+ * Times are Unix seconds (UTC). Identifiers are text (see fq-entities.h for
+ * their format). Grid codes are stored as given, so that a subtree is one
+ * range scan: grid >= prefix AND grid < prefix_end.
+ */
+
+#include "config.h"
+
+#include "fq-server-private.h"
+
+const char * const fq_schema_domain_migrations[] = {
+  /* 1: incidents, tickets, ticket units, events. */
+  "CREATE TABLE domain_counters ("
+  "  name  TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+
+  "CREATE TABLE incidents ("
+  "  id                 TEXT PRIMARY KEY,"
+  "  source             TEXT NOT NULL,"
+  "  external_id        TEXT,"
+  "  received_at        INTEGER NOT NULL,"
+  "  caller_name        TEXT,"
+  "  caller_phone       TEXT,"
+  "  phone_norm         TEXT,"
+  "  address            TEXT,"
+  "  address_norm       TEXT,"
+  "  grid               TEXT NOT NULL,"
+  "  community          TEXT,"
+  "  summary            TEXT NOT NULL,"
+  "  description        TEXT,"
+  "  category           TEXT,"
+  "  status             TEXT NOT NULL DEFAULT 'new',"
+  "  decision           TEXT,"
+  "  ticket             TEXT,"
+  "  repeat_of          TEXT,"
+  "  repeat_candidates  TEXT,"              /* JSON array, as answered */
+  "  suggested_category TEXT,"              /* JSON object or NULL */
+  "  triage_note        TEXT,"
+  "  triaged_at         INTEGER,"
+  "  triaged_by         TEXT,"
+  "  created_by         TEXT,"
+  "  created_at         INTEGER NOT NULL,"
+  "  updated_at         INTEGER NOT NULL,"
+  "  rev                INTEGER NOT NULL DEFAULT 1"
+  ");"
+  /* Idempotent intake from other systems. */
+  "CREATE UNIQUE INDEX incidents_external ON incidents (source, external_id)"
+  "  WHERE external_id IS NOT NULL;"
+  /* Repeat detection: the three candidate queries of fq-repeat.h. */
+  "CREATE INDEX incidents_repeat_phone ON incidents (phone_norm, community, received_at)"
+  "  WHERE phone_norm IS NOT NULL;"
+  "CREATE INDEX incidents_repeat_address ON incidents (address_norm, category, received_at)"
+  "  WHERE address_norm IS NOT NULL;"
+  "CREATE INDEX incidents_repeat_summary ON incidents (community, category, received_at);"
+  /* Lists, newest first, and their common filters. */
+  "CREATE INDEX incidents_received ON incidents (received_at, id);"
+  /* The triage queue: only incidents waiting are indexed. */
+  "CREATE INDEX incidents_waiting ON incidents (received_at, id) WHERE status = 'new';"
+  /* Covers the metrics' range queries, so that a year of a city is read
+   * from the index alone rather than from a row lookup per incident. */
+  "CREATE INDEX incidents_grid ON incidents (grid, received_at, source, decision, category,"
+  "                                          repeat_of);"
+  "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;"
+  "CREATE INDEX incidents_repeat_of ON incidents (repeat_of) WHERE repeat_of IS NOT NULL;"
+
+  "CREATE TABLE tickets ("
+  "  id              TEXT PRIMARY KEY,"
+  "  title           TEXT NOT NULL,"
+  "  category        TEXT NOT NULL,"
+  "  grid            TEXT NOT NULL,"
+  "  tier            TEXT NOT NULL,"
+  "  lead_unit       TEXT NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  created_at      INTEGER NOT NULL,"
+  "  dispatched_at   INTEGER,"
+  "  accepted_at     INTEGER,"
+  "  resolved_at     INTEGER,"
+  "  closed_at       INTEGER,"
+  "  deadline        INTEGER,"
+  "  overdue         INTEGER NOT NULL DEFAULT 0,"
+  /* FqSlaBreach bits already recorded as sla_breached events, so that each
+   * breach is recorded once. */
+  "  sla_recorded    INTEGER NOT NULL DEFAULT 0,"
+  "  satisfaction    INTEGER,"
+  "  returned_count  INTEGER NOT NULL DEFAULT 0,"
+  "  reopened_count  INTEGER NOT NULL DEFAULT 0,"
+  "  rejected_count  INTEGER NOT NULL DEFAULT 0,"
+  "  repeat_count    INTEGER NOT NULL DEFAULT 0,"
+  "  escalated_count INTEGER NOT NULL DEFAULT 0,"
+  "  updated_at      INTEGER NOT NULL,"
+  "  rev             INTEGER NOT NULL DEFAULT 1"
+  ");"
+  "CREATE INDEX tickets_created ON tickets (created_at, id);"
+  "CREATE INDEX tickets_state ON tickets (state, created_at);"
+  "CREATE INDEX tickets_grid ON tickets (grid, created_at, state, lead_unit, category,"
+  "                                      dispatched_at, accepted_at, resolved_at, deadline,"
+  "                                      returned_count, rejected_count, reopened_count,"
+  "                                      satisfaction);"
+  "CREATE INDEX tickets_category ON tickets (category, created_at);"
+  "CREATE INDEX tickets_deadline ON tickets (deadline)"
+  "  WHERE state IN ('dispatched', 'accepted', 'returned');"
+  "CREATE INDEX tickets_overdue ON tickets (overdue, created_at) WHERE overdue = 1;"
+
+  /* The lead unit and the assisting units of each ticket, so that "tickets
+   * of my unit" is one index lookup whatever the unit's part. */
+  "CREATE TABLE ticket_units ("
+  "  ticket TEXT NOT NULL,"
+  "  unit   TEXT NOT NULL,"
+  "  role   TEXT NOT NULL,"                 /* lead | assist */
+  "  position INTEGER NOT NULL,"           /* 0: the lead, then in order of joining */
+  "  PRIMARY KEY (ticket, unit)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX ticket_units_unit ON ticket_units (unit, ticket);"
+
+  "CREATE TABLE events ("
+  "  id     INTEGER PRIMARY KEY,"
+  "  ticket TEXT NOT NULL,"
+  "  at     INTEGER NOT NULL,"
+  "  kind   TEXT NOT NULL,"
+  "  actor  TEXT,"
+  "  unit   TEXT,"
+  "  note   TEXT,"
+  "  data   TEXT"                           /* JSON object or NULL */
+  ");"
+  "CREATE INDEX events_ticket ON events (ticket, at, id);",
+
+  NULL
+};
