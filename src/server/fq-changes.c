@@ -90,6 +90,7 @@ fq_change_new (gint64              seq,
   g_string_append_c (frame, '}');
   change->frame_len = frame->len;
   change->frame = g_string_free (frame, FALSE);
+  change->masked_frame = fq_privacy_mask_text (change->frame);
 
   return change;
 }
@@ -108,6 +109,7 @@ change_clear (FqChange *change)
   g_free (change->grid);
   g_strfreev (change->units);
   g_free (change->frame);
+  g_free (change->masked_frame);
 }
 
 void
@@ -212,11 +214,18 @@ typedef struct
   guint   limit;
 } ChangesQuery;
 
+typedef struct
+{
+  GString  *out;
+  gboolean  mask_phones;
+} AppendRow;
+
 static gboolean
 append_row_cb (sqlite3_stmt *stmt,
                gpointer      user_data)
 {
-  GString *out = user_data;
+  AppendRow *row = user_data;
+  GString *out = row->out;
 
   if (out->str[out->len - 1] != '[')
     g_string_append_c (out, ',');
@@ -229,6 +238,17 @@ append_row_cb (sqlite3_stmt *stmt,
   g_string_append (out, ",\"op\":");
   fq_json_escape_append (out, (const char *)sqlite3_column_text (stmt, 3));
   g_string_append (out, ",\"data\":");
+  if (row->mask_phones)
+    {
+      g_autofree char *masked = fq_privacy_mask_text ((const char *)sqlite3_column_text (stmt, 6));
+
+      if (masked != NULL)
+        {
+          g_string_append (out, masked);
+          g_string_append_c (out, '}');
+          return TRUE;
+        }
+    }
   g_string_append_len (out, (const char *)sqlite3_column_text (stmt, 6),
                        sqlite3_column_bytes (stmt, 6));
   g_string_append_c (out, '}');
@@ -243,11 +263,12 @@ changes_job (FqJob    *job,
   ChangesQuery *query = user_data;
   GString *out = g_string_sized_new (256 * query->limit + 64);
   ScanResult result = { 0, };
+  AppendRow row = { out, !fq_user_sees_phones (fq_job_get_user (job)) };
   gsize length;
 
   g_string_append (out, "{\"changes\":[");
   if (!scan_changes (job, fq_job_get_user (job), query->since, query->limit,
-                     append_row_cb, out, &result, error))
+                     append_row_cb, &row, &result, error))
     {
       g_string_free (out, TRUE);
       return FALSE;
@@ -349,6 +370,16 @@ client_close (FqWsClient *client,
     soup_websocket_connection_close (client->conn, code, reason);
 }
 
+/* The frame this client may read: phones masked unless its user needs them. */
+static const char *
+change_frame_for (FqWsClient *client,
+                  FqChange   *change)
+{
+  if (change->masked_frame != NULL && !fq_user_sees_phones (client->user))
+    return change->masked_frame;
+  return change->frame;
+}
+
 static void
 client_flush (FqWsClient *client)
 {
@@ -356,7 +387,7 @@ client_flush (FqWsClient *client)
     {
       FqChange *change = g_queue_pop_head (&client->pending);
 
-      soup_websocket_connection_send_text (client->conn, change->frame);
+      soup_websocket_connection_send_text (client->conn, change_frame_for (client, change));
       fq_change_unref (change);
     }
 }
@@ -402,7 +433,7 @@ client_send (FqWsClient *client,
 
   if (g_queue_is_empty (&client->pending) && socket_writable (client))
     {
-      soup_websocket_connection_send_text (client->conn, change->frame);
+      soup_websocket_connection_send_text (client->conn, change_frame_for (client, change));
       return;
     }
 

@@ -58,7 +58,9 @@ typedef struct
   char  **units;   /* NULL: any unit */
   char   *frame;
   gsize   frame_len;
+  char   *masked_frame; /* @frame with phones masked, or NULL if it has none */
 } FqChange;
+
 
 FqChange *fq_change_new   (gint64              seq,
                            const char         *entity,

@@ -53,6 +53,16 @@ gboolean  fq_user_can_see   (const FqUser       *user,
                              const char         *grid,
                              const char * const *units);
 
+/* Privacy (fq-privacy.c): who reads callers' phone numbers, and masking for
+ * everyone else. */
+gboolean  fq_user_sees_phones    (const FqUser *user);
+char     *fq_privacy_mask_phone  (const char   *phone);
+/* Masks every "caller_phone" member in @node unless @user may read them. */
+void      fq_privacy_mask_node   (const FqUser *user,
+                                  JsonNode     *node);
+/* A copy of serialised @json with its phones masked, or NULL if it has none. */
+char     *fq_privacy_mask_text   (const char   *json);
+
 typedef struct
 {
   char    *data_dir;

@@ -641,6 +641,9 @@ fq_job_respond (FqJob    *job,
   g_clear_pointer (&job->body_text, g_free);
   job->status = status;
   job->body = body;
+  /* Every JSON answer passes here: callers' phones are masked for the roles
+   * that may not read them (fq-privacy.c). */
+  fq_privacy_mask_node (job->user, job->body);
 }
 
 void

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/*
+ * Callers' phone numbers are personal data. Only the roles that call people
+ * back (operators and coordinators, within their scope) read them; everyone
+ * else — unit staff, grid workers, leaders, administrators — gets them masked
+ * as 138****5678 in every answer: REST bodies (fq_job_respond), the change
+ * feed (/changes) and the WebSocket (/events). Masking is done here, at the
+ * edge, so no handler can forget it.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fq-server-infra.h"
+
+#define PHONE_MEMBER "\"caller_phone\":"
+
+gboolean
+fq_user_sees_phones (const FqUser *user)
+{
+  /* A write with no user behind it (the demo feed, the SLA watch) answers
+   * nobody, so nothing is masked for it. */
+  if (user == NULL)
+    return TRUE;
+  return user->role == FQ_ROLE_OPERATOR || user->role == FQ_ROLE_COORDINATOR;
+}
+
+char *
+fq_privacy_mask_phone (const char *phone)
+{
+  GString *out;
+  guint n_digits = 0;
+  guint seen = 0;
+  guint keep_head, keep_tail;
+
+  g_return_val_if_fail (phone != NULL, NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      n_digits++;
+
+  /* 13812345678 → 138****5678; short numbers keep less, so that at least
+   * half of the digits are always hidden. */
+  if (n_digits >= 11)
+    keep_head = 3, keep_tail = 4;
+  else if (n_digits >= 7)
+    keep_head = 2, keep_tail = 2;
+  else
+    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
+
+  out = g_string_sized_new (strlen (phone));
+  for (const char *p = phone; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      if (seen < keep_head || seen >= n_digits - keep_tail)
+        g_string_append_c (out, *p);
+      else
+        g_string_append_c (out, '*');
+      seen++;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+mask_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          if (strcmp (name, "caller_phone") == 0 && JSON_NODE_HOLDS_VALUE (member) &&
+              json_node_get_value_type (member) == G_TYPE_STRING)
+            {
+              g_autofree char *masked = fq_privacy_mask_phone (json_node_get_string (member));
+
+              json_node_set_string (member, masked);
+            }
+          else
+            mask_node (member);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        mask_node (json_array_get_element (array, i));
+    }
+}
+
+void
+fq_privacy_mask_node (const FqUser *user,
+                      JsonNode     *node)
+{
+  if (node == NULL || fq_user_sees_phones (user))
+    return;
+  mask_node (node);
+}
+
+char *
+fq_privacy_mask_text (const char *json)
+{
+  static const char needle[] = PHONE_MEMBER "\"";
+  const char *copied = json;
+  const char *p;
+  GString *out;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  /* Our serialisers write the member as "caller_phone":"…" with no space and
+   * validated phone text (digits, +, -, spaces: nothing to unescape). */
+  p = strstr (json, needle);
+  if (p == NULL)
+    return NULL;
+
+  out = g_string_sized_new (strlen (json));
+  while (p != NULL)
+    {
+      const char *value = p + strlen (needle);
+      const char *end = strchr (value, '"');
+      g_autofree char *phone = NULL;
+      g_autofree char *masked = NULL;
+
+      if (end == NULL)
+        break;
+      g_string_append_len (out, copied, value - copied);
+      phone = g_strndup (value, end - value);
+      masked = fq_privacy_mask_phone (phone);
+      g_string_append (out, masked);
+      copied = end;
+      p = strstr (end, needle);
+    }
+  g_string_append (out, copied);
+
+  return g_string_free (out, FALSE);
+}
