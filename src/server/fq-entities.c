@@ -9,6 +9,7 @@
 #include "fq-ticket-machine.h"
 
 #include "fq-entities.h"
+#include "fq-sessions.h"
 
 /* ---- memory ---- */
 
@@ -51,6 +52,7 @@ fq_ticket_free (FqTicket *ticket)
   g_free (ticket->lead_unit);
   g_clear_pointer (&ticket->assisting_units, g_ptr_array_unref);
   g_clear_pointer (&ticket->incidents, g_ptr_array_unref);
+  g_clear_pointer (&ticket->session_units, g_ptr_array_unref);
   g_free (ticket);
 }
 
@@ -351,7 +353,10 @@ fq_ticket_load_relations (FqDb      *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ticket->incidents, column_dup (stmt, 0));
   sqlite3_reset (stmt);
-  return fq_sqlite_error (db->handle, rc, error);
+  if (!fq_sqlite_error (db->handle, rc, error))
+    return FALSE;
+
+  return fq_sessions_load_ticket_units (db, ticket, error);
 }
 
 FqTicket *
@@ -591,11 +596,22 @@ const char **
 fq_ticket_units (const FqTicket *ticket)
 {
   guint n = ticket->assisting_units != NULL ? ticket->assisting_units->len : 0;
-  const char **units = g_new0 (const char *, n + 2);
+  guint m = ticket->session_units != NULL ? ticket->session_units->len : 0;
+  const char **units = g_new0 (const char *, n + m + 2);
+  guint k;
 
   units[0] = ticket->lead_unit;
   for (guint i = 0; i < n; i++)
     units[i + 1] = g_ptr_array_index (ticket->assisting_units, i);
+  /* Units convened to one of its sessions may read the matter too. */
+  k = n + 1;
+  for (guint i = 0; i < m; i++)
+    {
+      const char *unit = g_ptr_array_index (ticket->session_units, i);
+
+      if (!fq_ticket_has_unit (ticket, unit))
+        units[k++] = unit;
+    }
   return units;
 }
 
@@ -960,7 +976,7 @@ fq_entities_next_id (FqDb        *db,
   gint64 value = 0;
   int rc;
 
-  g_return_val_if_fail (kind == 'I' || kind == 'T', NULL);
+  g_return_val_if_fail (kind == 'I' || kind == 'T' || kind == 'S', NULL);
 
   /* The CST date is the UTC date of the time shifted by eight hours. */
   day = g_date_time_format (utc, "%y%m%d");
@@ -1279,9 +1295,14 @@ fq_ticket_detail_json (FqDb           *db,
     json_array_add_element (array, fq_event_to_json (g_ptr_array_index (events, i)));
   json_object_set_array_member (object, "events", array);
 
-  /* Convening sessions come with their own issue; until then a ticket has
-   * none, and the field is there so that clients need not special-case it. */
-  json_object_set_array_member (object, "sessions", json_array_new ());
+  /* Its convening sessions, oldest first (fq-sessions.c). */
+  array = fq_sessions_ticket_json (db, ticket->id, now, error);
+  if (array == NULL)
+    {
+      json_node_unref (node);
+      return NULL;
+    }
+  json_object_set_array_member (object, "sessions", array);
 
   array = json_array_new ();
   if (user != NULL)

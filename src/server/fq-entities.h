@@ -12,6 +12,7 @@
  *   incident  I + yymmdd + "-" + 6-digit sequence of that day, e.g. I261129-000123
  *   ticket    T + yymmdd + "-" + 6-digit sequence of that day, e.g. T261129-000047
  *   event     E + a server-wide integer, e.g. E1042
+ *   session   S + yymmdd + "-" + 6-digit sequence of that day, e.g. S261129-000003
  *
  * The day is the creation day in China Standard Time (UTC+8), which is the
  * working day of the people who read the numbers; the sequences live in the
@@ -87,6 +88,9 @@ typedef struct
   GPtrArray     *assisting_units;  /* (element-type utf8) */
   FqTicketState  state;
   GPtrArray     *incidents;        /* (element-type utf8), oldest first */
+  /* The conveners and invited units of its convening sessions, who may read
+   * it (fq-sessions.c); (element-type utf8), NULL when not loaded. */
+  GPtrArray     *session_units;
   gint64         created_at;
   gint64         dispatched_at;    /* 0: not yet (for all times) */
   gint64         accepted_at;
@@ -170,8 +174,8 @@ gboolean    fq_event_store            (FqDb         *db,
                                        FqEvent      *event,
                                        GError      **error);
 
-/* The lead unit and the assisting units, NULL-terminated, for
- * fq_user_can_see() and the change feed. Free with g_free (the strings are
+/* The lead unit, the assisting units and the session units, NULL-terminated,
+ * for fq_user_can_see() and the change feed. Free with g_free (the strings are
  * borrowed from @ticket). */
 const char **fq_ticket_units          (const FqTicket *ticket);
 gboolean    fq_ticket_has_unit        (const FqTicket *ticket,
@@ -199,7 +203,7 @@ JsonNode   *fq_ticket_to_json         (const FqTicket   *ticket,
 JsonNode   *fq_event_to_json          (const FqEvent    *event);
 char       *fq_event_id_to_string     (gint64            id);
 
-/* The next id of @kind ('I' or 'T') for the CST day of @at. */
+/* The next id of @kind ('I', 'T' or 'S') for the CST day of @at. */
 char       *fq_entities_next_id       (FqDb         *db,
                                        char          kind,
                                        gint64        at,

@@ -59,8 +59,15 @@
  *  - backflow: tickets it leads that were rejected on resolution or
  *    reopened;
  *  - mean_satisfaction: of the callbacks (1–5) of its closed tickets;
- *  - sessions_invited, sessions_checked_in, attendance_rate: convening
- *    sessions, which come with their own issue: 0, 0 and null until then.
+ *  - sessions_invited, sessions_checked_in, sessions_excused: its
+ *    invitations to convening sessions scheduled in the period at a place
+ *    of the subtree that were held (in progress or concluded; a session
+ *    never started or cancelled did not take place), by the status of the
+ *    invitation; attendance_rate: checked in / (invited − excused), an
+ *    absence the convener excused counting neither way;
+ *    mean_checkin_delay_minutes: the mean of its check-ins' minutes after
+ *    the scheduled start (0 for on time or early), null without any.
+ *    A unit invited to a session gets a row even without tickets.
  *  - score, 0–100: 30% completion rate, 25% on-time rate, 20% acceptance
  *    rate, 15% satisfaction ((mean − 1) / 4) and 10% attendance rate; a
  *    component that is null is left out and the others are re-weighted in
@@ -118,6 +125,12 @@ static const char returns_sql[] =
   "SELECT e.ticket, e.unit, t.lead_unit FROM tickets t JOIN events e ON e.ticket = t.id "
   "WHERE t.grid IN (SELECT value FROM json_each(?1)) AND t.created_at >= ?2 "
   "AND t.created_at < ?3 AND t.returned_count > 0 AND e.kind = 'returned' AND e.at >= ?2";
+/* Invitations of units to the sessions held in the period (fq-sessions.c). */
+static const char sessions_sql[] =
+  "SELECT i.unit, i.status, i.delay_minutes FROM sessions s "
+  "JOIN session_invitees i ON i.session = s.id "
+  "WHERE s.grid IN (SELECT value FROM json_each(?1)) AND s.scheduled_at >= ?2 "
+  "AND s.scheduled_at < ?3 AND s.state IN ('in_progress', 'concluded') AND i.unit IS NOT NULL";
 
 /* ---- the request: period and place ---- */
 
@@ -1037,6 +1050,9 @@ typedef struct
   gint64  satisfaction_n;
   gint64  sessions_invited;
   gint64  sessions_checked_in;
+  gint64  sessions_excused;
+  gint64  delay_sum;        /* minutes, over the check-ins that have one */
+  gint64  delay_n;
   double  score;
   gboolean has_score;
 } UnitRow;
@@ -1137,6 +1153,42 @@ scan_returns (FqJob        *job,
   return finish_stmt (job, stmt, rc, error);
 }
 
+static gboolean
+scan_sessions (FqJob        *job,
+               const Scope  *scope,
+               Units        *units,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = prepare_range (job, sessions_sql, scope, scope->from, scope->to, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *unit = (const char *)sqlite3_column_text (stmt, 0);
+      const char *status = (const char *)sqlite3_column_text (stmt, 1);
+      UnitRow *row;
+
+      if (unit == NULL)
+        continue;
+      row = units_get (units, unit);
+      row->sessions_invited++;
+      if (g_strcmp0 (status, "checked_in") == 0)
+        {
+          row->sessions_checked_in++;
+          if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+            {
+              row->delay_sum += sqlite3_column_int64 (stmt, 2);
+              row->delay_n++;
+            }
+        }
+      else if (g_strcmp0 (status, "excused") == 0)
+        row->sessions_excused++;
+    }
+  return finish_stmt (job, stmt, rc, error);
+}
+
 static void
 unit_score (UnitRow *row)
 {
@@ -1160,9 +1212,10 @@ unit_score (UnitRow *row)
       sum += WEIGHT_SATISFACTION * (mean - 1) / 4;
       weights += WEIGHT_SATISFACTION;
     }
-  if (row->sessions_invited > 0)
+  if (row->sessions_invited - row->sessions_excused > 0)
     {
-      sum += WEIGHT_ATTENDANCE * row->sessions_checked_in / (double)row->sessions_invited;
+      sum += WEIGHT_ATTENDANCE * row->sessions_checked_in
+             / (double)(row->sessions_invited - row->sessions_excused);
       weights += WEIGHT_ATTENDANCE;
     }
   row->has_score = weights > 0;
@@ -1209,7 +1262,8 @@ units_job (FqJob     *job,
                                                         : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
 
   if (!scan_tickets (job, &scope, scope.from, scope.to, units_ticket, &units, error) ||
-      !scan_returns (job, &scope, &units, error))
+      !scan_returns (job, &scope, &units, error) ||
+      !scan_sessions (job, &scope, &units, error))
     return FALSE;
 
   sorted = g_ptr_array_new ();
@@ -1261,7 +1315,11 @@ units_job (FqJob     *job,
                            ? row->satisfaction_sum / (double)row->satisfaction_n : 0);
       add_int (builder, "sessions_invited", row->sessions_invited);
       add_int (builder, "sessions_checked_in", row->sessions_checked_in);
-      add_ratio (builder, "attendance_rate", row->sessions_checked_in, row->sessions_invited);
+      add_int (builder, "sessions_excused", row->sessions_excused);
+      add_ratio (builder, "attendance_rate", row->sessions_checked_in,
+                 row->sessions_invited - row->sessions_excused);
+      add_nullable_double (builder, "mean_checkin_delay_minutes", row->delay_n > 0,
+                           row->delay_n > 0 ? row->delay_sum / (double)row->delay_n : 0);
       add_nullable_double (builder, "score", row->has_score, row->score);
       json_builder_end_object (builder);
     }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /*
- * The domain tables: incidents, tickets, the units of a ticket and the
- * ticket timeline. The store runs each string as one migration step, after
- * its own infrastructure tables; a new step is only ever appended.
+ * The domain tables: incidents, tickets, the units of a ticket, the ticket
+ * timeline and (step 2) convening sessions. The store runs each string as
+ * one migration step, after its own infrastructure tables; a new step is
+ * only ever appended.
  *
  * Times are Unix seconds (UTC). Identifiers are text (see fq-entities.h for
  * their format). Grid codes are stored as given, so that a subtree is one
@@ -130,6 +131,84 @@ const char * const fq_schema_domain_migrations[] = {
   "  data   TEXT"                           /* JSON object or NULL */
   ");"
   "CREATE INDEX events_ticket ON events (ticket, at, id);",
+
+  /* 2: convening sessions (fq-sessions.c): the session, its invitees (units
+   * and named external participants), its decisions and its action items. */
+  "CREATE TABLE sessions ("
+  "  id            TEXT PRIMARY KEY,"
+  "  ticket        TEXT NOT NULL,"
+  "  grid          TEXT NOT NULL,"          /* the ticket's, for scope and metrics */
+  "  title         TEXT NOT NULL,"
+  "  convener_unit TEXT NOT NULL,"
+  "  scheduled_at  INTEGER NOT NULL,"
+  "  location      TEXT,"
+  "  agenda        TEXT,"
+  "  state         TEXT NOT NULL,"
+  "  minutes       TEXT,"
+  "  started_at    INTEGER,"
+  "  concluded_at  INTEGER,"
+  "  cancelled_at  INTEGER,"
+  "  cancel_note   TEXT,"
+  "  created_by    TEXT,"
+  "  created_at    INTEGER NOT NULL,"
+  "  updated_at    INTEGER NOT NULL,"
+  "  rev           INTEGER NOT NULL DEFAULT 1"
+  ");"
+  /* Lists, newest scheduled first, by state, by ticket, by convener; the
+   * grid index covers the unit assessment's range read. */
+  "CREATE INDEX sessions_scheduled ON sessions (scheduled_at, id);"
+  "CREATE INDEX sessions_state ON sessions (state, scheduled_at, id);"
+  "CREATE INDEX sessions_ticket ON sessions (ticket, created_at, id);"
+  "CREATE INDEX sessions_convener ON sessions (convener_unit, scheduled_at);"
+  "CREATE INDEX sessions_grid ON sessions (grid, scheduled_at, state);"
+
+  /* A unit invitee has `unit` and a status; an external participant
+   * (residents', a company's representative) has `name` and `organisation`
+   * and no status. */
+  "CREATE TABLE session_invitees ("
+  "  session       TEXT NOT NULL,"
+  "  position      INTEGER NOT NULL,"
+  "  unit          TEXT,"
+  "  name          TEXT,"
+  "  organisation  TEXT,"
+  "  status        TEXT,"                   /* invited | checked_in | absent | excused */
+  "  checked_in_at INTEGER,"
+  "  delay_minutes INTEGER,"               /* check-in after the scheduled start */
+  "  status_by     TEXT,"
+  "  status_at     INTEGER,"
+  "  PRIMARY KEY (session, position)"
+  ") WITHOUT ROWID;"
+  "CREATE UNIQUE INDEX session_invitees_unit ON session_invitees (unit, session)"
+  "  WHERE unit IS NOT NULL;"
+
+  "CREATE TABLE session_decisions ("
+  "  id      INTEGER PRIMARY KEY,"
+  "  session TEXT NOT NULL,"
+  "  text    TEXT NOT NULL,"
+  "  at      INTEGER NOT NULL,"
+  "  actor   TEXT"
+  ");"
+  "CREATE INDEX session_decisions_session ON session_decisions (session, id);"
+
+  "CREATE TABLE action_items ("
+  "  id               INTEGER PRIMARY KEY,"
+  "  session          TEXT NOT NULL,"
+  "  ticket           TEXT NOT NULL,"
+  "  text             TEXT NOT NULL,"
+  "  owner_unit       TEXT NOT NULL,"
+  "  due              INTEGER NOT NULL,"
+  "  done_at          INTEGER,"
+  "  done_by          TEXT,"
+  /* Set once its overdue has been recorded as an sla_breached event. */
+  "  overdue_recorded INTEGER NOT NULL DEFAULT 0,"
+  "  created_at       INTEGER NOT NULL,"
+  "  created_by       TEXT"
+  ");"
+  "CREATE INDEX action_items_session ON action_items (session, id);"
+  "CREATE INDEX action_items_owner ON action_items (owner_unit, due);"
+  "CREATE INDEX action_items_ticket ON action_items (ticket, due);"
+  /* Open items by due time: the overdue ones are a prefix of it. */
+  "CREATE INDEX action_items_open ON action_items (due, session) WHERE done_at IS NULL;",
 
   NULL
 };

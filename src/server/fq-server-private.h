@@ -229,6 +229,7 @@ void fq_reference_register  (FqServer *server);  /* /grid, /categories, /units *
 void fq_incidents_register  (FqServer *server);  /* /incidents */
 void fq_tickets_register    (FqServer *server);  /* /tickets */
 void fq_metrics_register    (FqServer *server);  /* /metrics */
+void fq_sessions_register   (FqServer *server);  /* /tickets/{id}/sessions, /sessions */
 
 /* The domain schema (fq-schema-domain.c): SQL run by the store's migration
  * to version N, after the infrastructure tables. NULL-terminated. */

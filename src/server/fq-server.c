@@ -1686,6 +1686,7 @@ fq_server_start (FqServer  *server,
   fq_incidents_register (server);
   fq_tickets_register (server);
   fq_metrics_register (server);
+  fq_sessions_register (server);
 
   server->writer_thread = g_thread_new ("fq-writer", writer_thread, server);
   for (guint i = 0; i < FQ_N_READERS; i++)

@@ -17,6 +17,7 @@
 
 #include "fq-entities.h"
 #include "fq-server-private.h"
+#include "fq-sessions.h"
 
 #define SLA_WATCH_INTERVAL_SECONDS 60
 /* One watch job touches at most this many tickets, so that it never holds
@@ -118,10 +119,14 @@ list_job (FqJob     *job,
       g_ptr_array_add (binds, g_strdup (grid_prefix));
       g_ptr_array_add (binds, fq_prefix_end (grid_prefix));
     }
-  /* Unit staff see the tickets of their unit, lead or assisting. */
+  /* Unit staff see the tickets of their unit, lead or assisting, and those
+   * of the convening sessions it was called to (fq-sessions.c). */
   if (user->role == FQ_ROLE_UNIT)
     {
-      g_string_append (sql, " AND id IN (SELECT ticket FROM ticket_units WHERE unit = ?)");
+      g_string_append (sql, " AND (id IN (SELECT ticket FROM ticket_units WHERE unit = ?)"
+                            " OR id IN (" FQ_SESSIONS_TICKETS_OF_UNIT_SQL "))");
+      g_ptr_array_add (binds, g_strdup (user->unit != NULL ? user->unit : ""));
+      g_ptr_array_add (binds, g_strdup (user->unit != NULL ? user->unit : ""));
       g_ptr_array_add (binds, g_strdup (user->unit != NULL ? user->unit : ""));
     }
   if (unit != NULL && *unit != '\0')

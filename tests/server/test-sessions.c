@@ -1023,6 +1023,45 @@ test_attendance_metrics (Fixture       *f,
   (void)never;
 }
 
+/* With nobody writing to the session, the server's watch (every minute)
+ * records the breach of an action item that ran out. */
+static void
+test_overdue_watch (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) ticket = new_ticket (f);
+  g_autofree char *later = fq_test_time_from_now (60);
+  g_autofree char *soon = fq_test_time_from_now (2);
+  g_autoptr(JsonObject) s = create_ok (f, f->w->coordinator, ticket, later, NULL);
+  g_autoptr(JsonObject) s1 = act_ok (f->w->coordinator, s, "start", NULL);
+  g_autofree char *item = g_strdup_printf (",\"text\":\"张贴告示\",\"owner_unit\":\"%s\",\"due\":\"%s\"",
+                                           f->unit_b, soon);
+  g_autoptr(JsonObject) s2 = act_ok (f->w->coordinator, s1, "add_action_item", item);
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  guint breaches = 0;
+
+  g_assert_false (fq_test_obj_bool (json_array_get_object_element (fq_test_obj_array (s2, "action_items"), 0),
+                                    "overdue"));
+  while (breaches == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (2 * G_USEC_PER_SEC);
+      breaches = count_events (f->w->coordinator, s2, "sla_breached");
+    }
+  g_assert_cmpuint (breaches, ==, 1);
+  {
+    g_autoptr(FqTestResponse) now = fq_test_get (f->b, "/sessions/%s", fq_test_obj_str (s2, "id"));
+    JsonObject *o;
+
+    fq_test_assert_status (now, 200);
+    o = fq_test_response_object (now);
+    g_assert_cmpint (fq_test_obj_int (o, "rev"), >, fq_test_obj_int (s2, "rev"));
+    g_assert_true (fq_test_obj_bool (json_array_get_object_element (fq_test_obj_array (o, "action_items"), 0),
+                                     "overdue"));
+    /* The owner unit completes it: the item's complete action is offered. */
+    g_assert_true (fq_test_array_has_string (fq_test_obj_array (o, "allowed_actions"), "complete_action_item"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1044,6 +1083,8 @@ main (int   argc,
   ADD ("/server/sessions/changes", test_changes);
   ADD ("/server/sessions/idempotent", test_idempotent);
   ADD ("/server/sessions/attendance-metrics", test_attendance_metrics);
+  /* Last: it waits for the minute's watch. */
+  ADD ("/server/sessions/overdue-watch", test_overdue_watch);
 
   ret = g_test_run ();
   fq_test_world_free ();

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * Convening sessions (fq-sessions.c): what the ticket code needs of them.
+ */
+
+#include "fq-entities.h"
+
+G_BEGIN_DECLS
+
+/* The tickets whose sessions a unit convenes or is invited to: a
+ * subquery with two parameters, both the unit id. */
+#define FQ_SESSIONS_TICKETS_OF_UNIT_SQL                                              \
+  "SELECT ticket FROM sessions WHERE convener_unit = ? UNION SELECT s.ticket FROM " \
+  "session_invitees i JOIN sessions s ON s.id = i.session WHERE i.unit = ?"
+
+/* Fills ticket->session_units with the conveners and the invited units of
+ * @ticket's sessions. */
+gboolean   fq_sessions_load_ticket_units (FqDb        *db,
+                                          FqTicket    *ticket,
+                                          GError     **error);
+/* The sessions of a ticket, oldest first, as the API's session objects
+ * (`overdue` of action items decided at @now). */
+JsonArray *fq_sessions_ticket_json       (FqDb        *db,
+                                          const char  *ticket_id,
+                                          gint64       now,
+                                          GError     **error);
+
+G_END_DECLS
