@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/*
+ * FqClient: the console's only door to the server (API.md, base path
+ * /api/v1). It owns the SoupSession, the bearer token and the signed-in
+ * user's object.
+ *
+ * Errors: an answer with the API's error object becomes a GError in the
+ * FQ_ERROR domain (fq-error.h) whose code is the object's `code` and whose
+ * message is the server's `message`; the whole object (with `field` and
+ * `allowed`) stays available through fq_client_call_get_error_object().
+ * Transport failures keep their own domains: G_IO_ERROR (refused,
+ * unreachable, timed out, …), G_RESOLVER_ERROR, G_TLS_ERROR (certificate
+ * problems) and SOUP_*; fq_client_error_is_network() tells them apart.
+ * fq_client_describe_error() turns any of them into a translated sentence.
+ *
+ * Sessions: after a login the token and the user object are written to
+ * `$XDG_CONFIG_HOME/fengqiao/sessions/<host>-<port>-<username>.json`, mode
+ * 0600, so that the console can start (and paint from its cache) without
+ * a network round trip: fq_client_restore_session().
+ */
+
+#define FQ_TYPE_CLIENT (fq_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (FqClient, fq_client, FQ, CLIENT, GObject)
+
+/* @base_url: the server's root, e.g. "http://127.0.0.1:8470" (with or
+ * without a trailing slash, without /api/v1). */
+FqClient    *fq_client_new                     (const char           *base_url);
+
+const char  *fq_client_get_base_url            (FqClient             *self);
+
+/* "host-port" of the base URL, safe as part of a file name
+ * ("127.0.0.1-8470"). Used for session and cache file names. */
+const char  *fq_client_get_server_id           (FqClient             *self);
+
+/* Directory of the session files; by default
+ * g_get_user_config_dir()/fengqiao/sessions. Tests point it elsewhere. */
+void         fq_client_set_session_dir         (FqClient             *self,
+                                                const char           *dir);
+
+/* (nullable): NULL when not signed in. */
+const char  *fq_client_get_token               (FqClient             *self);
+const char  *fq_client_get_username            (FqClient             *self);
+/* (transfer none) (nullable): the API's `user` object
+ * {"username","display_name","role","unit","scope"}. */
+JsonObject  *fq_client_get_user                (FqClient             *self);
+/* Property "signed-in". */
+gboolean     fq_client_get_signed_in           (FqClient             *self);
+
+/* Per-request timeout in seconds (default 30; the /changes pages use it too). */
+void         fq_client_set_timeout             (FqClient             *self,
+                                                guint                 seconds);
+
+/* POST /auth/login. On success the token is kept (memory and session file)
+ * and "signed-in" becomes TRUE. Finish returns the user object (transfer
+ * full). A wrong user or password is FQ_ERROR_UNAUTHENTICATED. */
+void         fq_client_login_async             (FqClient             *self,
+                                                const char           *username,
+                                                const char           *password,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject  *fq_client_login_finish            (FqClient             *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* Reads the session file of @username (NULL: the last user who signed in to
+ * this server) without touching the network. TRUE and "signed-in" if a
+ * token that has not expired was found; FALSE with G_IO_ERROR_NOT_FOUND
+ * otherwise. The token may still have been revoked on the server: the first
+ * call then fails with FQ_ERROR_UNAUTHENTICATED and "session-expired" is
+ * emitted. */
+gboolean     fq_client_restore_session         (FqClient             *self,
+                                                const char           *username,
+                                                GError              **error);
+
+/* POST /auth/logout (best effort: works offline too), then forgets the token
+ * and deletes the session file. */
+void         fq_client_logout_async            (FqClient             *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean     fq_client_logout_finish           (FqClient             *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* One API call. @method "GET", "POST", …; @path below /api/v1, starting with
+ * "/" and with any query string ("/incidents?status=new"); @body (nullable)
+ * is sent as JSON; @idempotency_key (nullable) becomes the Idempotency-Key
+ * header. The answer is read and parsed on a worker thread. Finish returns
+ * the parsed body (transfer full), or NULL without error for 204 answers. */
+void         fq_client_call_async              (FqClient             *self,
+                                                const char           *method,
+                                                const char           *path,
+                                                JsonNode             *body,
+                                                const char           *idempotency_key,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonNode    *fq_client_call_finish             (FqClient             *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+/* (transfer none) (nullable): the API's error object ("code", "message",
+ * "field", "allowed") of a failed call, valid as long as @result. */
+JsonObject  *fq_client_call_get_error_object   (GAsyncResult         *result);
+/* The HTTP status of the answer of @result (0 if none arrived). */
+guint        fq_client_call_get_status         (GAsyncResult         *result);
+
+/* Opens the WebSocket /events?since=@since with the bearer token. */
+void         fq_client_connect_events_async    (FqClient             *self,
+                                                gint64                since,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+SoupWebsocketConnection *
+             fq_client_connect_events_finish   (FqClient             *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* TRUE if @error means "the server could not be reached or did not answer"
+ * (so a write should wait in the outbox), FALSE for an answer of the server. */
+gboolean     fq_client_error_is_network        (const GError         *error);
+
+/* A sentence an operator understands, translated; never a raw code.
+ * (transfer full) */
+char        *fq_client_describe_error          (const GError         *error);
+
+/* Signals:
+ * "session-expired" (void): a call with a token was answered 401; the token
+ *   has been forgotten and the session file deleted; the UI should ask for
+ *   the password again. */
+
+G_END_DECLS

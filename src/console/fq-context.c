@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "Fengqiao-Data"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "fq-cache-private.h"
+#include "fq-category.h"
+#include "fq-context.h"
+#include "fq-enum-types.h"
+#include "fq-unit.h"
+
+struct _FqContext
+{
+  GObject         parent_instance;
+
+  GSettings      *settings;
+  FqClient       *client;
+  FqCache        *cache;
+  FqSync         *sync;
+  FqOutbox       *outbox;
+  FqLocalServer  *local_server;
+  FqIncidentList *incidents;
+  FqTicketList   *tickets;
+  FqGridModel    *grid;
+  GListStore     *categories;
+  GListStore     *units;
+  GCancellable   *cancellable;
+
+  char           *username;
+  char           *display_name;
+  char           *unit;
+  char           *scope;
+  FqRole          role;
+  gboolean        started;
+};
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_SERVER_URL,
+  PROP_USERNAME,
+  PROP_DISPLAY_NAME,
+  PROP_ROLE,
+  PROP_UNIT,
+  PROP_SCOPE,
+  PROP_STARTED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FqContext, fq_context, G_TYPE_OBJECT)
+
+static void
+update_user (FqContext *self)
+{
+  JsonObject *user = fq_client_get_user (self->client);
+  const char *role = NULL;
+  int value = FQ_ROLE_LEADER;
+
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->display_name, g_free);
+  g_clear_pointer (&self->unit, g_free);
+  g_clear_pointer (&self->scope, g_free);
+
+  if (user != NULL)
+    {
+      self->username = g_strdup (json_object_get_string_member_with_default (user, "username", NULL));
+      self->display_name = g_strdup (json_object_get_string_member_with_default (user, "display_name",
+                                                                                 self->username));
+      self->unit = g_strdup (json_object_get_string_member_with_default (user, "unit", NULL));
+      self->scope = g_strdup (json_object_get_string_member_with_default (user, "scope", NULL));
+      role = json_object_get_string_member_with_default (user, "role", NULL);
+    }
+
+  /* An unknown role gets the least power: read-only. */
+  if (role == NULL || !fq_enum_from_string (FQ_TYPE_ROLE, role, &value))
+    value = FQ_ROLE_LEADER;
+  self->role = value;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNIT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCOPE]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static int
+cmp_category (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  /* g_ptr_array_sort_with_data () passes pointers to the elements. */
+  return g_strcmp0 (fq_category_get_code (*(FqCategory **)a),
+                    fq_category_get_code (*(FqCategory **)b));
+}
+
+static int
+cmp_unit (gconstpointer a,
+          gconstpointer b,
+          gpointer      user_data)
+{
+  return g_strcmp0 (fq_unit_get_id (*(FqUnit **)a), fq_unit_get_id (*(FqUnit **)b));
+}
+
+/* Reference lists are small (81 categories, a few hundred units): they are
+ * rebuilt in one splice when the server changes any of them. */
+static void
+rebuild_reference (FqContext *self)
+{
+  g_autoptr(GPtrArray) cats = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "category"));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr(GError) error = NULL;
+      FqCategory *cat = fq_category_new_from_json (value, &error);
+
+      if (cat != NULL)
+        g_ptr_array_add (cats, cat);
+      else
+        g_debug ("Skipping category %s: %s", (char *)key, error->message);
+    }
+  g_ptr_array_sort_with_data (cats, (GCompareDataFunc)cmp_category, NULL);
+
+  g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "unit"));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr(GError) error = NULL;
+      FqUnit *unit = fq_unit_new_from_json (value, &error);
+
+      if (unit != NULL)
+        g_ptr_array_add (units, unit);
+      else
+        g_debug ("Skipping unit %s: %s", (char *)key, error->message);
+    }
+  g_ptr_array_sort_with_data (units, (GCompareDataFunc)cmp_unit, NULL);
+
+  g_list_store_splice (self->categories, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->categories)),
+                       cats->pdata, cats->len);
+  g_list_store_splice (self->units, 0, g_list_model_get_n_items (G_LIST_MODEL (self->units)),
+                       units->pdata, units->len);
+}
+
+static void
+records_changed_cb (FqContext    *self,
+                    FqCacheBatch *batch,
+                    FqCache      *cache)
+{
+  if (batch->ref_changed)
+    rebuild_reference (self);
+}
+
+static void
+pending_changed_cb (FqContext  *self,
+                    const char *entity,
+                    const char *entity_id,
+                    FqOutbox   *outbox)
+{
+  gboolean pending;
+
+  if (entity_id == NULL)
+    return;
+
+  pending = fq_outbox_is_pending (outbox, entity_id);
+  if (g_strcmp0 (entity, "incident") == 0 && self->incidents != NULL)
+    fq_incident_list_set_pending (self->incidents, entity_id, pending);
+  else if (g_strcmp0 (entity, "ticket") == 0 && self->tickets != NULL)
+    fq_ticket_list_set_pending (self->tickets, entity_id, pending);
+}
+
+static void
+outbox_load_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FqContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!fq_outbox_load_finish (FQ_OUTBOX (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      /* The pending writes stay in the cache for the next start. */
+      g_warning ("Cannot load the outbox: %s", error->message);
+    }
+
+  fq_sync_start (self->sync);
+  self->started = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+cache_open_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FqContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  if (!fq_cache_open_finish (FQ_CACHE (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* The models read the cache first, so the views paint before the sync
+   * has said anything. */
+  self->incidents = fq_incident_list_new (self->cache);
+  self->tickets = fq_ticket_list_new (self->cache);
+  self->grid = fq_grid_model_new (self->cache);
+  rebuild_reference (self);
+  g_signal_connect_object (self->cache, "records-changed", G_CALLBACK (records_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  self->sync = fq_sync_new (self->client, self->cache);
+  self->outbox = fq_outbox_new (self->client, self->cache, self->sync);
+  g_signal_connect_object (self->outbox, "pending-changed", G_CALLBACK (pending_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  cancellable = g_task_get_cancellable (task);
+  fq_outbox_load_async (self->outbox, cancellable, outbox_load_cb, g_steal_pointer (&task));
+}
+
+void
+fq_context_start_async (FqContext           *self,
+                        const char          *cache_path,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (FQ_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fq_context_start_async);
+
+  if (!fq_client_get_signed_in (self->client))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("Sign in before opening the console."));
+      return;
+    }
+  if (self->cache != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS, "Already started");
+      return;
+    }
+
+  update_user (self);
+
+  path = cache_path ? g_strdup (cache_path)
+                    : fq_cache_build_path (fq_client_get_server_id (self->client), self->username);
+  self->cache = fq_cache_new (path);
+  fq_cache_open_async (self->cache, cancellable, cache_open_cb, g_steal_pointer (&task));
+}
+
+gboolean
+fq_context_start_finish (FqContext     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+fq_context_stop (FqContext *self)
+{
+  g_return_if_fail (FQ_IS_CONTEXT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->sync != NULL)
+    fq_sync_stop (self->sync);
+  if (self->outbox != NULL)
+    g_signal_handlers_disconnect_by_data (self->outbox, self);
+  if (self->cache != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->cache, self);
+      fq_cache_close (self->cache);
+    }
+  if (self->started)
+    {
+      self->started = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
+    }
+}
+
+static void
+fq_context_dispose (GObject *object)
+{
+  FqContext *self = (FqContext *)object;
+
+  fq_context_stop (self);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->sync);
+  g_clear_object (&self->incidents);
+  g_clear_object (&self->tickets);
+  g_clear_object (&self->grid);
+  g_clear_object (&self->cache);
+  if (self->local_server != NULL)
+    fq_local_server_stop (self->local_server);
+  g_clear_object (&self->local_server);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (fq_context_parent_class)->dispose (object);
+}
+
+static void
+fq_context_finalize (GObject *object)
+{
+  FqContext *self = (FqContext *)object;
+
+  g_clear_object (&self->categories);
+  g_clear_object (&self->units);
+  g_clear_object (&self->cancellable);
+  g_free (self->username);
+  g_free (self->display_name);
+  g_free (self->unit);
+  g_free (self->scope);
+
+  G_OBJECT_CLASS (fq_context_parent_class)->finalize (object);
+}
+
+static void
+fq_context_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  FqContext *self = FQ_CONTEXT (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_SERVER_URL:
+      g_value_set_string (value, fq_client_get_base_url (self->client));
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->display_name);
+      break;
+    case PROP_ROLE:
+      g_value_set_enum (value, self->role);
+      break;
+    case PROP_UNIT:
+      g_value_set_string (value, self->unit);
+      break;
+    case PROP_SCOPE:
+      g_value_set_string (value, self->scope);
+      break;
+    case PROP_STARTED:
+      g_value_set_boolean (value, self->started);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_context_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  FqContext *self = FQ_CONTEXT (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    case PROP_SERVER_URL:
+      self->client = fq_client_new (g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_context_class_init (FqContextClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = fq_context_dispose;
+  object_class->finalize = fq_context_finalize;
+  object_class->get_property = fq_context_get_property;
+  object_class->set_property = fq_context_set_property;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, ro);
+  properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, ro);
+  properties[PROP_ROLE] = g_param_spec_enum ("role", NULL, NULL, FQ_TYPE_ROLE, FQ_ROLE_LEADER, ro);
+  properties[PROP_UNIT] = g_param_spec_string ("unit", NULL, NULL, NULL, ro);
+  properties[PROP_SCOPE] = g_param_spec_string ("scope", NULL, NULL, NULL, ro);
+  properties[PROP_STARTED] = g_param_spec_boolean ("started", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+fq_context_init (FqContext *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->categories = g_list_store_new (FQ_TYPE_CATEGORY);
+  self->units = g_list_store_new (FQ_TYPE_UNIT);
+  self->role = FQ_ROLE_LEADER;
+}
+
+FqContext *
+fq_context_new (GSettings  *settings,
+                const char *server_url)
+{
+  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (FQ_TYPE_CONTEXT,
+                       "settings", settings,
+                       "server-url", server_url,
+                       NULL);
+}
+
+void
+fq_context_set_local_server (FqContext     *self,
+                             FqLocalServer *server)
+{
+  g_return_if_fail (FQ_IS_CONTEXT (self));
+  g_return_if_fail (server == NULL || FQ_IS_LOCAL_SERVER (server));
+
+  g_set_object (&self->local_server, server);
+}
+
+#define GETTER(type, name, field) \
+  type fq_context_get_##name (FqContext *self) \
+  { \
+    g_return_val_if_fail (FQ_IS_CONTEXT (self), (type)0); \
+    return self->field; \
+  }
+
+GETTER (GSettings *, settings, settings)
+GETTER (FqClient *, client, client)
+GETTER (FqCache *, cache, cache)
+GETTER (FqSync *, sync, sync)
+GETTER (FqOutbox *, outbox, outbox)
+GETTER (const char *, username, username)
+GETTER (const char *, display_name, display_name)
+GETTER (FqRole, role, role)
+GETTER (const char *, unit, unit)
+GETTER (const char *, scope, scope)
+GETTER (gboolean, started, started)
+GETTER (FqIncidentList *, incidents, incidents)
+GETTER (FqTicketList *, tickets, tickets)
+GETTER (FqGridModel *, grid, grid)
+
+GListModel *
+fq_context_get_categories (FqContext *self)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+  return G_LIST_MODEL (self->categories);
+}
+
+GListModel *
+fq_context_get_units (FqContext *self)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+  return G_LIST_MODEL (self->units);
+}
+
+JsonObject *
+fq_context_lookup_category (FqContext  *self,
+                            const char *code)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+  return self->cache ? fq_cache_lookup_ref (self->cache, "category", code) : NULL;
+}
+
+JsonObject *
+fq_context_lookup_unit (FqContext  *self,
+                        const char *id)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+  return self->cache ? fq_cache_lookup_ref (self->cache, "unit", id) : NULL;
+}
+
+static const char *
+lookup_name (FqContext  *self,
+             const char *entity,
+             const char *code)
+{
+  JsonObject *obj;
+
+  if (self->cache == NULL || code == NULL)
+    return "";
+  obj = fq_cache_lookup_ref (self->cache, entity, code);
+  return obj ? json_object_get_string_member_with_default (obj, "name", "") : "";
+}
+
+const char *
+fq_context_lookup_category_name (FqContext  *self,
+                                 const char *code)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), "");
+  return lookup_name (self, "category", code);
+}
+
+const char *
+fq_context_lookup_unit_name (FqContext  *self,
+                             const char *id)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), "");
+  return lookup_name (self, "unit", id);
+}
+
+const char *
+fq_context_lookup_grid_name (FqContext  *self,
+                             const char *code)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), "");
+  return lookup_name (self, "grid", code);
+}

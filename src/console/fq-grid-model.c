@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "Fengqiao-Data"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fq-cache-private.h"
+#include "fq-enum-types.h"
+#include "fq-grid-model.h"
+
+/* ---- FqGridItem --------------------------------------------------------- */
+
+struct _FqGridItem
+{
+  GObject      parent_instance;
+
+  char        *code;
+  char        *name;
+  char        *path;
+  char        *prefix;
+  char        *parent;
+  FqGridLevel  level;
+  GListStore  *children;   /* NULL for a leaf */
+  guint        n_new_today;
+  guint        n_open;
+  guint        n_overdue;
+};
+
+enum {
+  ITEM_PROP_0,
+  ITEM_PROP_CODE,
+  ITEM_PROP_NAME,
+  ITEM_PROP_PATH,
+  ITEM_PROP_PREFIX,
+  ITEM_PROP_LEVEL,
+  ITEM_PROP_HAS_CHILDREN,
+  ITEM_PROP_N_NEW_TODAY,
+  ITEM_PROP_N_OPEN,
+  ITEM_PROP_N_OVERDUE,
+  ITEM_N_PROPS
+};
+
+static GParamSpec *item_properties[ITEM_N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FqGridItem, fq_grid_item, G_TYPE_OBJECT)
+
+static void
+fq_grid_item_finalize (GObject *object)
+{
+  FqGridItem *self = (FqGridItem *)object;
+
+  g_free (self->code);
+  g_free (self->name);
+  g_free (self->path);
+  g_free (self->prefix);
+  g_free (self->parent);
+  g_clear_object (&self->children);
+
+  G_OBJECT_CLASS (fq_grid_item_parent_class)->finalize (object);
+}
+
+static void
+fq_grid_item_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FqGridItem *self = FQ_GRID_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_CODE: g_value_set_string (value, self->code); break;
+    case ITEM_PROP_NAME: g_value_set_string (value, self->name); break;
+    case ITEM_PROP_PATH: g_value_set_string (value, self->path); break;
+    case ITEM_PROP_PREFIX: g_value_set_string (value, self->prefix); break;
+    case ITEM_PROP_LEVEL: g_value_set_enum (value, self->level); break;
+    case ITEM_PROP_HAS_CHILDREN: g_value_set_boolean (value, self->children != NULL); break;
+    case ITEM_PROP_N_NEW_TODAY: g_value_set_uint (value, self->n_new_today); break;
+    case ITEM_PROP_N_OPEN: g_value_set_uint (value, self->n_open); break;
+    case ITEM_PROP_N_OVERDUE: g_value_set_uint (value, self->n_overdue); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_grid_item_class_init (FqGridItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = fq_grid_item_finalize;
+  object_class->get_property = fq_grid_item_get_property;
+
+  item_properties[ITEM_PROP_CODE] = g_param_spec_string ("code", NULL, NULL, "", flags);
+  item_properties[ITEM_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, "", flags);
+  item_properties[ITEM_PROP_PATH] = g_param_spec_string ("path", NULL, NULL, "", flags);
+  item_properties[ITEM_PROP_PREFIX] = g_param_spec_string ("prefix", NULL, NULL, "", flags);
+  item_properties[ITEM_PROP_LEVEL] =
+    g_param_spec_enum ("level", NULL, NULL, FQ_TYPE_GRID_LEVEL, FQ_GRID_LEVEL_CITY, flags);
+  item_properties[ITEM_PROP_HAS_CHILDREN] =
+    g_param_spec_boolean ("has-children", NULL, NULL, FALSE, flags);
+  item_properties[ITEM_PROP_N_NEW_TODAY] =
+    g_param_spec_uint ("n-new-today", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  item_properties[ITEM_PROP_N_OPEN] =
+    g_param_spec_uint ("n-open", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  item_properties[ITEM_PROP_N_OVERDUE] =
+    g_param_spec_uint ("n-overdue", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
+}
+
+static void
+fq_grid_item_init (FqGridItem *self)
+{
+}
+
+const char *
+fq_grid_item_get_code (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), NULL);
+  return self->code;
+}
+
+const char *
+fq_grid_item_get_name (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), NULL);
+  return self->name;
+}
+
+const char *
+fq_grid_item_get_path (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), NULL);
+  return self->path;
+}
+
+const char *
+fq_grid_item_get_prefix (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), NULL);
+  return self->prefix;
+}
+
+FqGridLevel
+fq_grid_item_get_level (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), FQ_GRID_LEVEL_CITY);
+  return self->level;
+}
+
+gboolean
+fq_grid_item_get_has_children (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), FALSE);
+  return self->children != NULL;
+}
+
+guint
+fq_grid_item_get_n_new_today (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), 0);
+  return self->n_new_today;
+}
+
+guint
+fq_grid_item_get_n_open (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), 0);
+  return self->n_open;
+}
+
+guint
+fq_grid_item_get_n_overdue (FqGridItem *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (self), 0);
+  return self->n_overdue;
+}
+
+static void
+item_set_counts (FqGridItem *self,
+                 guint       n_new_today,
+                 guint       n_open,
+                 guint       n_overdue)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->n_new_today != n_new_today)
+    {
+      self->n_new_today = n_new_today;
+      g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_N_NEW_TODAY]);
+    }
+  if (self->n_open != n_open)
+    {
+      self->n_open = n_open;
+      g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_N_OPEN]);
+    }
+  if (self->n_overdue != n_overdue)
+    {
+      self->n_overdue = n_overdue;
+      g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_N_OVERDUE]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* ---- FqGridModel -------------------------------------------------------- */
+
+struct _FqGridModel
+{
+  GObject       parent_instance;
+
+  FqCache      *cache;
+  GCancellable *cancellable;
+  GListStore   *roots;
+  GHashTable   *items;        /* code → FqGridItem */
+  GHashTable   *by_prefix;    /* scope prefix → FqGridItem (borrowed) */
+  GPtrArray    *tree_order;   /* FqGridItem (borrowed), depth first */
+  guint         midnight_id;
+  guint         counting : 1;
+  guint         count_again : 1;
+  guint         loaded : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_LOADED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FqGridModel, fq_grid_model, G_TYPE_OBJECT)
+
+static const guint level_digits[] = {
+  [FQ_GRID_LEVEL_CITY] = 4,
+  [FQ_GRID_LEVEL_DISTRICT] = 6,
+  [FQ_GRID_LEVEL_STREET] = 9,
+  [FQ_GRID_LEVEL_COMMUNITY] = 12,
+  [FQ_GRID_LEVEL_GRID] = 14,
+};
+
+static int
+cmp_items_by_code (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      user_data)
+{
+  /* g_ptr_array_sort_with_data () passes pointers to the elements. */
+  return g_strcmp0 ((*(FqGridItem **)a)->code, (*(FqGridItem **)b)->code);
+}
+
+static void
+collect_tree_order (FqGridModel *self,
+                    GListModel  *model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FqGridItem) item = g_list_model_get_item (model, i);
+
+      g_ptr_array_add (self->tree_order, item);
+      if (item->children != NULL)
+        collect_tree_order (self, G_LIST_MODEL (item->children));
+    }
+}
+
+/* (Re)builds the hierarchy from the reference data in the cache. Items keep
+ * their identity across rebuilds so a tree view's expanded rows survive. */
+static void
+build_tree (FqGridModel *self)
+{
+  GHashTable *refs = fq_cache_get_ref_table (self->cache, "grid");
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+  g_autoptr(GPtrArray) roots = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, refs);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *obj = value;
+      FqGridItem *item = g_hash_table_lookup (self->items, key);
+      const char *level = json_object_get_string_member_with_default (obj, "level", "grid");
+      int lv = FQ_GRID_LEVEL_GRID;
+
+      if (item == NULL)
+        {
+          item = g_object_new (FQ_TYPE_GRID_ITEM, NULL);
+          item->code = g_strdup (key);
+          g_hash_table_insert (self->items, item->code, item);
+        }
+      fq_enum_from_string (FQ_TYPE_GRID_LEVEL, level, &lv);
+      item->level = lv;
+      g_free (item->name);
+      item->name = g_strdup (json_object_get_string_member_with_default (obj, "name", key));
+      g_free (item->path);
+      item->path = g_strdup (json_object_get_string_member_with_default (obj, "path", item->name));
+      g_free (item->parent);
+      item->parent = g_strdup (json_object_get_string_member_with_default (obj, "parent", NULL));
+      g_free (item->prefix);
+      item->prefix = g_strndup (item->code, MIN (strlen (item->code), level_digits[lv]));
+      g_ptr_array_add (all, item);
+    }
+
+  /* Nodes that left the reference data. */
+  g_hash_table_iter_init (&iter, self->items);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (refs, key))
+      g_hash_table_iter_remove (&iter);
+
+  g_ptr_array_sort_with_data (all, (GCompareDataFunc)cmp_items_by_code, NULL);
+  g_hash_table_remove_all (self->by_prefix);
+  for (guint i = 0; i < all->len; i++)
+    {
+      FqGridItem *item = g_ptr_array_index (all, i);
+
+      g_hash_table_insert (self->by_prefix, item->prefix, item);
+      if (item->children != NULL)
+        g_list_store_remove_all (item->children);
+    }
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      FqGridItem *item = all->pdata[i];
+      FqGridItem *parent = item->parent ? g_hash_table_lookup (self->items, item->parent) : NULL;
+
+      /* A parent outside the user's scope makes this node a root. */
+      if (parent == NULL)
+        {
+          g_ptr_array_add (roots, item);
+          continue;
+        }
+      if (parent->children == NULL)
+        parent->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
+      g_list_store_append (parent->children, item);
+    }
+
+  g_list_store_splice (self->roots, 0, g_list_model_get_n_items (G_LIST_MODEL (self->roots)),
+                       roots->pdata, roots->len);
+
+  g_ptr_array_set_size (self->tree_order, 0);
+  collect_tree_order (self, G_LIST_MODEL (self->roots));
+}
+
+/* ---- counts ------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64  today;
+  gint64  now;
+} CountQuery;
+
+typedef struct
+{
+  char  *grid;
+  guint  n_new_today;
+  guint  n_open;
+  guint  n_overdue;
+} GridCount;
+
+static void
+grid_count_free (GridCount *gc)
+{
+  g_free (gc->grid);
+  g_free (gc);
+}
+
+static gpointer
+count_job (sqlite3       *db,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  CountQuery *q = data;
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify)grid_count_free);
+  sqlite3_stmt *stmt = NULL;
+
+#define COUNT_FOR(grid_text) \
+  ({ const char *_g = (grid_text) ? (grid_text) : ""; \
+     GridCount *_c = g_hash_table_lookup (counts, _g); \
+     if (_c == NULL) { _c = g_new0 (GridCount, 1); _c->grid = g_strdup (_g); \
+                       g_hash_table_insert (counts, _c->grid, _c); } \
+     _c; })
+
+  if (sqlite3_prepare_v2 (db, "SELECT grid, count(*) FROM incidents WHERE received_at >= ?"
+                          " GROUP BY grid", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, q->today);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        COUNT_FOR ((const char *)sqlite3_column_text (stmt, 0))->n_new_today =
+          sqlite3_column_int (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+
+  /* Overdue as the core's SLA rules say: the server's flag, or waiting for
+   * acceptance past the limit, or open past the deadline. States: 0
+   * dispatched, 1 accepted, 2 resolved, 3 closed, 4 returned. */
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT grid, count(*), sum(CASE WHEN state IN (0, 1, 4) AND ("
+                          "  overdue != 0"
+                          "  OR (state IN (0, 4) AND accepted_at = 0 AND dispatched_at > 0"
+                          "      AND ?1 > dispatched_at + 7200)"
+                          "  OR (deadline > 0 AND ?1 > deadline)) THEN 1 ELSE 0 END)"
+                          " FROM tickets WHERE state IN (0, 1, 2, 4) GROUP BY grid",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, q->now);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          GridCount *c = COUNT_FOR ((const char *)sqlite3_column_text (stmt, 0));
+
+          c->n_open = sqlite3_column_int (stmt, 1);
+          c->n_overdue = sqlite3_column_int (stmt, 2);
+        }
+    }
+  sqlite3_finalize (stmt);
+
+#undef COUNT_FOR
+
+  return counts;
+}
+
+/* The node a record's grid code belongs to: itself, or the deepest node
+ * whose scope prefix it starts with (a grid cell below the nodes known). */
+static FqGridItem *
+owner_of (FqGridModel *self,
+          const char  *code)
+{
+  FqGridItem *item = g_hash_table_lookup (self->items, code);
+  gsize len;
+
+  if (item != NULL)
+    return item;
+
+  len = strlen (code);
+  for (int lv = FQ_GRID_LEVEL_GRID; lv >= FQ_GRID_LEVEL_CITY; lv--)
+    {
+      g_autofree char *prefix = NULL;
+
+      if (level_digits[lv] > len)
+        continue;
+      prefix = g_strndup (code, level_digits[lv]);
+      item = g_hash_table_lookup (self->by_prefix, prefix);
+      if (item != NULL)
+        return item;
+    }
+  return NULL;
+}
+
+static void recount (FqGridModel *self);
+
+static void
+count_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  FqGridModel *self = user_data;
+  g_autoptr(GHashTable) counts = NULL;
+  g_autoptr(GHashTable) totals = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  self->counting = FALSE;
+  counts = fq_cache_run_finish (FQ_CACHE (object), result, &error);
+  if (counts == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+        g_warning ("Cannot count incidents per grid node: %s", error->message);
+      g_object_unref (self);
+      return;
+    }
+
+  /* Sums over each subtree: every count is added to its node and to all
+   * the node's ancestors. */
+  totals = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GridCount *c = value;
+      FqGridItem *item = owner_of (self, key);
+
+      while (item != NULL)
+        {
+          guint *t = g_hash_table_lookup (totals, item);
+
+          if (t == NULL)
+            {
+              t = g_new0 (guint, 3);
+              g_hash_table_insert (totals, item, t);
+            }
+          t[0] += c->n_new_today;
+          t[1] += c->n_open;
+          t[2] += c->n_overdue;
+          item = item->parent ? g_hash_table_lookup (self->items, item->parent) : NULL;
+        }
+    }
+
+  for (guint i = 0; i < self->tree_order->len; i++)
+    {
+      FqGridItem *item = g_ptr_array_index (self->tree_order, i);
+      guint *t = g_hash_table_lookup (totals, item);
+
+      if (t != NULL)
+        item_set_counts (item, t[0], t[1], t[2]);
+      else
+        item_set_counts (item, 0, 0, 0);
+    }
+
+  if (self->count_again)
+    recount (self);
+  g_object_unref (self);
+}
+
+static gint64
+local_midnight (gint64 *next)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                         g_date_time_get_month (now),
+                                                         g_date_time_get_day_of_month (now),
+                                                         0, 0, 0);
+  if (next != NULL)
+    {
+      g_autoptr(GDateTime) tomorrow = g_date_time_add_days (midnight, 1);
+
+      *next = g_date_time_to_unix (tomorrow);
+    }
+  return g_date_time_to_unix (midnight);
+}
+
+static void
+recount (FqGridModel *self)
+{
+  CountQuery *q;
+
+  /* One count at a time; a burst of batches causes at most one more. */
+  if (self->counting)
+    {
+      self->count_again = TRUE;
+      return;
+    }
+  self->counting = TRUE;
+  self->count_again = FALSE;
+
+  q = g_new0 (CountQuery, 1);
+  q->today = local_midnight (NULL);
+  q->now = g_get_real_time () / G_USEC_PER_SEC;
+  fq_cache_run_async (self->cache, count_job, q, g_free, (GDestroyNotify)g_hash_table_unref,
+                      self->cancellable, count_cb, g_object_ref (self));
+}
+
+static gboolean
+midnight_cb (gpointer data)
+{
+  FqGridModel *self = data;
+  gint64 next;
+
+  /* Also every ten minutes: overdue counts move with the clock. */
+  recount (self);
+  local_midnight (&next);
+  self->midnight_id = g_timeout_add_seconds (MIN (600, MAX (1, next - g_get_real_time () / G_USEC_PER_SEC)),
+                                             midnight_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+records_changed_cb (FqGridModel  *self,
+                    FqCacheBatch *batch,
+                    FqCache      *cache)
+{
+  if (batch->ref_changed)
+    build_tree (self);
+  if (batch->incidents->len > 0 || batch->tickets->len > 0 || batch->ref_changed)
+    recount (self);
+}
+
+static void
+fq_grid_model_dispose (GObject *object)
+{
+  FqGridModel *self = (FqGridModel *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->midnight_id, g_source_remove);
+  if (self->cache != NULL)
+    g_signal_handlers_disconnect_by_data (self->cache, self);
+  g_clear_object (&self->cache);
+  if (self->roots != NULL)
+    g_list_store_remove_all (self->roots);
+
+  G_OBJECT_CLASS (fq_grid_model_parent_class)->dispose (object);
+}
+
+static void
+fq_grid_model_finalize (GObject *object)
+{
+  FqGridModel *self = (FqGridModel *)object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->roots);
+  g_clear_pointer (&self->tree_order, g_ptr_array_unref);
+  g_clear_pointer (&self->by_prefix, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_hash_table_unref);
+
+  G_OBJECT_CLASS (fq_grid_model_parent_class)->finalize (object);
+}
+
+static void
+fq_grid_model_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  FqGridModel *self = FQ_GRID_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADED:
+      g_value_set_boolean (value, self->loaded);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_grid_model_class_init (FqGridModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = fq_grid_model_dispose;
+  object_class->finalize = fq_grid_model_finalize;
+  object_class->get_property = fq_grid_model_get_property;
+
+  properties[PROP_LOADED] =
+    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+fq_grid_model_init (FqGridModel *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->roots = g_list_store_new (FQ_TYPE_GRID_ITEM);
+  self->items = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->by_prefix = g_hash_table_new (g_str_hash, g_str_equal);
+  self->tree_order = g_ptr_array_new ();
+}
+
+FqGridModel *
+fq_grid_model_new (FqCache *cache)
+{
+  FqGridModel *self;
+
+  g_return_val_if_fail (FQ_IS_CACHE (cache), NULL);
+
+  self = g_object_new (FQ_TYPE_GRID_MODEL, NULL);
+  self->cache = g_object_ref (cache);
+  g_signal_connect_object (cache, "records-changed", G_CALLBACK (records_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (cache, "closing", G_CALLBACK (g_cancellable_cancel), self->cancellable,
+                           G_CONNECT_SWAPPED);
+
+  /* The reference data is in memory from the cache's open on. */
+  build_tree (self);
+  self->loaded = TRUE;
+  recount (self);
+  midnight_cb (self);
+  return self;
+}
+
+GListModel *
+fq_grid_model_get_roots (FqGridModel *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_MODEL (self), NULL);
+  return G_LIST_MODEL (self->roots);
+}
+
+GListModel *
+fq_grid_model_create_child_model (gpointer item,
+                                  gpointer user_data)
+{
+  FqGridItem *grid_item = item;
+
+  g_return_val_if_fail (FQ_IS_GRID_ITEM (grid_item), NULL);
+
+  if (grid_item->children == NULL)
+    return NULL;
+  return g_object_ref (G_LIST_MODEL (grid_item->children));
+}
+
+FqGridItem *
+fq_grid_model_lookup (FqGridModel *self,
+                      const char  *code)
+{
+  g_return_val_if_fail (FQ_IS_GRID_MODEL (self), NULL);
+
+  if (code == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->items, code);
+}
+
+gboolean
+fq_grid_model_get_loaded (FqGridModel *self)
+{
+  g_return_val_if_fail (FQ_IS_GRID_MODEL (self), FALSE);
+  return self->loaded;
+}
+
+GStrv
+fq_grid_model_find (FqGridModel *self,
+                    const char  *text,
+                    const char  *after_code)
+{
+  g_autofree char *needle = NULL;
+  guint n, start = 0;
+
+  g_return_val_if_fail (FQ_IS_GRID_MODEL (self), NULL);
+
+  if (text == NULL || text[0] == '\0')
+    return NULL;
+
+  needle = g_utf8_casefold (text, -1);
+  n = self->tree_order->len;
+
+  if (after_code != NULL)
+    for (guint i = 0; i < n; i++)
+      if (g_strcmp0 (((FqGridItem *)self->tree_order->pdata[i])->code, after_code) == 0)
+        {
+          start = i + 1;
+          break;
+        }
+
+  for (guint k = 0; k < n; k++)
+    {
+      FqGridItem *item = self->tree_order->pdata[(start + k) % n];
+      g_autofree char *name = g_utf8_casefold (item->name, -1);
+
+      if (strstr (name, needle) != NULL)
+        {
+          GPtrArray *path = g_ptr_array_new ();
+          FqGridItem *p;
+
+          for (p = item; p != NULL; p = p->parent ? g_hash_table_lookup (self->items, p->parent) : NULL)
+            g_ptr_array_insert (path, 0, g_strdup (p->code));
+          g_ptr_array_add (path, NULL);
+          return (GStrv)g_ptr_array_free (path, FALSE);
+        }
+    }
+
+  return NULL;
+}

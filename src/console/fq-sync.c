@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "Fengqiao-Data"
+
+#include "config.h"
+
+#include "fq-error.h"
+#include "fq-sync.h"
+
+#define PAGE_LIMIT 1000
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+/* Live frames are gathered for a moment so that a burst becomes one
+ * transaction and one update of the models. */
+#define FLUSH_DELAY_MS 40
+#define FLUSH_MAX_FRAMES 1000
+
+struct _FqSync
+{
+  GObject                  parent_instance;
+
+  FqClient                *client;
+  FqCache                 *cache;
+
+  GCancellable            *cancellable;   /* of the current connection attempt */
+  SoupWebsocketConnection *ws;
+  JsonArray               *buffer;        /* live frames not yet applied */
+  gint64                   buffer_max_seq;
+  gint64                   expected_seq;  /* highest seq seen (applied or buffered) */
+  gint64                   next_since;    /* where the next /changes page starts */
+
+  guint                    retry_id;
+  gint64                   retry_at;      /* monotonic µs */
+  guint                    flush_id;
+  guint                    attempt;
+  guint                    applies_in_flight;
+
+  FqSyncState              state;
+  gint64                   offline_since;
+
+  guint                    running : 1;
+  guint                    catching_up : 1;
+  guint                    more_pages : 1;   /* the last page said more */
+  guint                    ws_wanted : 1;    /* open the socket when applies are done */
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_OFFLINE_SINCE,
+  PROP_LAST_SEQ,
+  PROP_CATCHING_UP,
+  N_PROPS
+};
+
+enum {
+  CAUGHT_UP,
+  ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (FqSync, fq_sync, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (FqSyncState, fq_sync_state,
+                    G_DEFINE_ENUM_VALUE (FQ_SYNC_STATE_OFFLINE, "offline"),
+                    G_DEFINE_ENUM_VALUE (FQ_SYNC_STATE_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (FQ_SYNC_STATE_ONLINE, "online"))
+
+static void fetch_page (FqSync *self);
+static void connect_now (FqSync *self);
+static void flush_buffer (FqSync *self);
+
+static void
+set_state (FqSync      *self,
+           FqSyncState  state)
+{
+  if (self->state == state)
+    return;
+
+  g_debug ("Sync: %s → %s",
+           g_enum_get_value (g_type_class_peek (FQ_TYPE_SYNC_STATE), self->state)->value_nick,
+           g_enum_get_value (g_type_class_peek (FQ_TYPE_SYNC_STATE), state)->value_nick);
+
+  self->state = state;
+
+  if (state == FQ_SYNC_STATE_ONLINE && self->offline_since != 0)
+    {
+      self->offline_since = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE_SINCE]);
+    }
+  else if (state == FQ_SYNC_STATE_OFFLINE && self->offline_since == 0)
+    {
+      self->offline_since = g_get_real_time ();
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE_SINCE]);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_catching_up (FqSync   *self,
+                 gboolean  catching_up)
+{
+  if (self->catching_up == !!catching_up)
+    return;
+  self->catching_up = !!catching_up;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
+}
+
+static void
+drop_connection (FqSync *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  if (self->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ws, self);
+      if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_clear_object (&self->ws);
+    }
+
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->buffer, json_array_unref);
+  self->buffer_max_seq = 0;
+  self->ws_wanted = FALSE;
+  set_catching_up (self, FALSE);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  FqSync *self = user_data;
+
+  self->retry_id = 0;
+  self->retry_at = 0;
+  connect_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Exponential backoff with ±20 % jitter, so that a hundred consoles that
+ * lost the same server do not come back in lockstep. */
+static void
+schedule_retry (FqSync *self)
+{
+  guint delay;
+  double jitter;
+
+  if (!self->running)
+    return;
+
+  delay = BACKOFF_MIN_MS << MIN (self->attempt, 5);
+  delay = MIN (delay, BACKOFF_MAX_MS);
+  jitter = g_random_double_range (0.8, 1.2);
+  delay = (guint)(delay * jitter);
+  self->attempt++;
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_at = g_get_monotonic_time () + (gint64)delay * 1000;
+  self->retry_id = g_timeout_add (delay, retry_cb, self);
+}
+
+static void
+go_offline (FqSync       *self,
+            const GError *error)
+{
+  drop_connection (self);
+
+  if (error != NULL && !fq_client_error_is_network (error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_debug ("Sync failed: %s", error->message);
+      g_signal_emit (self, signals[ERROR], 0, error);
+    }
+
+  set_state (self, FQ_SYNC_STATE_OFFLINE);
+
+  /* A revoked or expired token will not get better by retrying; the client
+   * has emitted session-expired and the UI asks for the password. */
+  if (error != NULL && g_error_matches (error, FQ_ERROR, FQ_ERROR_UNAUTHENTICATED))
+    {
+      self->running = FALSE;
+      return;
+    }
+
+  schedule_retry (self);
+}
+
+/* ---- WebSocket --------------------------------------------------------- */
+
+static void
+ws_message_cb (SoupWebsocketConnection *ws,
+               int                      type,
+               GBytes                  *message,
+               gpointer                 user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  gsize len;
+  const char *data;
+  gint64 seq = 0;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+
+  /* One change per frame: a few hundred bytes, parsed here. */
+  data = g_bytes_get_data (message, &len);
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_debug ("Ignoring a frame that is not a change object");
+      return;
+    }
+
+  seq = json_object_get_int_member_with_default (json_node_get_object (root), "seq", 0);
+
+  if (self->buffer == NULL)
+    self->buffer = json_array_new ();
+  json_array_add_element (self->buffer, json_parser_steal_root (parser));
+  self->buffer_max_seq = MAX (self->buffer_max_seq, seq);
+
+  /* A gap means frames were missed (or, for a user with a narrow scope,
+   * changes outside it were never meant for us): /changes tells which. */
+  if (seq > self->expected_seq + 1 && !self->catching_up)
+    {
+      g_debug ("Gap in seq (%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT "): catching up",
+               seq, self->expected_seq);
+      self->expected_seq = MAX (self->expected_seq, seq);
+      self->next_since = fq_cache_get_last_seq (self->cache);
+      set_catching_up (self, TRUE);
+      fetch_page (self);
+      return;
+    }
+  self->expected_seq = MAX (self->expected_seq, seq);
+
+  if (json_array_get_length (self->buffer) >= FLUSH_MAX_FRAMES)
+    flush_buffer (self);
+  else if (self->flush_id == 0)
+    self->flush_id = g_timeout_add_once (FLUSH_DELAY_MS, (GSourceOnceFunc)flush_buffer, self);
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_debug ("Live events closed (code %u)", soup_websocket_connection_get_close_code (ws));
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "The server closed the connection");
+
+  /* Frames that arrived before the close are still good. */
+  if (self->buffer != NULL && !self->catching_up)
+    flush_buffer (self);
+  go_offline (self, error);
+}
+
+static void
+ws_error_cb (SoupWebsocketConnection *ws,
+             GError                  *error,
+             gpointer                 user_data)
+{
+  g_debug ("Live events error: %s", error->message);
+}
+
+static void
+ws_connected_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *ws;
+
+  ws = fq_client_connect_events_finish (FQ_CLIENT (object), result, &error);
+  if (ws == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  self->ws = ws;
+  g_signal_connect (ws, "message", G_CALLBACK (ws_message_cb), self);
+  g_signal_connect (ws, "closed", G_CALLBACK (ws_closed_cb), self);
+  g_signal_connect (ws, "error", G_CALLBACK (ws_error_cb), self);
+
+  self->attempt = 0;
+  set_state (self, FQ_SYNC_STATE_ONLINE);
+
+  /* Changes committed between the last page and the socket's start are
+   * sent by the server from ?since=, or found by the gap check. */
+  g_object_unref (self);
+}
+
+static void
+open_socket (FqSync *self)
+{
+  self->ws_wanted = FALSE;
+  if (self->ws != NULL || self->cancellable == NULL)
+    return;
+
+  fq_client_connect_events_async (self->client, fq_cache_get_last_seq (self->cache),
+                                  self->cancellable, ws_connected_cb, g_object_ref (self));
+}
+
+/* ---- applying ---------------------------------------------------------- */
+
+static void
+apply_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->applies_in_flight--;
+
+  if (!fq_cache_apply_changes_finish (FQ_CACHE (object), result, &error))
+    {
+      g_warning ("Cannot store changes in the cache: %s", error->message);
+      if (self->running)
+        go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+
+  if (self->applies_in_flight == 0 && !self->more_pages && self->catching_up &&
+      self->cancellable != NULL)
+    {
+      set_catching_up (self, FALSE);
+      g_signal_emit (self, signals[CAUGHT_UP], 0);
+
+      if (self->ws != NULL)
+        flush_buffer (self);
+      else if (self->ws_wanted)
+        open_socket (self);
+    }
+
+  g_object_unref (self);
+}
+
+static void
+apply (FqSync    *self,
+       JsonArray *changes,
+       gint64     last_seq)
+{
+  self->applies_in_flight++;
+  fq_cache_apply_changes_async (self->cache, changes, last_seq, NULL,
+                                apply_done_cb, g_object_ref (self));
+}
+
+static void
+flush_buffer (FqSync *self)
+{
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+
+  if (self->buffer == NULL || self->catching_up)
+    return;
+
+  apply (self, g_steal_pointer (&self->buffer), 0);
+  self->buffer_max_seq = 0;
+}
+
+/* ---- catching up ------------------------------------------------------- */
+
+static void
+page_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *obj;
+  JsonNode *changes_node;
+  JsonArray *changes;
+  gint64 last_seq;
+  gboolean more;
+
+  root = fq_client_call_finish (FQ_CLIENT (object), result, &error);
+  if (root == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (FQ_ERROR, FQ_ERROR_INTERNAL, "Empty answer from /changes");
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (changes_node = json_object_get_member ((obj = json_node_get_object (root)), "changes")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (changes_node))
+    {
+      error = g_error_new (FQ_ERROR, FQ_ERROR_BAD_JSON, "The answer of /changes has no changes");
+      go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  last_seq = json_object_get_int_member_with_default (obj, "last_seq", 0);
+  more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
+  changes = json_array_ref (json_node_get_array (changes_node));
+  if (json_array_get_length (changes) > 0)
+    {
+      JsonNode *last = json_array_get_element (changes, json_array_get_length (changes) - 1);
+
+      if (JSON_NODE_HOLDS_OBJECT (last))
+        {
+          gint64 s = json_object_get_int_member_with_default (json_node_get_object (last), "seq", 0);
+
+          /* With more pages to come, the next page starts after the last
+           * change of this one, not at the server's newest seq. */
+          if (more && s > 0)
+            last_seq = s;
+        }
+    }
+
+  /* Nothing of the page may stay referenced on this thread once the worker
+   * owns it (json-glib reference counts are not atomic). */
+  g_clear_pointer (&root, json_node_unref);
+
+  self->expected_seq = MAX (self->expected_seq, last_seq);
+  self->more_pages = more;
+  apply (self, changes, last_seq);
+
+  if (more)
+    {
+      /* Fetch the next page while the worker stores this one. */
+      self->next_since = last_seq;
+      fetch_page (self);
+    }
+  else if (self->ws == NULL)
+    self->ws_wanted = TRUE;
+
+  g_object_unref (self);
+}
+
+static void
+fetch_page (FqSync *self)
+{
+  g_autofree char *path = NULL;
+  gint64 since;
+
+  if (self->cancellable == NULL)
+    return;
+
+  /* While pages are being stored, the cache's last-seq lags behind: ask for
+   * what follows the newest page received. */
+  since = MAX (fq_cache_get_last_seq (self->cache), self->next_since);
+
+  path = g_strdup_printf ("/changes?since=%" G_GINT64_FORMAT "&limit=%d", since, PAGE_LIMIT);
+  fq_client_call_async (self->client, "GET", path, NULL, NULL, self->cancellable,
+                        page_cb, g_object_ref (self));
+}
+
+static void
+connect_now (FqSync *self)
+{
+  if (!self->running)
+    return;
+
+  drop_connection (self);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_at = 0;
+
+  self->cancellable = g_cancellable_new ();
+  self->expected_seq = fq_cache_get_last_seq (self->cache);
+  self->next_since = self->expected_seq;
+  self->more_pages = FALSE;
+  set_state (self, FQ_SYNC_STATE_CONNECTING);
+  set_catching_up (self, TRUE);
+  fetch_page (self);
+}
+
+/* ---- object ------------------------------------------------------------ */
+
+static void
+fq_sync_dispose (GObject *object)
+{
+  FqSync *self = (FqSync *)object;
+
+  self->running = FALSE;
+  drop_connection (self);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cache);
+
+  G_OBJECT_CLASS (fq_sync_parent_class)->dispose (object);
+}
+
+static void
+fq_sync_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  FqSync *self = FQ_SYNC (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_OFFLINE_SINCE:
+      g_value_set_int64 (value, self->offline_since);
+      break;
+    case PROP_LAST_SEQ:
+      g_value_set_int64 (value, fq_sync_get_last_seq (self));
+      break;
+    case PROP_CATCHING_UP:
+      g_value_set_boolean (value, self->catching_up);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_sync_class_init (FqSyncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = fq_sync_dispose;
+  object_class->get_property = fq_sync_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, FQ_TYPE_SYNC_STATE, FQ_SYNC_STATE_OFFLINE,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_OFFLINE_SINCE] =
+    g_param_spec_int64 ("offline-since", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LAST_SEQ] =
+    g_param_spec_int64 ("last-seq", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CATCHING_UP] =
+    g_param_spec_boolean ("catching-up", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CAUGHT_UP] =
+    g_signal_new ("caught-up", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+fq_sync_init (FqSync *self)
+{
+  self->state = FQ_SYNC_STATE_OFFLINE;
+}
+
+FqSync *
+fq_sync_new (FqClient *client,
+             FqCache  *cache)
+{
+  FqSync *self;
+
+  g_return_val_if_fail (FQ_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (FQ_IS_CACHE (cache), NULL);
+
+  self = g_object_new (FQ_TYPE_SYNC, NULL);
+  self->client = g_object_ref (client);
+  self->cache = g_object_ref (cache);
+  return self;
+}
+
+void
+fq_sync_start (FqSync *self)
+{
+  g_return_if_fail (FQ_IS_SYNC (self));
+
+  if (self->running)
+    return;
+
+  self->running = TRUE;
+  self->attempt = 0;
+  connect_now (self);
+}
+
+void
+fq_sync_stop (FqSync *self)
+{
+  g_return_if_fail (FQ_IS_SYNC (self));
+
+  self->running = FALSE;
+  drop_connection (self);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_at = 0;
+  set_state (self, FQ_SYNC_STATE_OFFLINE);
+}
+
+void
+fq_sync_reconnect_now (FqSync *self)
+{
+  g_return_if_fail (FQ_IS_SYNC (self));
+
+  self->running = TRUE;
+  if (self->state == FQ_SYNC_STATE_OFFLINE)
+    {
+      self->attempt = 0;
+      connect_now (self);
+    }
+}
+
+FqSyncState
+fq_sync_get_state (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), FQ_SYNC_STATE_OFFLINE);
+  return self->state;
+}
+
+gint64
+fq_sync_get_offline_since (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), 0);
+  return self->offline_since;
+}
+
+gint64
+fq_sync_get_last_seq (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), 0);
+  return self->cache ? fq_cache_get_last_seq (self->cache) : 0;
+}
+
+gboolean
+fq_sync_get_catching_up (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), FALSE);
+  return self->catching_up;
+}
+
+guint
+fq_sync_get_retry_in (FqSync *self)
+{
+  gint64 now;
+
+  g_return_val_if_fail (FQ_IS_SYNC (self), 0);
+
+  if (self->retry_id == 0)
+    return 0;
+  now = g_get_monotonic_time ();
+  return self->retry_at > now ? (guint)((self->retry_at - now + 999999) / G_USEC_PER_SEC) : 0;
+}

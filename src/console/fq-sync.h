@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fq-cache.h"
+#include "fq-client.h"
+
+G_BEGIN_DECLS
+
+/*
+ * FqSync keeps the cache in step with the server: it pages through
+ * GET /changes?since=SEQ (limit 1000) until `more` is false, then listens on
+ * the WebSocket /events; a gap in seq starts a catch-up again. When the
+ * server cannot be reached it retries with exponential backoff (1 s, 2 s, …,
+ * 30 s, with ±20 % jitter).
+ */
+
+typedef enum
+{
+  FQ_SYNC_STATE_OFFLINE,
+  FQ_SYNC_STATE_CONNECTING,
+  FQ_SYNC_STATE_ONLINE,
+} FqSyncState;
+
+GType fq_sync_state_get_type (void) G_GNUC_CONST;
+#define FQ_TYPE_SYNC_STATE (fq_sync_state_get_type ())
+
+#define FQ_TYPE_SYNC (fq_sync_get_type ())
+
+G_DECLARE_FINAL_TYPE (FqSync, fq_sync, FQ, SYNC, GObject)
+
+/* The cache must be open before fq_sync_start(). */
+FqSync      *fq_sync_new                 (FqClient    *client,
+                                          FqCache     *cache);
+
+/* Begins: catch-up, then live events. Idempotent. */
+void         fq_sync_start               (FqSync      *self);
+/* Closes the WebSocket, cancels pending requests and retries; state becomes
+ * OFFLINE. */
+void         fq_sync_stop                (FqSync      *self);
+/* Skips the current backoff wait and connects now ("Retry" button, or the
+ * network monitor saying the network is back). */
+void         fq_sync_reconnect_now       (FqSync      *self);
+
+/* Property "state" (FqSyncState). ONLINE means caught up and listening. */
+FqSyncState  fq_sync_get_state           (FqSync      *self);
+/* Property "offline-since": g_get_real_time() (µs) when the connection was
+ * last lost, 0 while online or before the first attempt. */
+gint64       fq_sync_get_offline_since   (FqSync      *self);
+/* Property "last-seq": the last seq applied to the cache. */
+gint64       fq_sync_get_last_seq        (FqSync      *self);
+/* Property "catching-up": TRUE while paging through /changes. */
+gboolean     fq_sync_get_catching_up     (FqSync      *self);
+
+/* Seconds until the next reconnection attempt (0 if none is scheduled),
+ * for "Reconnecting in 8 s". */
+guint        fq_sync_get_retry_in        (FqSync      *self);
+
+/* Signals:
+ * "caught-up" (void): each time a catch-up reached `more: false`.
+ * "error" (const GError *error): a sync failure worth telling the user
+ *   about (not the expected "server unreachable" while offline).
+ */
+
+G_END_DECLS

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fq-cache.h"
+#include "fq-enums.h"
+
+G_BEGIN_DECLS
+
+/*
+ * FqTicketRow: one row of the ticket list. Properties:
+ *
+ *   id, title, category, category-name, grid, place, lead-unit,
+ *   lead-unit-name                               — strings, never NULL
+ *   state (FqTicketState), tier (FqTier)
+ *   created-at, dispatched-at, deadline (gint64 Unix seconds; 0 if none)
+ *   overdue (gboolean: the server's flag, or the deadline or the acceptance
+ *            limit has passed while the ticket is open; kept current by the
+ *            list every 30 s)
+ *   repeat-count (guint), rev (gint64), pending (gboolean)
+ *
+ * For a live countdown, a cell computes deadline − now itself with a timer,
+ * or uses fq_ticket_row_get_seconds_left().
+ */
+
+#define FQ_TYPE_TICKET_ROW (fq_ticket_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (FqTicketRow, fq_ticket_row, FQ, TICKET_ROW, GObject)
+
+const char     *fq_ticket_row_get_id             (FqTicketRow *self);
+const char     *fq_ticket_row_get_title          (FqTicketRow *self);
+const char     *fq_ticket_row_get_category       (FqTicketRow *self);
+const char     *fq_ticket_row_get_category_name  (FqTicketRow *self);
+const char     *fq_ticket_row_get_grid           (FqTicketRow *self);
+const char     *fq_ticket_row_get_place          (FqTicketRow *self);
+const char     *fq_ticket_row_get_lead_unit      (FqTicketRow *self);
+const char     *fq_ticket_row_get_lead_unit_name (FqTicketRow *self);
+FqTicketState   fq_ticket_row_get_state          (FqTicketRow *self);
+FqTier          fq_ticket_row_get_tier           (FqTicketRow *self);
+gint64          fq_ticket_row_get_created_at     (FqTicketRow *self);
+gint64          fq_ticket_row_get_dispatched_at  (FqTicketRow *self);
+gint64          fq_ticket_row_get_deadline       (FqTicketRow *self);
+gboolean        fq_ticket_row_get_overdue        (FqTicketRow *self);
+guint           fq_ticket_row_get_repeat_count   (FqTicketRow *self);
+gint64          fq_ticket_row_get_rev            (FqTicketRow *self);
+gboolean        fq_ticket_row_get_pending        (FqTicketRow *self);
+/* deadline − @now (Unix seconds; negative when late). */
+gint64          fq_ticket_row_get_seconds_left   (FqTicketRow *self,
+                                                  gint64       now);
+
+typedef enum
+{
+  FQ_TICKET_SORT_DEADLINE,
+  FQ_TICKET_SORT_CREATED,
+  FQ_TICKET_SORT_STATE,
+  FQ_TICKET_SORT_CATEGORY,
+  FQ_TICKET_SORT_PLACE,
+  FQ_TICKET_SORT_UNIT,
+} FqTicketSort;
+
+GType fq_ticket_sort_get_type (void) G_GNUC_CONST;
+#define FQ_TYPE_TICKET_SORT (fq_ticket_sort_get_type ())
+
+/*
+ * FqTicketList: a GListModel of FqTicketRow over the tickets in the cache
+ * that are not closed (open tickets), soonest deadline first by default.
+ * Same contract as FqIncidentList: worker-thread filtering and sorting,
+ * exact items-changed for live changes, no GtkSortListModel on top.
+ */
+
+#define FQ_TYPE_TICKET_LIST (fq_ticket_list_get_type ())
+
+G_DECLARE_FINAL_TYPE (FqTicketList, fq_ticket_list, FQ, TICKET_LIST, GObject)
+
+FqTicketList   *fq_ticket_list_new               (FqCache      *cache);
+
+void            fq_ticket_list_set_sort          (FqTicketList *self,
+                                                  FqTicketSort  column,
+                                                  gboolean      descending);
+FqTicketSort    fq_ticket_list_get_sort_column   (FqTicketList *self);
+gboolean        fq_ticket_list_get_sort_descending (FqTicketList *self);
+
+/* Filters (coalesced like FqIncidentList's): -1 / NULL clear them. */
+void            fq_ticket_list_set_state         (FqTicketList *self,
+                                                  int           state);
+void            fq_ticket_list_set_overdue_only  (FqTicketList *self,
+                                                  gboolean      overdue_only);
+/* Lead or assisting unit id ("my unit"). */
+void            fq_ticket_list_set_unit          (FqTicketList *self,
+                                                  const char   *unit_id);
+void            fq_ticket_list_set_category_group (FqTicketList *self,
+                                                  const char   *group);
+/* Substring of the title, id or lead unit name. */
+void            fq_ticket_list_set_query         (FqTicketList *self,
+                                                  const char   *query);
+void            fq_ticket_list_set_scope         (FqTicketList *self,
+                                                  const char   *prefix);
+/* Include closed tickets too (default FALSE). */
+void            fq_ticket_list_set_include_closed (FqTicketList *self,
+                                                  gboolean      include_closed);
+
+/* Property "loading": until loaded, and while a filter or sort change is
+ * computed. Property "busy": that, or live changes being applied. */
+gboolean        fq_ticket_list_get_loading       (FqTicketList *self);
+gboolean        fq_ticket_list_get_busy          (FqTicketList *self);
+/* Property "n-overdue": overdue tickets in the model (after filtering). */
+guint           fq_ticket_list_get_n_overdue     (FqTicketList *self);
+guint           fq_ticket_list_find              (FqTicketList *self,
+                                                  const char   *id);
+void            fq_ticket_list_set_pending       (FqTicketList *self,
+                                                  const char   *id,
+                                                  gboolean      pending);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fq-context.h"
+#include "fq-enums.h"
+#include "fq-enum-types.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The words and formats the views share, so that a state or a source reads
+ * the same on the board, in the panes and in the dialogs.
+ */
+
+/* A deadline closer than this shows amber. */
+#define FQ_DEADLINE_NEAR_SECONDS (2 * 3600)
+
+const char *fq_source_label         (FqSource       source);
+/* @decision: an FqDecision, or -1 for "not decided". */
+const char *fq_decision_label       (int            decision);
+const char *fq_ticket_state_label   (FqTicketState  state);
+const char *fq_tier_label           (FqTier         tier);
+const char *fq_ticket_action_label  (FqTicketAction action);
+const char *fq_event_kind_label     (FqEventKind    kind);
+const char *fq_return_reason_label  (FqReturnReason reason);
+
+/* "08:15" today, "11-27 08:15" on another day, "" for 0. (transfer full) */
+char       *fq_format_time          (gint64         unix_seconds);
+/* "2026-11-27 08:15", "" for 0. (transfer full) */
+char       *fq_format_date_time     (gint64         unix_seconds);
+/* "3 h 20 min left", "Overdue by 1 h 5 min", … (transfer full) */
+char       *fq_format_countdown     (gint64         seconds_left,
+                                     gboolean       overdue);
+/* "下陆街道 / 广州路社区" for a grid code below street level. (transfer full) */
+char       *fq_format_place         (FqContext     *context,
+                                     const char    *grid_code);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The unit a ticket of @category at @grid_code would be dispatched to, as the
+ * server finds it (fq_refdata_lead_unit()): the unit of the category's lead
+ * unit function covering the place or its nearest ancestor. (nullable) */
+const char *fq_preview_lead_unit    (FqContext     *context,
+                                     const char    *category,
+                                     const char    *grid_code);
+/* Whether the signed-in user may triage incidents. */
+gboolean    fq_can_triage           (FqContext     *context);
+
+/* A heading for a group of rows in a pane. */
+GtkWidget  *fq_section_label_new    (const char    *text);
+
+G_END_DECLS

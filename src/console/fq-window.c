@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "fq-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "fq-grid-sidebar.h"
+#include "fq-incident-board.h"
+#include "fq-intake-dialog.h"
+#include "fq-ticket-pane.h"
+#include "fq-triage-pane.h"
+#include "fq-window.h"
+
+struct _FqWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwWindowTitle       *window_title;
+  GtkToggleButton      *sidebar_button;
+  GtkButton            *connection_button;
+  GtkLabel             *connection_label;
+  GtkWidget            *connection_dot;
+  AdwToastOverlay      *toast_overlay;
+  GtkPaned             *outer_paned;
+  GtkPaned             *inner_paned;
+  FqGridSidebar        *sidebar;
+  FqIncidentBoard      *board;
+  GtkStack             *detail_stack;
+  FqTriagePane         *triage_pane;
+  FqTicketPane         *ticket_pane;
+
+  /* Owned */
+  FqContext            *context;
+  guint                 clock_id;
+  gboolean              sidebar_width_applied;
+  gboolean              detail_width_applied;
+};
+
+G_DEFINE_FINAL_TYPE (FqWindow, fq_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *
+role_label (FqRole role)
+{
+  switch (role)
+    {
+    case FQ_ROLE_OPERATOR:
+      return _("Operator");
+    case FQ_ROLE_COORDINATOR:
+      return _("Coordinator");
+    case FQ_ROLE_UNIT:
+      return _("Unit staff");
+    case FQ_ROLE_GRID_WORKER:
+      return _("Grid worker");
+    case FQ_ROLE_LEADER:
+      return _("Leader");
+    case FQ_ROLE_ADMIN:
+      return _("Administrator");
+    default:
+      return "";
+    }
+}
+
+static void
+update_title (FqWindow *self)
+{
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  const char *name = fq_context_get_display_name (self->context);
+  const char *unit = fq_context_get_unit (self->context);
+  const char *scope_name = fq_grid_sidebar_get_scope_name (self->sidebar);
+
+  /* "综治中心协调员 · 黄石市": who is signed in, and where the board looks. */
+  if (name == NULL || name[0] == '\0')
+    name = role_label (fq_context_get_role (self->context));
+  g_string_append (subtitle, name);
+  if (unit != NULL && unit[0] != '\0')
+    {
+      g_string_append (subtitle, " · ");
+      g_string_append (subtitle, fq_context_lookup_unit_name (self->context, unit));
+    }
+
+  if (scope_name == NULL || scope_name[0] == '\0')
+    scope_name = fq_context_lookup_grid_name (self->context, fq_context_get_scope (self->context));
+  if (scope_name != NULL && scope_name[0] != '\0')
+    {
+      g_string_append (subtitle, " · ");
+      g_string_append (subtitle, scope_name);
+    }
+
+  adw_window_title_set_subtitle (self->window_title, subtitle->str);
+}
+
+/* "在线 / 正在连接 / 离线（自 HH:MM）· N 项待同步" */
+static void
+update_connection (FqWindow *self)
+{
+  FqSync *sync = fq_context_get_sync (self->context);
+  FqOutbox *outbox = fq_context_get_outbox (self->context);
+  g_autoptr(GString) text = g_string_new (NULL);
+  FqSyncState state = sync != NULL ? fq_sync_get_state (sync) : FQ_SYNC_STATE_OFFLINE;
+  guint n_pending = outbox != NULL ? fq_outbox_get_n_pending (outbox) : 0;
+  const char *css;
+
+  switch (state)
+    {
+    case FQ_SYNC_STATE_ONLINE:
+      g_string_append (text, _("Online"));
+      css = "fq-online";
+      break;
+
+    case FQ_SYNC_STATE_CONNECTING:
+      if (fq_sync_get_catching_up (sync))
+        g_string_append (text, _("Catching up…"));
+      else
+        g_string_append (text, _("Connecting…"));
+      css = "fq-connecting";
+      break;
+
+    case FQ_SYNC_STATE_OFFLINE:
+    default:
+      {
+        gint64 since = sync != NULL ? fq_sync_get_offline_since (sync) : 0;
+
+        if (since > 0)
+          {
+            g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (since / G_USEC_PER_SEC);
+            /* Translators: a time of day, as in "Offline since 14:05". */
+            g_autofree char *hhmm = g_date_time_format (dt, _("%H:%M"));
+
+            /* Translators: %s is a time of day. */
+            g_string_append_printf (text, _("Offline (since %s)"), hhmm);
+          }
+        else
+          g_string_append (text, _("Offline"));
+        css = "fq-offline";
+      }
+      break;
+    }
+
+  if (n_pending > 0)
+    {
+      g_string_append (text, " · ");
+      g_string_append_printf (text,
+                              g_dngettext (GETTEXT_PACKAGE, "%u change to send",
+                                           "%u changes to send", n_pending),
+                              n_pending);
+    }
+
+  gtk_label_set_label (self->connection_label, text->str);
+  gtk_widget_remove_css_class (self->connection_dot, "fq-online");
+  gtk_widget_remove_css_class (self->connection_dot, "fq-connecting");
+  gtk_widget_remove_css_class (self->connection_dot, "fq-offline");
+  gtk_widget_add_css_class (self->connection_dot, css);
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button),
+                               state == FQ_SYNC_STATE_ONLINE
+                               ? _("Connected to the server; the board is live")
+                               : _("Reconnect now"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->connection_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text->str,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  state == FQ_SYNC_STATE_ONLINE ? "" : _("Reconnect now"),
+                                  -1);
+}
+
+static void
+connection_button_clicked_cb (FqWindow *self)
+{
+  FqSync *sync = fq_context_get_sync (self->context);
+
+  if (sync != NULL && fq_sync_get_state (sync) != FQ_SYNC_STATE_ONLINE)
+    fq_sync_reconnect_now (sync);
+}
+
+static void
+sync_error_cb (FqWindow     *self,
+               const GError *error,
+               FqSync       *sync)
+{
+  g_autofree char *message = fq_client_describe_error (error);
+
+  fq_window_toast (self, message);
+}
+
+static void
+outbox_conflict_cb (FqWindow     *self,
+                    const char   *key,
+                    const char   *entity,
+                    const char   *entity_id,
+                    JsonObject   *current,
+                    const GError *error,
+                    FqOutbox     *outbox)
+{
+  g_autofree char *reason = fq_client_describe_error (error);
+  g_autofree char *message = NULL;
+
+  /* Translators: %s explains why, e.g. "Someone else changed it first." */
+  message = g_strdup_printf (_("Your change was not applied: %s The current state is shown."),
+                             reason);
+  fq_window_toast (self, message);
+}
+
+static void
+outbox_failed_cb (FqWindow     *self,
+                  const char   *key,
+                  const GError *error,
+                  FqOutbox     *outbox)
+{
+  g_autofree char *reason = fq_client_describe_error (error);
+  g_autofree char *message = NULL;
+
+  /* Translators: %s explains why. */
+  message = g_strdup_printf (_("The server refused a change: %s"), reason);
+  fq_window_toast (self, message);
+}
+
+static void
+show_detail (FqWindow   *self,
+             const char *page)
+{
+  gtk_stack_set_visible_child_name (self->detail_stack, page);
+}
+
+static void
+incident_selected_cb (FqWindow        *self,
+                      const char      *id,
+                      FqIncidentBoard *board)
+{
+  if (id == NULL)
+    return;
+
+  fq_triage_pane_set_incident (self->triage_pane, id);
+  show_detail (self, "triage");
+}
+
+static void
+ticket_selected_cb (FqWindow        *self,
+                    const char      *id,
+                    FqIncidentBoard *board)
+{
+  if (id == NULL)
+    return;
+
+  fq_ticket_pane_set_ticket (self->ticket_pane, id);
+  show_detail (self, "ticket");
+}
+
+/* Enter on a row of the board goes on to the details, keyboard first. */
+static void
+board_row_activated_cb (FqWindow        *self,
+                        FqIncidentBoard *board)
+{
+  GtkWidget *pane = gtk_stack_get_visible_child (self->detail_stack);
+
+  if (pane != NULL && !g_str_equal (gtk_stack_get_visible_child_name (self->detail_stack), "empty"))
+    gtk_widget_grab_focus (pane);
+}
+
+static void
+open_ticket_cb (FqWindow     *self,
+                const char   *id,
+                FqTriagePane *pane)
+{
+  fq_incident_board_select_ticket (self->board, id);
+  fq_ticket_pane_set_ticket (self->ticket_pane, id);
+  show_detail (self, "ticket");
+}
+
+static void
+close_details_cb (FqWindow *self)
+{
+  show_detail (self, "empty");
+  gtk_widget_grab_focus (GTK_WIDGET (self->board));
+}
+
+static void
+triage_submitted_cb (FqWindow     *self,
+                     const char   *incident_id,
+                     FqTriagePane *pane)
+{
+  fq_window_toast (self, _("Triage recorded"));
+  /* Back to the board for the next call; the row leaves the incoming list
+   * when the server confirms. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->board));
+}
+
+static void
+sidebar_scope_cb (FqWindow      *self,
+                  GParamSpec    *pspec,
+                  FqGridSidebar *sidebar)
+{
+  fq_incident_board_set_scope (self->board, fq_grid_sidebar_get_scope_prefix (sidebar));
+  update_title (self);
+}
+
+static void
+show_incident_cb (FqWindow       *self,
+                  const char     *id,
+                  FqIntakeDialog *dialog)
+{
+  fq_incident_board_select_incident (self->board, id);
+  fq_triage_pane_set_incident (self->triage_pane, id);
+  show_detail (self, "triage");
+}
+
+static void
+new_incident_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+  FqIntakeDialog *dialog;
+
+  dialog = fq_intake_dialog_new (GTK_WINDOW (self), self->context);
+  g_signal_connect_object (dialog, "show-incident",
+                           G_CALLBACK (show_incident_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  fq_incident_board_set_page (self->board, g_str_equal (action_name, "win.show-tickets")
+                                           ? FQ_BOARD_PAGE_TICKETS
+                                           : FQ_BOARD_PAGE_INCOMING);
+  gtk_widget_grab_focus (GTK_WIDGET (self->board));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  fq_incident_board_focus_search (FQ_WINDOW (widget)->board);
+}
+
+static void
+overdue_only_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  fq_incident_board_set_page (self->board, FQ_BOARD_PAGE_TICKETS);
+  fq_incident_board_toggle_overdue (self->board);
+}
+
+static void
+toggle_sidebar_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->sidebar_button,
+                                !gtk_toggle_button_get_active (self->sidebar_button));
+}
+
+static void
+find_place_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->sidebar_button, TRUE);
+  fq_grid_sidebar_focus_search (self->sidebar);
+}
+
+static void
+close_details_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  close_details_cb (FQ_WINDOW (widget));
+}
+
+/* F6 moves between the three regions, as in GNOME applications: the grid,
+ * the board and the details. */
+static void
+focus_pane_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+  GtkWidget *panes[3];
+  guint n = 0;
+  guint current = 0;
+  gboolean forward = g_str_equal (action_name, "win.focus-next-pane");
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->sidebar)))
+    panes[n++] = GTK_WIDGET (self->sidebar);
+  panes[n++] = GTK_WIDGET (self->board);
+  if (!g_str_equal (gtk_stack_get_visible_child_name (self->detail_stack), "empty"))
+    panes[n++] = GTK_WIDGET (self->detail_stack);
+
+  for (guint i = 0; i < n; i++)
+    if (focus != NULL && (focus == panes[i] || gtk_widget_is_ancestor (focus, panes[i])))
+      current = i;
+
+  current = forward ? (current + 1) % n : (current + n - 1) % n;
+  if (panes[current] == GTK_WIDGET (self->detail_stack))
+    gtk_widget_grab_focus (gtk_stack_get_visible_child (self->detail_stack));
+  else
+    gtk_widget_grab_focus (panes[current]);
+}
+
+/* GtkPaned counts from the start and clamps its position to what fits, so
+ * the stored widths are applied once the window has its real size (its
+ * first allocations can be narrower): the sidebar's from the left, the
+ * detail pane's from the right, so that it keeps its width when the window
+ * is resized. */
+static void
+paned_max_position_cb (FqWindow   *self,
+                       GParamSpec *pspec,
+                       GtkPaned   *paned)
+{
+  GSettings *settings = fq_context_get_settings (self->context);
+  int max_position;
+
+  g_object_get (paned, "max-position", &max_position, NULL);
+  if (max_position <= 0 || max_position == G_MAXINT)
+    return;
+
+  if (paned == self->outer_paned && !self->sidebar_width_applied)
+    {
+      int width = g_settings_get_int (settings, "sidebar-width");
+
+      if (max_position >= width)
+        {
+          gtk_paned_set_position (paned, width);
+          self->sidebar_width_applied = TRUE;
+        }
+    }
+  else if (paned == self->inner_paned && !self->detail_width_applied)
+    {
+      int position = gtk_widget_get_width (GTK_WIDGET (paned))
+                     - g_settings_get_int (settings, "detail-width");
+
+      /* The board keeps at least its minimum width. */
+      if (position >= 560 && position <= max_position)
+        {
+          gtk_paned_set_position (paned, position);
+          self->detail_width_applied = TRUE;
+        }
+    }
+}
+
+static gboolean
+fq_window_close_request (GtkWindow *window)
+{
+  FqWindow *self = (FqWindow *)window;
+  GSettings *settings = fq_context_get_settings (self->context);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (settings);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (settings, "window-width", MAX (width, 640));
+      g_settings_set_int (settings, "window-height", MAX (height, 480));
+    }
+  if (self->detail_width_applied)
+    g_settings_set_int (settings, "detail-width",
+                        CLAMP (gtk_widget_get_width (GTK_WIDGET (self->inner_paned))
+                               - gtk_paned_get_position (self->inner_paned), 280, 1000));
+  if (self->sidebar_width_applied && gtk_widget_get_visible (GTK_WIDGET (self->sidebar)))
+    g_settings_set_int (settings, "sidebar-width",
+                        CLAMP (gtk_paned_get_position (self->outer_paned), 160, 800));
+  fq_incident_board_save_state (self->board);
+  g_settings_apply (settings);
+
+  return GTK_WINDOW_CLASS (fq_window_parent_class)->close_request (window);
+}
+
+static gboolean
+clock_tick_cb (gpointer user_data)
+{
+  FqWindow *self = user_data;
+
+  /* "Offline since" and the pending count need no more than this. */
+  update_connection (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+apply_role (FqWindow *self)
+{
+  FqRole role = fq_context_get_role (self->context);
+  gboolean can_take_in = role == FQ_ROLE_OPERATOR || role == FQ_ROLE_GRID_WORKER
+                         || role == FQ_ROLE_ADMIN || role == FQ_ROLE_COORDINATOR;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-incident", can_take_in);
+
+  /* A unit's staff work on their tickets; the incoming calls are not theirs. */
+  if (role == FQ_ROLE_UNIT)
+    fq_incident_board_set_page (self->board, FQ_BOARD_PAGE_TICKETS);
+}
+
+static void
+fq_window_constructed (GObject *object)
+{
+  FqWindow *self = (FqWindow *)object;
+  GSettings *settings = fq_context_get_settings (self->context);
+  FqSync *sync = fq_context_get_sync (self->context);
+  FqOutbox *outbox = fq_context_get_outbox (self->context);
+
+  G_OBJECT_CLASS (fq_window_parent_class)->constructed (object);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_settings_bind (settings, "sidebar-visible", self->sidebar_button, "active", G_SETTINGS_BIND_DEFAULT);
+
+  fq_grid_sidebar_set_context (self->sidebar, self->context);
+  fq_incident_board_set_context (self->board, self->context);
+  fq_triage_pane_set_context (self->triage_pane, self->context);
+  fq_ticket_pane_set_context (self->ticket_pane, self->context);
+
+  if (sync != NULL)
+    {
+      g_signal_connect_object (sync, "notify::state", G_CALLBACK (update_connection),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (sync, "notify::catching-up", G_CALLBACK (update_connection),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (sync, "error", G_CALLBACK (sync_error_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  if (outbox != NULL)
+    {
+      g_signal_connect_object (outbox, "notify::n-pending", G_CALLBACK (update_connection),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (outbox, "conflict", G_CALLBACK (outbox_conflict_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (outbox, "failed", G_CALLBACK (outbox_failed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  /* Names of units and places come with the reference data. */
+  g_signal_connect_object (fq_context_get_units (self->context), "items-changed",
+                           G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+
+  self->clock_id = g_timeout_add_seconds (30, clock_tick_cb, self);
+
+  apply_role (self);
+  update_title (self);
+  update_connection (self);
+}
+
+static void
+fq_window_dispose (GObject *object)
+{
+  FqWindow *self = (FqWindow *)object;
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), FQ_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (fq_window_parent_class)->dispose (object);
+}
+
+static void
+fq_window_finalize (GObject *object)
+{
+  FqWindow *self = (FqWindow *)object;
+
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (fq_window_parent_class)->finalize (object);
+}
+
+static void
+fq_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  FqWindow *self = FQ_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  FqWindow *self = FQ_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fq_window_class_init (FqWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = fq_window_constructed;
+  object_class->dispose = fq_window_dispose;
+  object_class->finalize = fq_window_finalize;
+  object_class->get_property = fq_window_get_property;
+  object_class->set_property = fq_window_set_property;
+
+  window_class->close_request = fq_window_close_request;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL,
+                         FQ_TYPE_CONTEXT,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "win.new-incident", NULL, new_incident_action);
+  gtk_widget_class_install_action (widget_class, "win.show-incoming", NULL, show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-tickets", NULL, show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.overdue-only", NULL, overdue_only_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.find-place", NULL, find_place_action);
+  gtk_widget_class_install_action (widget_class, "win.close-details", NULL, close_details_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-next-pane", NULL, focus_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-previous-pane", NULL, focus_pane_action);
+
+  g_type_ensure (FQ_TYPE_GRID_SIDEBAR);
+  g_type_ensure (FQ_TYPE_INCIDENT_BOARD);
+  g_type_ensure (FQ_TYPE_TRIAGE_PANE);
+  g_type_ensure (FQ_TYPE_TICKET_PANE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/cn/fengqiao/Console/fq-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, connection_dot);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, outer_paned);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, inner_paned);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, board);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, triage_pane);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, ticket_pane);
+  gtk_widget_class_bind_template_callback (widget_class, connection_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, incident_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ticket_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_ticket_cb);
+  gtk_widget_class_bind_template_callback (widget_class, board_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, close_details_cb);
+  gtk_widget_class_bind_template_callback (widget_class, triage_submitted_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_scope_cb);
+  gtk_widget_class_bind_template_callback (widget_class, paned_max_position_cb);
+}
+
+static void
+fq_window_init (FqWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+#if DEVELOPMENT
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+}
+
+FqWindow *
+fq_window_new (FqApplication *application,
+               FqContext     *context)
+{
+  g_return_val_if_fail (FQ_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (FQ_IS_CONTEXT (context), NULL);
+
+  return g_object_new (FQ_TYPE_WINDOW,
+                       "application", application,
+                       "context", context,
+                       NULL);
+}
+
+FqContext *
+fq_window_get_context (FqWindow *self)
+{
+  g_return_val_if_fail (FQ_IS_WINDOW (self), NULL);
+
+  return self->context;
+}
+
+void
+fq_window_toast (FqWindow   *self,
+                 const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (FQ_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
