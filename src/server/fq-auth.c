@@ -440,10 +440,13 @@ password_ready_cb (GObject      *source,
   PasswordTask *pt = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
+  gboolean ok;
 
   value = g_task_propagate_pointer (G_TASK (result), &error);
-  pt->done (pt->request, pt->data, g_steal_pointer (&value), error == NULL && value != NULL,
-            error);
+  /* Decided before the call: the order in which arguments are evaluated is
+   * unspecified, and clang steals @value before testing it. */
+  ok = error == NULL && value != NULL;
+  pt->done (pt->request, pt->data, g_steal_pointer (&value), ok, error);
 }
 
 /* Verifies @password against @hash (or hashes it if @hash is NULL) on a

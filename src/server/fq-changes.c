@@ -165,18 +165,33 @@ scan_changes (FqJob        *job,
   if (!fq_job_check_sqlite (job, rc, error))
     return FALSE;
 
-  stmt = fq_job_prepare (job,
-                         "SELECT seq, entity, id, op, grid, units, data FROM changes"
-                         " WHERE seq > ?1 AND seq <= ?2"
-                         "   AND (grid IS NULL OR substr (grid, 1, ?3) = ?4)"
-                         "   AND (?5 IS NULL OR units IS NULL OR instr (units, ?5) > 0)"
-                         " ORDER BY seq LIMIT ?6",
-                         error);
+  if (user->role == FQ_ROLE_UNIT)
+    {
+      /* A unit sees the changes that name it and those for any unit: read
+       * through change_units and the index of the latter, not by testing
+       * every row of the city. */
+      stmt = fq_job_prepare (job,
+                             "SELECT c.seq, c.entity, c.id, c.op, c.grid, c.units, c.data FROM"
+                             " (SELECT seq FROM change_units WHERE unit = ?5 AND seq > ?1 AND seq <= ?2"
+                             "  UNION"
+                             "  SELECT seq FROM changes WHERE units IS NULL AND seq > ?1 AND seq <= ?2"
+                             "  ORDER BY 1) AS v"
+                             " JOIN changes c ON c.seq = v.seq"
+                             " WHERE (c.grid IS NULL OR substr (c.grid, 1, ?3) = ?4)"
+                             " ORDER BY v.seq LIMIT ?6",
+                             error);
+      unit_pattern = g_strdup (user->unit ? user->unit : "");
+    }
+  else
+    stmt = fq_job_prepare (job,
+                           "SELECT seq, entity, id, op, grid, units, data FROM changes"
+                           " WHERE seq > ?1 AND seq <= ?2"
+                           "   AND (grid IS NULL OR substr (grid, 1, ?3) = ?4)"
+                           "   AND (?5 IS NULL OR units IS NULL OR instr (units, ?5) > 0)"
+                           " ORDER BY seq LIMIT ?6",
+                           error);
   if (stmt == NULL)
     return FALSE;
-
-  if (user->role == FQ_ROLE_UNIT)
-    unit_pattern = g_strdup_printf (",%s,", user->unit ? user->unit : "");
 
   sqlite3_bind_int64 (stmt, 1, since);
   sqlite3_bind_int64 (stmt, 2, max_seq);
@@ -239,18 +254,11 @@ append_row_cb (sqlite3_stmt *stmt,
   fq_json_escape_append (out, (const char *)sqlite3_column_text (stmt, 3));
   g_string_append (out, ",\"data\":");
   if (row->mask_phones)
-    {
-      g_autofree char *masked = fq_privacy_mask_text ((const char *)sqlite3_column_text (stmt, 6));
-
-      if (masked != NULL)
-        {
-          g_string_append (out, masked);
-          g_string_append_c (out, '}');
-          return TRUE;
-        }
-    }
-  g_string_append_len (out, (const char *)sqlite3_column_text (stmt, 6),
-                       sqlite3_column_bytes (stmt, 6));
+    fq_privacy_mask_text_append (out, (const char *)sqlite3_column_text (stmt, 6),
+                                 sqlite3_column_bytes (stmt, 6));
+  else
+    g_string_append_len (out, (const char *)sqlite3_column_text (stmt, 6),
+                         sqlite3_column_bytes (stmt, 6));
   g_string_append_c (out, '}');
   return TRUE;
 }

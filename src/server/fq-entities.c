@@ -659,6 +659,15 @@ fq_ticket_breaches (const FqTicket *ticket,
  * of the load together, and one serializer keeps the two forms equal.
  */
 
+static inline void
+put_digits (char   *out,
+            gint64  value,
+            int     n)
+{
+  for (int i = n - 1; i >= 0; i--, value /= 10)
+    out[i] = '0' + value % 10;
+}
+
 void
 fq_entities_format_time (gint64  unix_seconds,
                          char    out[FQ_TIME_TEXT_SIZE])
@@ -676,10 +685,28 @@ fq_entities_format_time (gint64  unix_seconds,
   gint64 year = yoe + era * 400 + (month <= 2);
 
   /* Howard Hinnant's civil_from_days: the same text as fq_time_format(),
-   * without a GDateTime for each of them. */
-  g_snprintf (out, FQ_TIME_TEXT_SIZE, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-              (int)year, (int)month, (int)day, (int)(secs / 3600), (int)(secs / 60 % 60),
-              (int)(secs % 60));
+   * without a GDateTime for each of them (nor a printf: four of these go
+   * into every incident). */
+  if (year < 0 || year > 9999)
+    {
+      g_snprintf (out, FQ_TIME_TEXT_SIZE, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                  (int)year, (int)month, (int)day, (int)(secs / 3600), (int)(secs / 60 % 60),
+                  (int)(secs % 60));
+      return;
+    }
+  put_digits (out, year, 4);
+  out[4] = '-';
+  put_digits (out + 5, month, 2);
+  out[7] = '-';
+  put_digits (out + 8, day, 2);
+  out[10] = 'T';
+  put_digits (out + 11, secs / 3600, 2);
+  out[13] = ':';
+  put_digits (out + 14, secs / 60 % 60, 2);
+  out[16] = ':';
+  put_digits (out + 17, secs % 60, 2);
+  out[19] = 'Z';
+  out[20] = '\0';
 }
 
 static void
@@ -711,6 +738,12 @@ append_string (GString    *out,
           break;
         case '\r':
           g_string_append (out, "\\r");
+          break;
+        case '\b':
+          g_string_append (out, "\\b");
+          break;
+        case '\f':
+          g_string_append (out, "\\f");
           break;
         default:
           if (*p < 0x20)
@@ -966,31 +999,45 @@ fq_entities_next_id (FqDb        *db,
                      gint64       at,
                      GError     **error)
 {
-  static const char sql[] =
-    "INSERT INTO domain_counters (name, value) VALUES (?, 1) "
-    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value";
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (at + FQ_CST_OFFSET_SECONDS);
-  g_autofree char *day = NULL;
-  g_autofree char *name = NULL;
+  /* A read and a write: an upsert with RETURNING costs three times as much
+   * (SQLite runs RETURNING through a temporary table), and every incident
+   * takes a number. Only the writer runs this, inside its transaction. */
+  static const char select_sql[] = "SELECT value FROM domain_counters WHERE name = ?";
+  static const char update_sql[] = "UPDATE domain_counters SET value = ? WHERE name = ?";
+  static const char insert_sql[] = "INSERT INTO domain_counters (name, value) VALUES (?, ?)";
+  char time_text[FQ_TIME_TEXT_SIZE];
+  char day[8];
+  char name[16];
   sqlite3_stmt *stmt;
+  gboolean found;
   gint64 value = 0;
   int rc;
 
   g_return_val_if_fail (kind == 'I' || kind == 'T' || kind == 'S', NULL);
 
-  /* The CST date is the UTC date of the time shifted by eight hours. */
-  day = g_date_time_format (utc, "%y%m%d");
-  name = g_strdup_printf ("%c%s", kind, day);
+  /* The CST date is the UTC date of the time shifted by eight hours:
+   * "yymmdd" out of "yyyy-mm-ddThh:mm:ssZ". */
+  fq_entities_format_time (at + FQ_CST_OFFSET_SECONDS, time_text);
+  g_snprintf (day, sizeof day, "%.2s%.2s%.2s", time_text + 2, time_text + 5, time_text + 8);
+  g_snprintf (name, sizeof name, "%c%s", kind, day);
 
-  if ((stmt = fq_db_prepare (db, sql, error)) == NULL)
+  if ((stmt = fq_db_prepare (db, select_sql, error)) == NULL)
     return NULL;
   fq_bind_text (stmt, 1, name);
   rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  found = rc == SQLITE_ROW;
+  if (found)
     value = sqlite3_column_int64 (stmt, 0);
-  /* Stepping to the end lets RETURNING finish its write. */
-  while (rc == SQLITE_ROW)
-    rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (!fq_sqlite_error (db->handle, rc, error))
+    return NULL;
+
+  if ((stmt = fq_db_prepare (db, found ? update_sql : insert_sql, error)) == NULL)
+    return NULL;
+  value++;
+  sqlite3_bind_int64 (stmt, found ? 1 : 2, value);
+  fq_bind_text (stmt, found ? 2 : 1, name);
+  rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (!fq_sqlite_error (db->handle, rc, error))
     return NULL;
@@ -1157,6 +1204,7 @@ fq_incident_save (FqJob            *job,
                   GError          **error)
 {
   g_auto(GStrv) units = NULL;
+  GString *text;
 
   if (!fq_incident_store (db, incident, error))
     return FALSE;
@@ -1164,9 +1212,11 @@ fq_incident_save (FqJob            *job,
    * only what was diverted to them. */
   if (!fq_incident_units (db, incident, &units, error))
     return FALSE;
-  fq_job_add_change (job, "incident", incident->id, "upsert", incident->grid,
-                     units[0] != NULL ? (const char * const *)units : no_units,
-                     fq_incident_to_json (incident));
+  text = g_string_sized_new (1024);
+  fq_incident_write_json (text, incident);
+  fq_job_add_change_text (job, "incident", incident->id, "upsert", incident->grid,
+                          units[0] != NULL ? (const char * const *)units : no_units,
+                          g_string_free (text, FALSE));
   return TRUE;
 }
 
@@ -1317,6 +1367,63 @@ fq_ticket_detail_json (FqDb           *db,
   json_object_set_array_member (object, "allowed_actions", array);
 
   return node;
+}
+
+char *
+fq_ticket_detail_text (FqDb           *db,
+                       const FqTicket *ticket,
+                       const FqUser   *user,
+                       gint64          accept_limit,
+                       gint64          now,
+                       GError        **error)
+{
+  g_autoptr(GPtrArray) events = fq_ticket_load_events (db, ticket->id, error);
+  g_autoptr(JsonArray) sessions = NULL;
+  g_autoptr(JsonNode) sessions_node = NULL;
+  g_autofree char *sessions_text = NULL;
+  GString *out;
+
+  if (events == NULL)
+    return NULL;
+  /* Its convening sessions, oldest first (fq-sessions.c). */
+  sessions = fq_sessions_ticket_json (db, ticket->id, now, error);
+  if (sessions == NULL)
+    return NULL;
+  sessions_node = json_node_init_array (json_node_alloc (), sessions);
+  sessions_text = fq_json_to_string (sessions_node, NULL);
+
+  /* The members in fq_ticket_detail_json()'s order: the ticket's own, then
+   * events, sessions and allowed_actions. */
+  out = g_string_sized_new (1024 + 320 * events->len);
+  fq_ticket_write_json (out, ticket, accept_limit, now);
+  g_string_truncate (out, out->len - 1);
+  g_string_append (out, ",\"events\":[");
+  for (guint i = 0; i < events->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      fq_event_write_json (out, g_ptr_array_index (events, i));
+    }
+  g_string_append (out, "],\"sessions\":");
+  g_string_append (out, sessions_text);
+  g_string_append (out, ",\"allowed_actions\":[");
+  if (user != NULL)
+    {
+      guint allowed = fq_ticket_machine_allowed (ticket->state, user->role,
+                                                 fq_ticket_relation (ticket, user));
+      gboolean first = TRUE;
+
+      for (guint a = 0; a < FQ_TICKET_N_ACTIONS; a++)
+        if (allowed & (1u << a))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            append_string (out, fq_enum_to_string (FQ_TYPE_TICKET_ACTION, a));
+            first = FALSE;
+          }
+    }
+  g_string_append (out, "]}");
+  return g_string_free (out, FALSE);
 }
 
 JsonNode *

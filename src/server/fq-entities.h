@@ -294,6 +294,13 @@ JsonNode   *fq_ticket_detail_json     (FqDb             *db,
                                        gint64            accept_limit,
                                        gint64            now,
                                        GError          **error);
+/* The same as JSON text, written without a JSON tree; NULL on error. */
+char       *fq_ticket_detail_text     (FqDb             *db,
+                                       const FqTicket   *ticket,
+                                       const FqUser     *user,
+                                       gint64            accept_limit,
+                                       gint64            now,
+                                       GError          **error);
 
 /* The API's error object, for answers that carry more than an FqError
  * (invalid_transition with `allowed`). */

@@ -331,6 +331,20 @@ suggest_category (FqServer   *server,
 
   if (hint == NULL)
     return NULL;
+  /* With a category given, only danger words make a suggestion: looking
+   * for them alone is a fraction of the model's work. */
+  if (incident->category != NULL)
+    {
+      g_auto(GStrv) in_summary = fq_category_hint_find_danger (hint, incident->summary);
+      g_auto(GStrv) in_description = NULL;
+
+      if (in_summary[0] == NULL)
+        {
+          in_description = fq_category_hint_find_danger (hint, incident->description);
+          if (in_description[0] == NULL)
+            return NULL;
+        }
+    }
   node = fq_category_hint_suggest_json (hint, incident->summary, incident->description);
   if (node == NULL)
     return NULL;
@@ -463,12 +477,16 @@ create_job (FqJob     *job,
   g_autoptr(FqIncident) incident = NULL;
   JsonObject *body = fq_request_get_body (fq_job_get_request (job));
   gboolean existed = FALSE;
+  GString *text;
 
   incident = fq_incident_create (job, db, body, &existed, error);
   if (incident == NULL)
     return FALSE;
-  fq_job_respond (job, existed ? SOUP_STATUS_OK : SOUP_STATUS_CREATED,
-                  fq_incident_to_json (incident));
+  /* The serializer's text as it is: no JSON tree to build and write again. */
+  text = g_string_sized_new (1024);
+  fq_incident_write_json (text, incident);
+  fq_job_respond_json_text (job, existed ? SOUP_STATUS_OK : SOUP_STATUS_CREATED,
+                            g_string_free (text, FALSE));
   return TRUE;
 }
 

@@ -109,6 +109,64 @@ fq_privacy_mask_node (const FqUser *user,
   mask_node (node);
 }
 
+/* Appends @phone (@length bytes) to @out, masked as fq_privacy_mask_phone()
+ * does, without a copy of its own. */
+static void
+append_masked_phone (GString    *out,
+                     const char *phone,
+                     gsize       length)
+{
+  guint n_digits = 0, seen = 0, keep_head, keep_tail;
+
+  for (gsize i = 0; i < length; i++)
+    if (g_ascii_isdigit (phone[i]))
+      n_digits++;
+  if (n_digits >= 11)
+    keep_head = 3, keep_tail = 4;
+  else if (n_digits >= 7)
+    keep_head = 2, keep_tail = 2;
+  else
+    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (!g_ascii_isdigit (phone[i]))
+        g_string_append_c (out, phone[i]);
+      else
+        {
+          g_string_append_c (out, seen < keep_head || seen >= n_digits - keep_tail ? phone[i] : '*');
+          seen++;
+        }
+    }
+}
+
+void
+fq_privacy_mask_text_append (GString    *out,
+                             const char *json,
+                             gsize       length)
+{
+  static const char needle[] = PHONE_MEMBER "\"";
+  const char *end_of_text = json + length;
+  const char *copied = json;
+  const char *p;
+
+  /* The /changes page splices every row: masked straight into the page,
+   * with no copy of the row in between. @json is NUL-terminated at
+   * @length (SQLite's text). */
+  for (p = strstr (json, needle); p != NULL && p < end_of_text; p = strstr (p, needle))
+    {
+      const char *value = p + strlen (needle);
+      const char *end = strchr (value, '"');
+
+      if (end == NULL)
+        break;
+      g_string_append_len (out, copied, value - copied);
+      append_masked_phone (out, value, end - value);
+      copied = p = end;
+    }
+  g_string_append_len (out, copied, end_of_text - copied);
+}
+
 char *
 fq_privacy_mask_text (const char *json)
 {

@@ -62,6 +62,11 @@ void      fq_privacy_mask_node   (const FqUser *user,
                                   JsonNode     *node);
 /* A copy of serialised @json with its phones masked, or NULL if it has none. */
 char     *fq_privacy_mask_text   (const char   *json);
+/* Appends serialised @json (@length bytes, NUL-terminated) to @out with its
+ * phones masked. */
+void      fq_privacy_mask_text_append (GString    *out,
+                                       const char *json,
+                                       gsize       length);
 
 typedef struct
 {
@@ -214,6 +219,20 @@ gint64           fq_job_add_change        (FqJob              *job,
                                            const char         *grid,
                                            const char * const *units,
                                            JsonNode           *data);
+/* fq_job_add_change() with @data as JSON text written by a serializer
+ * (fq-entities.c); takes @data_json (NULL: null). */
+gint64           fq_job_add_change_text   (FqJob              *job,
+                                           const char         *entity,
+                                           const char         *id,
+                                           const char         *op,
+                                           const char         *grid,
+                                           const char * const *units,
+                                           char               *data_json);
+/* fq_job_respond() with the body as JSON text written by a serializer;
+ * callers' phones are masked in it the same way. Takes @text. */
+void             fq_job_respond_json_text (FqJob      *job,
+                                           guint       status,
+                                           char       *text);
 /* Writes only: what the automatic audit row says the write was about. */
 void             fq_job_set_audit         (FqJob      *job,
                                            const char *entity,

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "fq-server-infra.h"
@@ -58,6 +59,7 @@ struct _FqConn
 {
   sqlite3    *db;
   GHashTable *stmts;   /* SQL text → sqlite3_stmt */
+  GHashTable *by_ptr;  /* SQL text's address → sqlite3_stmt, checked by text */
 };
 
 struct _FqJob
@@ -227,6 +229,7 @@ conn_new (sqlite3 *db)
   conn->db = db;
   conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        stmt_finalize);
+  conn->by_ptr = g_hash_table_new (NULL, NULL);
   return conn;
 }
 
@@ -235,6 +238,7 @@ conn_free (FqConn *conn)
 {
   if (conn == NULL)
     return;
+  g_hash_table_destroy (conn->by_ptr);
   g_hash_table_destroy (conn->stmts);
   fq_store_close (conn->db);
   g_free (conn);
@@ -248,7 +252,16 @@ conn_prepare (FqConn      *conn,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = g_hash_table_lookup (conn->stmts, sql);
+  /* Most SQL texts are static strings: found by their address first, which
+   * spares hashing a long statement on every call; the text is compared
+   * all the same, since a freed string's address may come back. */
+  stmt = g_hash_table_lookup (conn->by_ptr, sql);
+  if (stmt == NULL || strcmp (sqlite3_sql (stmt), sql) != 0)
+    {
+      stmt = g_hash_table_lookup (conn->stmts, sql);
+      if (stmt != NULL)
+        g_hash_table_replace (conn->by_ptr, (gpointer)sql, stmt);
+    }
   if (stmt != NULL)
     {
       sqlite3_reset (stmt);
@@ -264,7 +277,25 @@ conn_prepare (FqConn      *conn,
       return NULL;
     }
   g_hash_table_insert (conn->stmts, g_strdup (sql), stmt);
+  g_hash_table_replace (conn->by_ptr, (gpointer)sql, stmt);
   return stmt;
+}
+
+/* The transaction statements the writer runs for every batch and every
+ * job, prepared once: sqlite3_exec() would parse them each time. */
+static gboolean
+conn_exec_cached (FqConn      *conn,
+                  const char  *sql,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt = conn_prepare (conn, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  return fq_store_check (conn->db, rc, error);
 }
 
 /* ---- requests ---- */
@@ -659,6 +690,24 @@ fq_job_respond_text (FqJob *job,
   job->body_len = length;
 }
 
+void
+fq_job_respond_json_text (FqJob *job,
+                          guint  status,
+                          char  *text)
+{
+  char *masked = NULL;
+
+  /* The text form of fq_job_respond(): the same masking, on the text. */
+  if (text != NULL && !fq_user_sees_phones (job->user))
+    masked = fq_privacy_mask_text (text);
+  if (masked != NULL)
+    {
+      g_free (text);
+      text = masked;
+    }
+  fq_job_respond_text (job, status, text, text != NULL ? strlen (text) : 0);
+}
+
 guint
 fq_job_get_status (FqJob *job)
 {
@@ -709,16 +758,36 @@ fq_job_add_change (FqJob              *job,
                    JsonNode           *data)
 {
   g_autoptr(JsonNode) owned = data;
+
+  g_return_val_if_fail (job->kind == FQ_JOB_WRITE, -1);
+
+  return fq_job_add_change_text (job, entity, id, op, grid, units,
+                                 owned != NULL ? fq_json_to_string (owned, NULL) : g_strdup ("null"));
+}
+
+gint64
+fq_job_add_change_text (FqJob              *job,
+                        const char         *entity,
+                        const char         *id,
+                        const char         *op,
+                        const char         *grid,
+                        const char * const *units,
+                        char               *data_json)
+{
+  g_autofree char *owned = data_json;
   g_autoptr(GError) error = NULL;
-  g_autofree char *data_json = NULL;
+  sqlite3_stmt *stmt;
   gint64 seq;
 
   g_return_val_if_fail (job->kind == FQ_JOB_WRITE, -1);
   g_return_val_if_fail (entity != NULL && id != NULL && op != NULL, -1);
 
-  data_json = owned != NULL ? fq_json_to_string (owned, NULL) : g_strdup ("null");
-  seq = fq_store_append_change (job->conn->db, job->now, entity, id, op, grid, units,
-                                data_json, &error);
+  if (owned == NULL)
+    owned = g_strdup ("null");
+  stmt = conn_prepare (job->conn, FQ_STORE_APPEND_CHANGE_SQL, &error);
+  seq = stmt == NULL ? -1
+                     : fq_store_append_change_stmt (job->conn->db, stmt, job->now, entity, id, op,
+                                                    grid, units, owned, &error);
   if (seq < 0)
     {
       /* The handler cannot see this failure: remember it so that the job
@@ -731,7 +800,7 @@ fq_job_add_change (FqJob              *job,
   if (job->changes == NULL)
     job->changes = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_change_unref);
   g_ptr_array_add (job->changes,
-                   fq_change_new (seq, entity, id, op, grid, units, data_json));
+                   fq_change_new (seq, entity, id, op, grid, units, owned));
   return seq;
 }
 
@@ -816,10 +885,10 @@ reader_thread (gpointer data)
 
       /* One snapshot for the whole job: a list and its count, or a page of
        * changes and last_seq, agree with each other. */
-      if (fq_store_exec (db, "BEGIN", &job->error))
+      if (conn_exec_cached (conn, "BEGIN", &job->error))
         {
           job_run_func (job);
-          fq_store_exec (db, "COMMIT", NULL);
+          conn_exec_cached (conn, "COMMIT", NULL);
         }
       if (sqlite3_get_autocommit (db) == 0)
         fq_store_exec (db, "ROLLBACK", NULL);
@@ -963,7 +1032,7 @@ writer_run_job (FqJob   *job,
                         job->user != NULL;
   gboolean ok;
 
-  if (!fq_store_exec (job->conn->db, "SAVEPOINT job", batch_error))
+  if (!conn_exec_cached (job->conn, "SAVEPOINT job", batch_error))
     return FALSE;
 
   if (idempotent)
@@ -977,7 +1046,7 @@ writer_run_job (FqJob   *job,
           /* A repeat: answer the stored response (or the error) and write
            * nothing, not even an audit row. */
           job_finish_response (job);
-          return fq_store_exec (job->conn->db, "RELEASE job", batch_error);
+          return conn_exec_cached (job->conn, "RELEASE job", batch_error);
         }
     }
 
@@ -1003,11 +1072,11 @@ writer_run_job (FqJob   *job,
   if (!ok || job->status >= 400)
     {
       g_clear_pointer (&job->changes, g_ptr_array_unref);
-      if (!fq_store_exec (job->conn->db, "ROLLBACK TO job", batch_error))
+      if (!conn_exec_cached (job->conn, "ROLLBACK TO job", batch_error))
         return FALSE;
     }
 
-  return fq_store_exec (job->conn->db, "RELEASE job", batch_error);
+  return conn_exec_cached (job->conn, "RELEASE job", batch_error);
 }
 
 static void
@@ -1063,7 +1132,7 @@ writer_thread (gpointer data)
       now = fq_server_now (server);
       started = g_get_monotonic_time ();
 
-      if (fq_store_exec (conn->db, "BEGIN IMMEDIATE", &batch_error))
+      if (conn_exec_cached (conn, "BEGIN IMMEDIATE", &batch_error))
         {
           for (guint i = 0; i < batch->len; i++)
             {
@@ -1074,7 +1143,7 @@ writer_thread (gpointer data)
                 break;
             }
           if (batch_error == NULL)
-            fq_store_exec (conn->db, "COMMIT", &batch_error);
+            conn_exec_cached (conn, "COMMIT", &batch_error);
           if (batch_error != NULL && sqlite3_get_autocommit (conn->db) == 0)
             fq_store_exec (conn->db, "ROLLBACK", NULL);
         }
@@ -1703,6 +1772,7 @@ fq_server_listen (FqServer  *server,
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GResolver) resolver = NULL;
+  g_autoptr(GSocket) listen_socket = NULL;
   GSList *uris;
   const char *host = server->config.listen_host;
   guint port = 0;
@@ -1725,7 +1795,20 @@ fq_server_listen (FqServer  *server,
     options |= SOUP_SERVER_LISTEN_HTTPS;
 
   socket_address = g_inet_socket_address_new (address, server->config.listen_port);
-  if (!soup_server_listen (server->soup, socket_address, options, error))
+  /* soup_server_listen() would listen with GLib's backlog of 10: fifty
+   * desks connecting at once overflow it, and the connections left out wait
+   * for a SYN retransmission, a whole second. The socket is made here with
+   * the system's limit instead. */
+  listen_socket = g_socket_new (g_socket_address_get_family (socket_address),
+                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listen_socket == NULL)
+    return FALSE;
+  if (g_socket_address_get_family (socket_address) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (listen_socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (listen_socket, SOMAXCONN);
+  if (!g_socket_bind (listen_socket, socket_address, TRUE, error) ||
+      !g_socket_listen (listen_socket, error) ||
+      !soup_server_listen_socket (server->soup, listen_socket, options, error))
     return FALSE;
 
   uris = soup_server_get_uris (server->soup);

@@ -1285,7 +1285,7 @@ create_job (FqJob     *job,
   gint64 accept_limit = accept_limit_of (job);
   g_autoptr(FqTicket) ticket = NULL;
   g_autoptr(Session) session = NULL;
-  g_autofree const char **units_before = NULL;
+  g_auto(GStrv) units_before = NULL;
   g_auto(GStrv) invitees = NULL;
   g_autofree char *convener = NULL;
   JsonArray *external = NULL;
@@ -1387,12 +1387,19 @@ create_job (FqJob     *job,
 
   /* The ticket's units grow by the session's: reload them, so that the
    * whistle and the session reach the units just invited. */
-  units_before = fq_ticket_units (ticket);
+  {
+    /* Copied: reloading the units below frees the strings the array of
+     * fq_ticket_units() borrows. */
+    g_autofree const char **borrowed = fq_ticket_units (ticket);
+
+    units_before = g_strdupv ((char **)borrowed);
+  }
   if (!session_store (db, session, error) ||
       !fq_sessions_load_ticket_units (db, ticket, error))
     return FALSE;
   for (guint i = 0; i < ticket->session_units->len; i++)
-    if (!g_strv_contains (units_before, g_ptr_array_index (ticket->session_units, i)))
+    if (!g_strv_contains ((const char * const *)units_before,
+                          g_ptr_array_index (ticket->session_units, i)))
       new_units = TRUE;
   if (new_units)
     {

@@ -57,4 +57,19 @@ gboolean  fq_store_set_meta      (sqlite3     *db,
 
 gint64    fq_store_last_seq      (sqlite3     *db);
 
+/* fq_store_append_change() with @stmt prepared from this SQL by the caller's
+ * own statement cache. */
+#define FQ_STORE_APPEND_CHANGE_SQL \
+  "INSERT INTO changes (at, entity, id, op, grid, units, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+gint64    fq_store_append_change_stmt (sqlite3            *db,
+                                       sqlite3_stmt       *stmt,
+                                       gint64              at,
+                                       const char         *entity,
+                                       const char         *id,
+                                       const char         *op,
+                                       const char         *grid,
+                                       const char * const *units,
+                                       const char         *data_json,
+                                       GError            **error);
+
 G_END_DECLS

@@ -235,15 +235,17 @@ get_job (FqJob     *job,
   g_autoptr(FqDb) db = fq_db_new_for_job (job);
   const char *id = fq_request_get_segment (fq_job_get_request (job), 1);
   g_autoptr(FqTicket) ticket = load_visible_ticket (job, db, id, error);
-  JsonNode *node;
+  char *text;
 
   if (ticket == NULL)
     return FALSE;
-  node = fq_ticket_detail_json (db, ticket, fq_job_get_user (job), accept_limit_of (job),
+  /* Written as text: a tree of the ticket and its timeline cost more than
+   * the queries behind it. */
+  text = fq_ticket_detail_text (db, ticket, fq_job_get_user (job), accept_limit_of (job),
                                 fq_job_now (job), error);
-  if (node == NULL)
+  if (text == NULL)
     return FALSE;
-  fq_job_respond (job, SOUP_STATUS_OK, node);
+  fq_job_respond_json_text (job, SOUP_STATUS_OK, text);
   return TRUE;
 }
 
