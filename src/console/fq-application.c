@@ -123,12 +123,10 @@ open_main_window (FqApplication *self)
 }
 
 static void
-context_start_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+finish_start (FqApplication *self,
+              FqContext     *context,
+              GAsyncResult  *result)
 {
-  g_autoptr(FqApplication) self = user_data;
-  FqContext *context = FQ_CONTEXT (object);
   g_autoptr(GError) error = NULL;
 
   if (!fq_context_start_finish (context, result, &error))
@@ -150,6 +148,20 @@ context_start_cb (GObject      *object,
 }
 
 static void
+context_start_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(FqApplication) self = user_data;
+
+  finish_start (self, FQ_CONTEXT (object), result);
+
+  /* Whatever window came of the start holds the application from here on;
+   * released only now, the application is never without a window or a hold. */
+  g_application_release (G_APPLICATION (self));
+}
+
+static void
 start_session (FqApplication *self,
                FqContext     *context)
 {
@@ -159,6 +171,10 @@ start_session (FqApplication *self,
   g_signal_connect_object (client, "session-expired",
                            G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
 
+  /* A restored session starts with no window open: the application is held
+   * until the start completes, or g_application_run() would return at once.
+   * context_start_cb() releases it. */
+  g_application_hold (G_APPLICATION (self));
   fq_context_start_async (context, NULL, self->cancellable,
                           context_start_cb, g_object_ref (self));
 }

@@ -4,12 +4,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "fq-cache-private.h"
 #include "fq-category.h"
 #include "fq-context.h"
 #include "fq-enum-types.h"
+#include "fq-refdata.h"
 #include "fq-unit.h"
 
 struct _FqContext
@@ -27,6 +30,8 @@ struct _FqContext
   FqGridModel    *grid;
   GListStore     *categories;
   GListStore     *units;
+  GHashTable     *group_names;   /* category group code → name */
+  FqRefData      *refdata;       /* built from the cache on demand, NULL when stale */
   GCancellable   *cancellable;
 
   char           *username;
@@ -51,6 +56,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  CATEGORY_GROUPS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FqContext, fq_context, G_TYPE_OBJECT)
 
@@ -151,13 +163,173 @@ rebuild_reference (FqContext *self)
                        units->pdata, units->len);
 }
 
+/* The digits of a grid code each level uses (its scope prefix). */
+static const guint level_digits[] = { 4, 6, 9, 12, 14 };
+
+/* Adds the node @code at @level, its ancestors first. The cache holds the
+ * nodes of the user's scope only: the ancestors above it are added under
+ * their codes (as places, without names), because a lead unit may sit
+ * there, and FqRefData needs one root. */
+static void
+add_node_with_ancestors (FqRefData  *ref,
+                         GHashTable *grid,
+                         const char *code,
+                         int         level)
+{
+  JsonObject *obj;
+  const char *name;
+  const char *parent;
+  g_autofree char *synthetic_parent = NULL;
+
+  if (fq_refdata_get_node (ref, code) != NULL)
+    return;
+
+  obj = g_hash_table_lookup (grid, code);
+  name = obj != NULL ? json_object_get_string_member_with_default (obj, "name", code) : code;
+  parent = obj != NULL ? json_object_get_string_member_with_default (obj, "parent", NULL) : NULL;
+
+  if (parent == NULL && level > FQ_GRID_LEVEL_CITY && strlen (code) >= level_digits[level - 1])
+    {
+      /* The parent's code: this code cut to the parent level's digits and
+       * filled with zeros to 12 digits. */
+      synthetic_parent = g_strnfill (12, '0');
+      memcpy (synthetic_parent, code, level_digits[level - 1]);
+      parent = synthetic_parent;
+    }
+
+  if (parent != NULL)
+    {
+      JsonObject *pobj = g_hash_table_lookup (grid, parent);
+      int plevel = level - 1;
+
+      if (pobj != NULL)
+        fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
+                             json_object_get_string_member_with_default (pobj, "level", ""),
+                             &plevel);
+      if (plevel < FQ_GRID_LEVEL_CITY || plevel >= level)
+        return;
+      add_node_with_ancestors (ref, grid, parent, plevel);
+      if (fq_refdata_get_node (ref, parent) == NULL)
+        return;
+    }
+  else if (fq_refdata_get_root (ref) != NULL)
+    {
+      /* A second root cannot be: a node out of shape is left out. */
+      return;
+    }
+
+  fq_refdata_add_node (ref, code, name, level, parent);
+}
+
+static GStrv
+json_strv (JsonObject *obj,
+           const char *member)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *node = json_object_get_member (obj, member);
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) &&
+              json_node_get_value_type (element) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (element));
+        }
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* The core's reference data, made from the cached grid, categories and
+ * units, so that the console asks the core's rules (fq_refdata_lead_unit())
+ * the same questions the server asks them. A few thousand records: built on
+ * first use after each change, in a few milliseconds. */
+static FqRefData *
+build_refdata (FqContext *self)
+{
+  FqRefData *ref = fq_refdata_new ();
+  GHashTable *grid = fq_cache_get_ref_table (self->cache, "grid");
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, grid);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int level = FQ_GRID_LEVEL_GRID;
+
+      if (!fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
+                                json_object_get_string_member_with_default (value, "level", ""),
+                                &level))
+        continue;
+      add_node_with_ancestors (ref, grid, key, level);
+    }
+
+  g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "category"));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *obj = value;
+      g_auto(GStrv) support = json_strv (obj, "support_unit_kinds");
+      g_auto(GStrv) keywords = json_strv (obj, "keywords");
+      int tier = 0;
+      FqCategoryInfo info = {
+        .code = key,
+        .name = (char *)json_object_get_string_member_with_default (obj, "name", key),
+        .name_en = (char *)json_object_get_string_member_with_default (obj, "name_en", NULL),
+        .group = (char *)json_object_get_string_member_with_default (obj, "group", NULL),
+        .lead_unit_kind = (char *)json_object_get_string_member_with_default (obj, "lead_unit_kind",
+                                                                              NULL),
+        .support_unit_kinds = support,
+        .police_only = json_object_get_boolean_member_with_default (obj, "police_only", FALSE),
+        .deadline_hours = json_object_get_int_member_with_default (obj, "deadline_hours", 0),
+        .keywords = keywords,
+      };
+
+      if (info.lead_unit_kind == NULL)
+        continue;
+      fq_enum_from_string (FQ_TYPE_TIER,
+                           json_object_get_string_member_with_default (obj, "tier", ""), &tier);
+      info.tier = tier;
+      fq_refdata_add_category (ref, &info);
+    }
+
+  g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "unit"));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *obj = value;
+      int kind = 0;
+      FqUnitInfo info = {
+        .id = key,
+        .name = (char *)json_object_get_string_member_with_default (obj, "name", key),
+        .name_en = (char *)json_object_get_string_member_with_default (obj, "name_en", NULL),
+        .function = (char *)json_object_get_string_member_with_default (obj, "function", NULL),
+        .grid = (char *)json_object_get_string_member_with_default (obj, "grid", NULL),
+      };
+
+      if (info.function == NULL || info.grid == NULL)
+        continue;
+      fq_enum_from_string (FQ_TYPE_UNIT_KIND,
+                           json_object_get_string_member_with_default (obj, "kind", ""), &kind);
+      info.kind = kind;
+      fq_refdata_add_unit (ref, &info);
+    }
+
+  return ref;
+}
+
 static void
 records_changed_cb (FqContext    *self,
                     FqCacheBatch *batch,
                     FqCache      *cache)
 {
   if (batch->ref_changed)
-    rebuild_reference (self);
+    {
+      g_clear_pointer (&self->refdata, fq_refdata_unref);
+      rebuild_reference (self);
+    }
 }
 
 static void
@@ -176,6 +348,60 @@ pending_changed_cb (FqContext  *self,
     fq_incident_list_set_pending (self->incidents, entity_id, pending);
   else if (g_strcmp0 (entity, "ticket") == 0 && self->tickets != NULL)
     fq_ticket_list_set_pending (self->tickets, entity_id, pending);
+}
+
+/* The names of the category groups come with GET /categories only (the
+ * change feed carries the categories, which name their group by its code). */
+static void
+categories_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FqContext) self = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *obj;
+  JsonArray *groups;
+  gboolean changed = FALSE;
+
+  root = fq_client_call_finish (FQ_CLIENT (object), result, &error);
+  if (root == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No category group names: %s", error->message);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  obj = json_node_get_object (root);
+  if (!json_object_has_member (obj, "groups") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "groups")))
+    return;
+
+  groups = json_object_get_array_member (obj, "groups");
+  for (guint i = 0; i < json_array_get_length (groups); i++)
+    {
+      JsonNode *node = json_array_get_element (groups, i);
+      JsonObject *group;
+      const char *code, *name;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      group = json_node_get_object (node);
+      code = json_object_get_string_member_with_default (group, "code", NULL);
+      name = json_object_get_string_member_with_default (group, "name", NULL);
+      if (code == NULL || name == NULL || name[0] == '\0')
+        continue;
+      if (g_strcmp0 (g_hash_table_lookup (self->group_names, code), name) == 0)
+        continue;
+      g_hash_table_insert (self->group_names, g_strdup (code), g_strdup (name));
+      changed = TRUE;
+    }
+
+  /* Not a new splice of the categories: that would reset the category a
+   * person has chosen in a combo row over them. */
+  if (changed)
+    g_signal_emit (self, signals[CATEGORY_GROUPS_CHANGED], 0);
 }
 
 static void
@@ -199,6 +425,8 @@ outbox_load_cb (GObject      *object,
     }
 
   fq_sync_start (self->sync);
+  fq_client_call_async (self->client, "GET", "/categories", NULL, NULL, self->cancellable,
+                        categories_cb, g_object_ref (self));
   self->started = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
   g_task_return_boolean (task, TRUE);
@@ -335,6 +563,8 @@ fq_context_finalize (GObject *object)
 
   g_clear_object (&self->categories);
   g_clear_object (&self->units);
+  g_clear_pointer (&self->group_names, g_hash_table_unref);
+  g_clear_pointer (&self->refdata, fq_refdata_unref);
   g_clear_object (&self->cancellable);
   g_free (self->username);
   g_free (self->display_name);
@@ -430,6 +660,12 @@ fq_context_class_init (FqContextClass *klass)
   properties[PROP_SCOPE] = g_param_spec_string ("scope", NULL, NULL, NULL, ro);
   properties[PROP_STARTED] = g_param_spec_boolean ("started", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The names of the category groups arrived or changed
+   * (fq_context_lookup_category_group_name()). */
+  signals[CATEGORY_GROUPS_CHANGED] =
+    g_signal_new ("category-groups-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -438,6 +674,7 @@ fq_context_init (FqContext *self)
   self->cancellable = g_cancellable_new ();
   self->categories = g_list_store_new (FQ_TYPE_CATEGORY);
   self->units = g_list_store_new (FQ_TYPE_UNIT);
+  self->group_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->role = FQ_ROLE_LEADER;
 }
 
@@ -550,4 +787,38 @@ fq_context_lookup_grid_name (FqContext  *self,
 {
   g_return_val_if_fail (FQ_IS_CONTEXT (self), "");
   return lookup_name (self, "grid", code);
+}
+
+const char *
+fq_context_lookup_category_group_name (FqContext  *self,
+                                       const char *code)
+{
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+
+  return code != NULL ? g_hash_table_lookup (self->group_names, code) : NULL;
+}
+
+const char *
+fq_context_preview_lead_unit (FqContext  *self,
+                              const char *category,
+                              const char *grid_code)
+{
+  const FqUnitInfo *unit;
+
+  g_return_val_if_fail (FQ_IS_CONTEXT (self), NULL);
+
+  if (self->cache == NULL || category == NULL || grid_code == NULL)
+    return NULL;
+
+  if (self->refdata == NULL)
+    {
+      gint64 begin = g_get_monotonic_time ();
+
+      self->refdata = build_refdata (self);
+      g_debug ("Reference data for the lead unit built in %.1f ms",
+               (g_get_monotonic_time () - begin) / 1000.0);
+    }
+
+  unit = fq_refdata_lead_unit (self->refdata, category, grid_code);
+  return unit != NULL ? fq_context_lookup_unit_name (self, unit->id) : NULL;
 }

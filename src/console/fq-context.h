@@ -92,6 +92,17 @@ const char     *fq_context_lookup_unit_name   (FqContext            *self,
                                                const char           *id);
 const char     *fq_context_lookup_grid_name   (FqContext            *self,
                                                const char           *code);
+/* (nullable): the name of the category group @code, as GET /categories
+ * gives it; NULL until the server has answered once. The signal
+ * "category-groups-changed" says when the names arrive. */
+const char     *fq_context_lookup_category_group_name (FqContext    *self,
+                                                       const char   *code);
+/* (nullable): the name of the unit a ticket of @category at @grid_code
+ * would be dispatched to, as the server finds it: the core's
+ * fq_refdata_lead_unit() over the cached reference data. */
+const char     *fq_context_preview_lead_unit  (FqContext            *self,
+                                               const char           *category,
+                                               const char           *grid_code);
 /* (transfer none) (nullable): the stored JSON of a category or unit. */
 JsonObject     *fq_context_lookup_category    (FqContext            *self,
                                                const char           *code);

@@ -76,7 +76,7 @@ fq_grid_item_get_property (GObject    *object,
     case ITEM_PROP_PATH: g_value_set_string (value, self->path); break;
     case ITEM_PROP_PREFIX: g_value_set_string (value, self->prefix); break;
     case ITEM_PROP_LEVEL: g_value_set_enum (value, self->level); break;
-    case ITEM_PROP_HAS_CHILDREN: g_value_set_boolean (value, self->children != NULL); break;
+    case ITEM_PROP_HAS_CHILDREN: g_value_set_boolean (value, fq_grid_item_get_has_children (self)); break;
     case ITEM_PROP_N_NEW_TODAY: g_value_set_uint (value, self->n_new_today); break;
     case ITEM_PROP_N_OPEN: g_value_set_uint (value, self->n_open); break;
     case ITEM_PROP_N_OVERDUE: g_value_set_uint (value, self->n_overdue); break;
@@ -155,7 +155,8 @@ gboolean
 fq_grid_item_get_has_children (FqGridItem *self)
 {
   g_return_val_if_fail (FQ_IS_GRID_ITEM (self), FALSE);
-  return self->children != NULL;
+  return self->children != NULL &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->children)) > 0;
 }
 
 guint
@@ -265,14 +266,102 @@ collect_tree_order (FqGridModel *self,
     }
 }
 
-/* (Re)builds the hierarchy from the reference data in the cache. Items keep
- * their identity across rebuilds so a tree view's expanded rows survive. */
+static gboolean
+replace_string (char       **field,
+                const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* Brings @store, sorted by code, to the items of @want, sorted by code too,
+ * in place: a node that left is removed where it is, a new one is inserted
+ * at its position, and the nodes that stay are not touched, so that a tree
+ * view keeps their rows and their expanded state. */
+static void
+sync_store (GListStore *store,
+            GPtrArray  *want)
+{
+  guint i = 0, j = 0;
+
+  for (;;)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+      g_autoptr(FqGridItem) cur = i < n ? g_list_model_get_item (G_LIST_MODEL (store), i) : NULL;
+      FqGridItem *w = j < want->len ? g_ptr_array_index (want, j) : NULL;
+      int cmp;
+
+      if (cur == NULL && w == NULL)
+        break;
+
+      cmp = cur == NULL ? 1 : w == NULL ? -1 : strcmp (cur->code, w->code);
+      if (cmp < 0)
+        {
+          g_list_store_remove (store, i);
+        }
+      else if (cmp > 0)
+        {
+          g_list_store_insert (store, i, w);
+          i++;
+          j++;
+        }
+      else
+        {
+          /* Items keep their identity by code; a stale object under the
+           * same code is replaced all the same. */
+          if (cur != w)
+            g_list_store_splice (store, i, 1, (gpointer *)&w, 1);
+          i++;
+          j++;
+        }
+    }
+}
+
+static void
+sync_children (FqGridItem *item,
+               GPtrArray  *want)
+{
+  gboolean had_children = item->children != NULL &&
+                          g_list_model_get_n_items (G_LIST_MODEL (item->children)) > 0;
+  gboolean has_children;
+
+  if (item->children == NULL)
+    {
+      if (want == NULL || want->len == 0)
+        return;
+      item->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
+    }
+
+  if (want != NULL)
+    {
+      sync_store (item->children, want);
+    }
+  else
+    {
+      g_list_store_remove_all (item->children);
+    }
+
+  has_children = g_list_model_get_n_items (G_LIST_MODEL (item->children)) > 0;
+  if (had_children != has_children)
+    g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_HAS_CHILDREN]);
+}
+
+/* Builds the hierarchy from the reference data in the cache, and brings it
+ * up to date after each batch that changed it. The update happens in place:
+ * items keep their identity, only the nodes that changed notify, new nodes
+ * are inserted at their position, and the roots are never replaced, so that
+ * the branches a person has expanded stay open while they work. */
 static void
 build_tree (FqGridModel *self)
 {
   GHashTable *refs = fq_cache_get_ref_table (self->cache, "grid");
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
   g_autoptr(GPtrArray) roots = g_ptr_array_new ();
+  g_autoptr(GHashTable) wanted = NULL;   /* parent FqGridItem → GPtrArray */
+  g_autoptr(GPtrArray) parents = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -282,6 +371,8 @@ build_tree (FqGridModel *self)
       JsonObject *obj = value;
       FqGridItem *item = g_hash_table_lookup (self->items, key);
       const char *level = json_object_get_string_member_with_default (obj, "level", "grid");
+      const char *name;
+      g_autofree char *prefix = NULL;
       int lv = FQ_GRID_LEVEL_GRID;
 
       if (item == NULL)
@@ -290,54 +381,88 @@ build_tree (FqGridModel *self)
           item->code = g_strdup (key);
           g_hash_table_insert (self->items, item->code, item);
         }
+
+      g_object_freeze_notify (G_OBJECT (item));
       fq_enum_from_string (FQ_TYPE_GRID_LEVEL, level, &lv);
-      item->level = lv;
-      g_free (item->name);
-      item->name = g_strdup (json_object_get_string_member_with_default (obj, "name", key));
-      g_free (item->path);
-      item->path = g_strdup (json_object_get_string_member_with_default (obj, "path", item->name));
-      g_free (item->parent);
-      item->parent = g_strdup (json_object_get_string_member_with_default (obj, "parent", NULL));
-      g_free (item->prefix);
-      item->prefix = g_strndup (item->code, MIN (strlen (item->code), level_digits[lv]));
+      if (item->level != (FqGridLevel)lv)
+        {
+          item->level = lv;
+          g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_LEVEL]);
+        }
+      name = json_object_get_string_member_with_default (obj, "name", key);
+      if (replace_string (&item->name, name))
+        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_NAME]);
+      if (replace_string (&item->path,
+                          json_object_get_string_member_with_default (obj, "path", item->name)))
+        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PATH]);
+      replace_string (&item->parent,
+                      json_object_get_string_member_with_default (obj, "parent", NULL));
+      prefix = g_strndup (item->code, MIN (strlen (item->code), level_digits[lv]));
+      if (replace_string (&item->prefix, prefix))
+        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PREFIX]);
+      g_object_thaw_notify (G_OBJECT (item));
+
       g_ptr_array_add (all, item);
     }
+
+  g_ptr_array_sort_with_data (all, (GCompareDataFunc)cmp_items_by_code, NULL);
+  g_hash_table_remove_all (self->by_prefix);
+
+  /* Each parent's wanted children, in code order. */
+  wanted = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+  for (guint i = 0; i < all->len; i++)
+    {
+      FqGridItem *item = all->pdata[i];
+      FqGridItem *parent = NULL;
+      GPtrArray *children;
+
+      g_hash_table_insert (self->by_prefix, item->prefix, item);
+
+      /* A parent outside the user's scope makes this node a root. */
+      if (item->parent != NULL && g_hash_table_contains (refs, item->parent))
+        parent = g_hash_table_lookup (self->items, item->parent);
+      if (parent == NULL)
+        {
+          g_ptr_array_add (roots, item);
+          continue;
+        }
+
+      children = g_hash_table_lookup (wanted, parent);
+      if (children == NULL)
+        {
+          children = g_ptr_array_new ();
+          g_hash_table_insert (wanted, parent, children);
+        }
+      g_ptr_array_add (children, item);
+    }
+
+  /* Every node that has or had children; the nodes that left the reference
+   * data go from their parents' stores here, and from the index below. */
+  parents = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, self->items);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      FqGridItem *item = value;
+
+      if (g_hash_table_contains (refs, key) &&
+          (item->children != NULL || g_hash_table_contains (wanted, item)))
+        g_ptr_array_add (parents, item);
+    }
+  g_ptr_array_sort_with_data (parents, (GCompareDataFunc)cmp_items_by_code, NULL);
+  for (guint i = 0; i < parents->len; i++)
+    {
+      FqGridItem *item = parents->pdata[i];
+
+      sync_children (item, g_hash_table_lookup (wanted, item));
+    }
+
+  sync_store (self->roots, roots);
 
   /* Nodes that left the reference data. */
   g_hash_table_iter_init (&iter, self->items);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (refs, key))
       g_hash_table_iter_remove (&iter);
-
-  g_ptr_array_sort_with_data (all, (GCompareDataFunc)cmp_items_by_code, NULL);
-  g_hash_table_remove_all (self->by_prefix);
-  for (guint i = 0; i < all->len; i++)
-    {
-      FqGridItem *item = g_ptr_array_index (all, i);
-
-      g_hash_table_insert (self->by_prefix, item->prefix, item);
-      if (item->children != NULL)
-        g_list_store_remove_all (item->children);
-    }
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      FqGridItem *item = all->pdata[i];
-      FqGridItem *parent = item->parent ? g_hash_table_lookup (self->items, item->parent) : NULL;
-
-      /* A parent outside the user's scope makes this node a root. */
-      if (parent == NULL)
-        {
-          g_ptr_array_add (roots, item);
-          continue;
-        }
-      if (parent->children == NULL)
-        parent->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
-      g_list_store_append (parent->children, item);
-    }
-
-  g_list_store_splice (self->roots, 0, g_list_model_get_n_items (G_LIST_MODEL (self->roots)),
-                       roots->pdata, roots->len);
 
   g_ptr_array_set_size (self->tree_order, 0);
   collect_tree_order (self, G_LIST_MODEL (self->roots));
@@ -688,7 +813,7 @@ fq_grid_model_create_child_model (gpointer item,
 
   g_return_val_if_fail (FQ_IS_GRID_ITEM (grid_item), NULL);
 
-  if (grid_item->children == NULL)
+  if (!fq_grid_item_get_has_children (grid_item))
     return NULL;
   return g_object_ref (G_LIST_MODEL (grid_item->children));
 }

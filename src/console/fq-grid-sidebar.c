@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-grid-sidebar.h"
+#include "fq-ui-util.h"
 
 struct _FqGridSidebar
 {
@@ -474,6 +475,10 @@ fq_grid_sidebar_init (FqGridSidebar *self)
   GtkListItemFactory *factory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Status lines are read out as they change; buttons by their words. */
+  fq_label_track_accessible_label (self->status_label);
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (factory_setup_cb), self);

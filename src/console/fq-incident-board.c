@@ -62,8 +62,10 @@ struct _FqIncidentBoard
   guint                 scroll_top_id;
   guint                 n_new_rows;
   int                   probe_hit;
+  gulong                trace_paint_id;
   gboolean              pointer_in_incidents;
   gboolean              incidents_loaded;
+  gboolean              trace_filter_pending;
 };
 
 G_DEFINE_FINAL_TYPE (FqIncidentBoard, fq_incident_board, ADW_TYPE_BIN)
@@ -365,9 +367,30 @@ cell_refresh (FqIncidentBoard *self,
     }
 
   gtk_label_set_label (label, text);
-  gtk_widget_set_tooltip_text (widget, tooltip != NULL && tooltip[0] != '\0' ? tooltip : NULL);
+  /* Kept for query-tooltip: gtk_widget_set_tooltip_text() asks the display
+   * where the pointer is, a round trip to the X server for every cell of
+   * every row a filter brings into view. */
+  if (g_object_get_data (G_OBJECT (widget), "fq-has-tooltip") != NULL)
+    g_object_set_data_full (G_OBJECT (widget), "fq-tooltip",
+                            tooltip != NULL && tooltip[0] != '\0' ? g_strdup (tooltip) : NULL,
+                            g_free);
   set_css_class (widget, "fq-fresh", fresh);
   set_css_class (widget, "fq-pending", pending);
+
+  /* The pending mark is a colour on screen; a screen reader hears it with
+   * the row's summary or title. */
+  if (kind == CELL_INCIDENT_SUMMARY || kind == CELL_TICKET_TITLE)
+    {
+      if (pending)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                        _("Pending: not yet confirmed by the server"),
+                                        -1);
+      else
+        gtk_accessible_reset_property (GTK_ACCESSIBLE (widget),
+                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+
   set_css_class (widget, "fq-warning", warning);
   set_css_class (widget, "fq-error", error);
   set_css_class (widget, "dim-label", dim);
@@ -381,6 +404,22 @@ cell_item_notify_cb (GObject     *item,
   FqIncidentBoard *self = g_object_get_data (G_OBJECT (list_item), "fq-board");
 
   cell_refresh (self, list_item);
+}
+
+static gboolean
+cell_query_tooltip_cb (GtkWidget  *widget,
+                       int         x,
+                       int         y,
+                       gboolean    keyboard_mode,
+                       GtkTooltip *tooltip,
+                       gpointer    user_data)
+{
+  const char *text = g_object_get_data (G_OBJECT (widget), "fq-tooltip");
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -409,6 +448,21 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (label, "fq-repeat");
       gtk_widget_set_halign (label, GTK_ALIGN_START);
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
+      break;
+
+    default:
+      break;
+    }
+
+  switch (kind)
+    {
+    case CELL_INCIDENT_PLACE:
+    case CELL_INCIDENT_SUMMARY:
+    case CELL_TICKET_TITLE:
+    case CELL_TICKET_UNIT:
+      g_object_set_data (G_OBJECT (label), "fq-has-tooltip", GINT_TO_POINTER (TRUE));
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb), NULL);
       break;
 
     default:
@@ -759,6 +813,14 @@ incidents_items_changed_cb (FqIncidentBoard *self,
   gboolean newest_first = fq_incident_list_get_sort_column (FQ_INCIDENT_LIST (model)) == FQ_INCIDENT_SORT_TIME
                           && fq_incident_list_get_sort_descending (FQ_INCIDENT_LIST (model));
 
+  /* FQ_TRACE_STARTUP: a text filter's result reaches the model as one
+   * change of the rows. */
+  if (self->trace_filter_pending)
+    {
+      self->trace_filter_pending = FALSE;
+      fq_trace_mark ("filter-applied");
+    }
+
   /* Only live arrivals: a load or a refilter replaces the rows wholesale. */
   if (removed == 0 && added > 0 && added <= 20 && position == 0 && newest_first
       && self->incidents_loaded)
@@ -937,8 +999,38 @@ search_changed_cb (FqIncidentBoard *self,
   if (self->context == NULL)
     return;
 
+  self->trace_filter_pending = fq_trace_enabled ();
   fq_incident_list_set_query (fq_context_get_incidents (self->context), text);
   fq_ticket_list_set_query (fq_context_get_tickets (self->context), text);
+}
+
+/* FQ_TRACE_STARTUP: the first frame drawn with rows on the board. */
+static void
+trace_after_paint_cb (FqIncidentBoard *self,
+                      GdkFrameClock   *clock)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (self->incident_view));
+
+  if (model == NULL || g_list_model_get_n_items (model) == 0 ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self->incident_view)))
+    return;
+
+  fq_trace_mark ("first-paint");
+  g_clear_signal_handler (&self->trace_paint_id, clock);
+}
+
+static void
+trace_map_cb (FqIncidentBoard *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_signal_handlers_disconnect_by_func (self, trace_map_cb, self);
+  if (clock == NULL)
+    return;
+  self->trace_paint_id = g_signal_connect_object (clock, "after-paint",
+                                                  G_CALLBACK (trace_after_paint_cb), self,
+                                                  G_CONNECT_SWAPPED);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -949,9 +1041,9 @@ search_stop_cb (FqIncidentBoard *self,
   gtk_widget_grab_focus (GTK_WIDGET (self));
 }
 
-/* The category groups of the filter come from the reference data. The
- * categories name their group only by its code, so a group is shown by its
- * first category and its size: "婚姻纠纷等（6类）". */
+/* The category groups of the filter come from the reference data, named
+ * as the server names them (GET /categories); until the names are known, a
+ * group is shown by its first category and its size: "婚姻纠纷等（6类）". */
 static void
 rebuild_groups (FqIncidentBoard *self)
 {
@@ -960,6 +1052,13 @@ rebuild_groups (FqIncidentBoard *self)
   g_autoptr(GHashTable) sizes = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) firsts = g_ptr_array_new_with_free_func (g_object_unref);
   guint n = g_list_model_get_n_items (categories);
+  g_autofree char *old_code = NULL;
+  guint selected = 0;
+  guint old_selected = gtk_drop_down_get_selected (self->group_filter);
+
+  if (self->group_codes != NULL && old_selected != GTK_INVALID_LIST_POSITION &&
+      old_selected < self->group_codes->len)
+    old_code = g_strdup (g_ptr_array_index (self->group_codes, old_selected));
 
   g_clear_pointer (&self->group_codes, g_ptr_array_unref);
   self->group_codes = g_ptr_array_new_with_free_func (g_free);
@@ -991,16 +1090,35 @@ rebuild_groups (FqIncidentBoard *self)
       guint size = GPOINTER_TO_UINT (g_hash_table_lookup (sizes, fq_category_get_group (first)));
       g_autofree char *label = NULL;
 
-      /* Translators: a group of categories, by its first category's name
-       * and its number of categories. */
-      label = g_strdup_printf (_("%s etc. (%u categories)"), fq_category_get_name (first), size);
+      const char *group_name = fq_context_lookup_category_group_name (self->context,
+                                                                      fq_category_get_group (first));
+
+      if (group_name != NULL)
+        /* Translators: a group of categories, by its name and its number
+         * of categories. */
+        label = g_strdup_printf (_("%s (%u categories)"), group_name, size);
+      else
+        /* Translators: a group of categories, by its first category's name
+         * and its number of categories. */
+        label = g_strdup_printf (_("%s etc. (%u categories)"), fq_category_get_name (first), size);
       gtk_string_list_append (names, label);
     }
 
+  /* The group a person chose stays chosen when the list is labelled again. */
+  for (guint i = 1; old_code != NULL && i < self->group_codes->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->group_codes, i), old_code) == 0)
+      {
+        selected = i;
+        break;
+      }
+
   g_signal_handlers_block_by_func (self->group_filter, filters_changed_cb, self);
   gtk_drop_down_set_model (self->group_filter, G_LIST_MODEL (names));
-  gtk_drop_down_set_selected (self->group_filter, 0);
+  gtk_drop_down_set_selected (self->group_filter, selected);
   g_signal_handlers_unblock_by_func (self->group_filter, filters_changed_cb, self);
+
+  if (old_code != NULL && selected == 0)
+    filters_changed_cb (self);
 }
 
 static void
@@ -1044,6 +1162,7 @@ disconnect_context (FqIncidentBoard *self)
   g_signal_handlers_disconnect_by_data (fq_context_get_incidents (self->context), self);
   g_signal_handlers_disconnect_by_data (fq_context_get_tickets (self->context), self);
   g_signal_handlers_disconnect_by_data (fq_context_get_categories (self->context), self);
+  g_signal_handlers_disconnect_by_data (self->context, self);
 }
 
 static void
@@ -1214,6 +1333,12 @@ fq_incident_board_init (FqIncidentBoard *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
+  fq_fix_list_popups (GTK_WIDGET (self));
+
+  if (fq_trace_enabled ())
+    g_signal_connect (self, "map", G_CALLBACK (trace_map_cb), self);
+
   /* Taken out of the view and put back by the status filter. */
   g_object_ref (self->incident_status_column);
 
@@ -1292,6 +1417,8 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   g_signal_connect_swapped (tickets, "notify::loading", G_CALLBACK (update_counts), self);
   g_signal_connect_swapped (fq_context_get_categories (context), "items-changed",
                             G_CALLBACK (rebuild_groups), self);
+  g_signal_connect_object (context, "category-groups-changed",
+                           G_CALLBACK (rebuild_groups), self, G_CONNECT_SWAPPED);
 
   adj = incident_vadjustment (self);
   if (adj != NULL)

@@ -399,6 +399,14 @@ fq_intake_dialog_init (FqIntakeDialog *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* Status lines are read out as they change; buttons by their words. */
+  fq_label_track_accessible_label (self->form_message);
+  fq_label_track_accessible_label (self->result_title);
+  fq_label_track_accessible_label (self->result_detail);
+  fq_label_track_accessible_label (self->repeat_label);
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
+  fq_fix_list_popups (GTK_WIDGET (self));
+
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     gtk_string_list_append (names, fq_source_label (sources[i]));
   adw_combo_row_set_model (self->source_row, G_LIST_MODEL (names));

@@ -9,6 +9,7 @@
 #include "fq-error.h"
 #include "fq-login-window.h"
 #include "fq-role-chooser.h"
+#include "fq-ui-util.h"
 
 struct _FqLoginWindow
 {
@@ -371,6 +372,12 @@ fq_login_window_init (FqLoginWindow *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Status lines are read out as they change; buttons by their words. */
+  fq_label_track_accessible_label (self->message_label);
+  fq_label_track_accessible_label (self->busy_label);
+  fq_label_track_accessible_label (self->roles_message_label);
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-role-chooser.h"
+#include "fq-ui-util.h"
 
 struct _FqRoleChooser
 {
@@ -81,6 +82,8 @@ static void
 fq_role_chooser_init (FqRoleChooser *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
 }
 
 GtkWidget *

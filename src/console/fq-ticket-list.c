@@ -731,16 +731,14 @@ item_finalized_cb (gpointer  data,
                    GObject  *where_the_object_was)
 {
   FqTicketList *self = data;
-  GHashTableIter iter;
-  gpointer key, value;
+  /* Weak references are notified from the object's dispose, before its
+   * memory goes: its row number is still there. A lookup by row, not a walk
+   * over every live row, which made each filter quadratic in the rows the
+   * view had loaded. */
+  gpointer row = GUINT_TO_POINTER (((FqTicketRow *)where_the_object_was)->row);
 
-  g_hash_table_iter_init (&iter, self->live_rows);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (value == (gpointer)where_the_object_was)
-      {
-        g_hash_table_iter_remove (&iter);
-        break;
-      }
+  if (g_hash_table_lookup (self->live_rows, row) == (gpointer)where_the_object_was)
+    g_hash_table_remove (self->live_rows, row);
 }
 
 static GType

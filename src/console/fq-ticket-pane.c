@@ -734,6 +734,11 @@ fq_ticket_pane_init (FqTicketPane *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* Status lines are read out as they change; buttons by their words. */
+  fq_label_track_accessible_label (self->form_message);
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
+  fq_fix_list_popups (GTK_WIDGET (self));
+
   for (guint i = 0; i < G_N_ELEMENTS (return_reasons); i++)
     gtk_string_list_append (reasons, fq_return_reason_label (return_reasons[i]));
   adw_combo_row_set_model (self->reason_row, G_LIST_MODEL (reasons));

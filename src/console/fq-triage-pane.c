@@ -775,6 +775,12 @@ fq_triage_pane_init (FqTriagePane *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* Status lines are read out as they change; buttons by their words. */
+  fq_label_track_accessible_label (self->status_label);
+  fq_label_track_accessible_label (self->form_message);
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
+  fq_fix_list_popups (GTK_WIDGET (self));
+
   name = gtk_property_expression_new (FQ_TYPE_CATEGORY, NULL, "name");
   adw_combo_row_set_expression (self->category_row, name);
 }

@@ -4,6 +4,12 @@
 
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "fq-ui-util.h"
@@ -336,73 +342,13 @@ fq_format_place (FqContext  *context,
   return g_strdup (fq_context_lookup_grid_name (context, grid_code));
 }
 
-/* The ancestors of a division code, nearest first: grid cell, community,
- * street, district, city (ARCHITECTURE.md: 14, 12, 9, 6 and 4 significant
- * digits). */
-static guint
-ancestor_codes (const char *grid_code,
-                char        codes[5][15])
-{
-  static const guint digits[] = { 12, 9, 6, 4 };
-  guint n = 0;
-
-  if (strlen (grid_code) > 12)
-    g_strlcpy (codes[n++], grid_code, sizeof codes[0]);
-
-  for (guint i = 0; i < G_N_ELEMENTS (digits); i++)
-    {
-      memcpy (codes[n], grid_code, digits[i]);
-      memset (codes[n] + digits[i], '0', 12 - digits[i]);
-      codes[n][12] = '\0';
-      if (n == 0 || !g_str_equal (codes[n], codes[n - 1]))
-        n++;
-    }
-
-  return n;
-}
-
 const char *
 fq_preview_lead_unit (FqContext  *context,
                       const char *category,
                       const char *grid_code)
 {
-  JsonObject *category_json;
-  const char *function;
-  GListModel *units;
-  guint n_units;
-  char codes[5][15];
-  guint n_codes;
-
-  if (category == NULL || grid_code == NULL || strlen (grid_code) < 12)
-    return NULL;
-
-  category_json = fq_context_lookup_category (context, category);
-  if (category_json == NULL)
-    return NULL;
-  function = json_object_get_string_member_with_default (category_json, "lead_unit_kind", NULL);
-  if (function == NULL)
-    return NULL;
-
-  n_codes = ancestor_codes (grid_code, codes);
-  units = fq_context_get_units (context);
-  n_units = g_list_model_get_n_items (units);
-
-  for (guint c = 0; c < n_codes; c++)
-    for (guint i = 0; i < n_units; i++)
-      {
-        g_autoptr(GObject) unit = g_list_model_get_item (units, i);
-        g_autofree char *id = NULL;
-        JsonObject *json;
-
-        g_object_get (unit, "id", &id, NULL);
-        json = fq_context_lookup_unit (context, id);
-        if (json != NULL
-            && g_strcmp0 (json_object_get_string_member_with_default (json, "function", NULL), function) == 0
-            && g_strcmp0 (json_object_get_string_member_with_default (json, "grid", NULL), codes[c]) == 0)
-          return fq_context_lookup_unit_name (context, id);
-      }
-
-  return NULL;
+  /* One source of truth: the core's rule, as the server applies it. */
+  return fq_context_preview_lead_unit (context, category, grid_code);
 }
 
 gboolean
@@ -422,4 +368,285 @@ fq_section_label_new (const char *text)
   gtk_widget_add_css_class (label, "heading");
 
   return label;
+}
+
+char *
+fq_strip_mnemonic (const char *text)
+{
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      /* A translation's mnemonic in brackets after the text: "(_S)". */
+      if ((p[0] == '(' || g_str_has_prefix (p, "（")) &&
+          strchr (p, '_') != NULL)
+        {
+          const char *q = p + (p[0] == '(' ? 1 : strlen ("（"));
+
+          if (q[0] == '_' && q[1] != '\0' && q[1] != '_' &&
+              (q[2] == ')' || g_str_has_prefix (q + 2, "）")))
+            {
+              p = q + 2 + (q[2] == ')' ? 1 : strlen ("）")) - 1;
+              continue;
+            }
+        }
+      if (p[0] == '_')
+        {
+          /* "__" is a literal underscore. */
+          if (p[1] == '_')
+            {
+              g_string_append_c (out, '_');
+              p++;
+            }
+          continue;
+        }
+      g_string_append_c (out, *p);
+    }
+
+  g_strchomp (out->str);
+  return g_string_free (out, FALSE);
+}
+
+static void
+label_text_changed_cb (GtkLabel   *label,
+                       GParamSpec *pspec,
+                       gpointer    user_data)
+{
+  const char *text = gtk_label_get_text (label);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text != NULL ? text : "",
+                                  -1);
+}
+
+void
+fq_label_track_accessible_label (GtkLabel *label)
+{
+  g_return_if_fail (GTK_IS_LABEL (label));
+
+  g_signal_connect (label, "notify::label", G_CALLBACK (label_text_changed_cb), NULL);
+  label_text_changed_cb (label, NULL, NULL);
+}
+
+static void
+button_label_changed_cb (GtkButton  *button,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  const char *text = gtk_button_get_label (button);
+  g_autofree char *clean = NULL;
+
+  if (text == NULL)
+    return;
+  clean = gtk_button_get_use_underline (button) ? fq_strip_mnemonic (text) : g_strdup (text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, clean,
+                                  -1);
+}
+
+void
+fq_fix_mnemonic_accessible_labels (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  if (GTK_IS_BUTTON (root) &&
+      gtk_button_get_use_underline (GTK_BUTTON (root)) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    {
+      g_signal_connect (root, "notify::label", G_CALLBACK (button_label_changed_cb), NULL);
+      button_label_changed_cb (GTK_BUTTON (root), NULL, NULL);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    fq_fix_mnemonic_accessible_labels (child);
+}
+
+gboolean
+fq_trace_enabled (void)
+{
+  static gsize enabled = 0;
+
+  if (g_once_init_enter (&enabled))
+    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("FQ_TRACE_STARTUP"), "1") == 0 ? 2 : 1);
+
+  return enabled == 2;
+}
+
+/* Milliseconds since the kernel started this process: its start time in
+ * /proc/self/stat (clock ticks since boot) against CLOCK_BOOTTIME. */
+static double
+ms_since_process_start (void)
+{
+  g_autofree char *stat = NULL;
+  struct timespec now;
+  const char *p;
+  unsigned long long start_ticks = 0;
+
+  clock_gettime (CLOCK_BOOTTIME, &now);
+  if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) ||
+      (p = strrchr (stat, ')')) == NULL)
+    return -1;
+
+  /* After the command's ")": fields 3 to 21, then the start time (22). */
+  p++;
+  for (int field = 3; field < 22 && p != NULL; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    return -1;
+  start_ticks = g_ascii_strtoull (p + 1, NULL, 10);
+
+  return (now.tv_sec * 1000.0 + now.tv_nsec / 1e6) -
+         (double)start_ticks * 1000.0 / sysconf (_SC_CLK_TCK);
+}
+
+void
+fq_trace_mark (const char *what)
+{
+  if (!fq_trace_enabled ())
+    return;
+
+  fprintf (stderr, "fengqiao: %s %.0f\n", what, ms_since_process_start ());
+  fflush (stderr);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget *list;
+  GtkWidget *owner;
+  gulong     paint_id;
+  guint      step;
+} PopupFocus;
+
+static void
+popup_focus_free (PopupFocus *pf)
+{
+  g_clear_object (&pf->list);
+  g_clear_object (&pf->owner);
+  g_free (pf);
+}
+
+static guint
+owner_selected (GtkWidget *owner)
+{
+  return ADW_IS_COMBO_ROW (owner) ? adw_combo_row_get_selected (ADW_COMBO_ROW (owner))
+                                  : gtk_drop_down_get_selected (GTK_DROP_DOWN (owner));
+}
+
+/* After the frame that laid out the list at the selected item, that item
+ * has a row: the focus goes to it, and the list's cursor (what the arrow
+ * keys move from) follows the focus. */
+static void
+popup_after_paint_cb (GdkFrameClock *clock,
+                      PopupFocus    *pf)
+{
+  g_clear_signal_handler (&pf->paint_id, clock);
+
+  if (gtk_widget_get_mapped (pf->list))
+    {
+      GtkWidget *row;
+
+      /* The selected item's row is the one whose check mark shows. */
+      for (row = gtk_widget_get_first_child (pf->list); row != NULL;
+           row = gtk_widget_get_next_sibling (row))
+        {
+          GtkWidget *check = find_descendant (row, GTK_TYPE_IMAGE);
+
+          if (check != NULL && gtk_widget_get_visible (check) &&
+              gtk_widget_get_opacity (check) > 0 &&
+              g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (check)), "object-select-symbolic") == 0)
+            break;
+        }
+
+      if (row == NULL || !gtk_widget_grab_focus (row))
+        gtk_widget_grab_focus (pf->list);
+    }
+  popup_focus_free (pf);
+}
+
+/* Runs once the popover has given the focus to its first item: scrolls to
+ * the selected item, so that its row exists after the next frame. */
+static void
+popup_focus_idle_cb (gpointer data)
+{
+  PopupFocus *pf = data;
+  GdkFrameClock *clock;
+  guint selected = owner_selected (pf->owner);
+
+  if (!gtk_widget_get_mapped (pf->list) || selected == GTK_INVALID_LIST_POSITION ||
+      (clock = gtk_widget_get_frame_clock (pf->list)) == NULL)
+    {
+      popup_focus_free (pf);
+      return;
+    }
+
+  gtk_widget_activate_action (pf->list, "list.scroll-to-item", "u", selected);
+  pf->paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (popup_after_paint_cb), pf);
+  gtk_widget_queue_resize (pf->list);
+}
+
+static void
+list_popup_map_cb (GtkWidget *popover,
+                   GtkWidget *owner)
+{
+  GtkWidget *list = find_descendant (popover, GTK_TYPE_LIST_VIEW);
+  PopupFocus *pf;
+
+  if (list == NULL)
+    return;
+
+  pf = g_new0 (PopupFocus, 1);
+  pf->list = g_object_ref (list);
+  pf->owner = g_object_ref (owner);
+  g_idle_add_once (popup_focus_idle_cb, pf);
+}
+
+static void
+fix_list_popup (GtkWidget *owner)
+{
+  GtkWidget *popover = find_descendant (owner, GTK_TYPE_POPOVER);
+
+  if (popover == NULL)
+    return;
+  g_signal_connect_object (popover, "map", G_CALLBACK (list_popup_map_cb), owner, G_CONNECT_AFTER);
+}
+
+void
+fq_fix_list_popups (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  if (ADW_IS_COMBO_ROW (root) || GTK_IS_DROP_DOWN (root))
+    {
+      fix_list_popup (root);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    fq_fix_list_popups (child);
 }

@@ -53,4 +53,23 @@ gboolean    fq_can_triage           (FqContext     *context);
 /* A heading for a group of rows in a pane. */
 GtkWidget  *fq_section_label_new    (const char    *text);
 
+/* Keeps the accessible label of @label, a status or alert line, equal to
+ * its text, so that a screen reader reads what it says now. */
+void        fq_label_track_accessible_label (GtkLabel  *label);
+/* Gives every button below @root whose label has a mnemonic ("_Submit") the
+ * label without it as its accessible label, now and whenever it changes. */
+void        fq_fix_mnemonic_accessible_labels (GtkWidget *root);
+/* With FQ_TRACE_STARTUP=1 in the environment, the console prints moments
+ * the benchmark reads to stderr: "fengqiao: @what <ms since process start>". */
+gboolean    fq_trace_enabled        (void);
+void        fq_trace_mark           (const char    *what);
+/* GTK 4.8 and libadwaita 1.2 open the list of a combo row or drop-down with
+ * the keyboard focus on its first item, so that Down moves from there, not
+ * from the selected item. For every combo row and drop-down below @root,
+ * the list opens on the selected item. */
+void        fq_fix_list_popups      (GtkWidget     *root);
+/* @text without its mnemonic marks: "_Submit" and "提交(_S)" become
+ * "Submit" and "提交". (transfer full) */
+char       *fq_strip_mnemonic       (const char    *text);
+
 G_END_DECLS

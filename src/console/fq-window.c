@@ -12,6 +12,7 @@
 #include "fq-ticket-pane.h"
 #include "fq-triage-pane.h"
 #include "fq-window.h"
+#include "fq-ui-util.h"
 
 struct _FqWindow
 {
@@ -693,6 +694,8 @@ static void
 fq_window_init (FqWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  fq_fix_mnemonic_accessible_labels (GTK_WIDGET (self));
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

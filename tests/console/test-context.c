@@ -126,6 +126,20 @@ ticket_counted_cond (gpointer data)
   return fq_grid_item_get_n_open (item) >= 1;
 }
 
+typedef struct
+{
+  FqContext  *context;
+  const char *code;
+} GroupData;
+
+static gboolean
+group_named_cond (gpointer data)
+{
+  GroupData *gd = data;
+
+  return fq_context_lookup_category_group_name (gd->context, gd->code) != NULL;
+}
+
 static void
 test_context (Fixture       *f,
               gconstpointer  data)
@@ -145,6 +159,7 @@ test_context (Fixture       *f,
   const char *id;
   gboolean done = FALSE;
   Find fd;
+  GroupData gd = { NULL, NULL };
   guint pos;
 
   if (!fq_test_have_server ())
@@ -182,9 +197,17 @@ test_context (Fixture       *f,
       g_autoptr(FqCategory) cat = g_list_model_get_item (categories, i);
 
       if (!fq_category_get_police_only (cat))
-        category = g_intern_string (fq_category_get_code (cat));
+        {
+          category = g_intern_string (fq_category_get_code (cat));
+          gd.code = g_intern_string (fq_category_get_group (cat));
+        }
     }
   g_assert_nonnull (category);
+
+  /* The names of the category groups come from GET /categories. */
+  gd.context = f->context;
+  g_assert_nonnull (gd.code);
+  g_assert_true (fq_test_wait (group_named_cond, &gd, 10000));
   g_assert_cmpstr (fq_context_lookup_grid_name (f->context, GRID), ==, "广州路社区居委会");
   g_assert_cmpuint (g_list_model_get_n_items (fq_context_get_units (f->context)), >, 10);
 
@@ -248,6 +271,10 @@ test_context (Fixture       *f,
     g_assert_cmpint (fq_ticket_row_get_state (ticket), ==, FQ_TICKET_STATE_DISPATCHED);
     g_assert_cmpint (fq_ticket_row_get_deadline (ticket), >, 0);
     g_assert_cmpstr (fq_ticket_row_get_lead_unit_name (ticket), !=, "");
+
+    /* The console's preview of the lead unit is the server's choice. */
+    g_assert_cmpstr (fq_context_preview_lead_unit (f->context, category, GRID), ==,
+                     fq_ticket_row_get_lead_unit_name (ticket));
   }
 }
 

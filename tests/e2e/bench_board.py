@@ -2,7 +2,10 @@
 """Console benchmark with the real window: a cache of 1,000,000 incidents,
 then process start to the first row of the board exposed over AT-SPI, the
 console's memory (RSS), and the text filter per keystroke (from the key
-event to the new count in the Incoming tab's accessible name). Prints a
+event to the new count in the Incoming tab's accessible name). With
+FQ_TRACE_STARTUP=1 the console also prints its own moments to its log
+("fengqiao: first-paint <ms>", "fengqiao: filter-applied <ms>", in ms since
+its process start), which the table gives too. Prints a
 table; fails only on a real error, not on a missed figure.
 
 FQ_BENCH_INCIDENTS overrides the number of incidents (default 1000000).
@@ -88,6 +91,27 @@ def fill_cache(path, template_id, communities, n):
     return time.monotonic() - t0, expected
 
 
+def markers(console, what, offset=0):
+    """The console's FQ_TRACE_STARTUP lines "fengqiao: @what <ms>" in its log
+    from byte @offset on, as milliseconds since its process start."""
+    try:
+        with open(console.log_path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    prefix = "fengqiao: %s " % what
+    return [float(line[len(prefix):]) for line in text.splitlines()
+            if line.startswith(prefix) and line[len(prefix):].strip().replace(".", "", 1).isdigit()]
+
+
+def log_size(console):
+    try:
+        return os.path.getsize(console.log_path)
+    except OSError:
+        return 0
+
+
 def first_row_time(console, table_path, main_title="Fengqiao"):
     """Seconds from the process start to the first board row exposed over
     AT-SPI. The table is reached by its index path (recorded on the first
@@ -131,10 +155,12 @@ def test(workdir, ctx):
     #    window, the session is dropped and it signs in through its window:
     #    then the time is also given from the Enter that signs in.)
     results = []
+    trace_env = {"FQ_TRACE_STARTUP": "1"}
     for attempt in range(2):
-        console = fqe2e.Console(workdir, server.url)
+        console = fqe2e.Console(workdir, server.url, extra_env=trace_env)
         ctx["consoles"].append(console)
         how = "restored session"
+        log_offset = log_size(console)
         try:
             console.start()
             t_first, main, table = first_row_time(console, table_path)
@@ -143,17 +169,20 @@ def test(workdir, ctx):
             how = "sign-in"
             shutil.rmtree(os.path.join(workdir, "xdg-config", "fengqiao", "sessions"),
                           ignore_errors=True)
-            console = fqe2e.Console(workdir, server.url)
+            console = fqe2e.Console(workdir, server.url, extra_env=trace_env)
             ctx["consoles"].append(console)
+            log_offset = log_size(console)
             console.start()
             fqe2e.sign_in(console, "operator", timeout=180)
             t_first, main, table = first_row_time(console, table_path)
         t_signin = (console.signed_in_at - console.started_at) if console.signed_in_at else None
+        paint = wait_until(lambda: markers(console, "first-paint", log_offset), 30,
+                           "the console's first-paint marker")[0] / 1000.0
         time.sleep(2.0)
         rss = console.rss_kib()
-        results.append((t_first, t_signin, rss, how))
-        log("start %d (%s): first row after %.3f s, RSS %.0f MB"
-            % (attempt + 1, how, t_first, rss / 1024))
+        results.append((t_first, t_signin, rss, how, paint))
+        log("start %d (%s): first paint after %.3f s, first row over AT-SPI after %.3f s, "
+            "RSS %.0f MB" % (attempt + 1, how, paint, t_first, rss / 1024))
         if attempt == 0:
             console.quit()
 
@@ -167,8 +196,16 @@ def test(workdir, ctx):
     per_key = []
     previous = count_all
     for k, ch in enumerate(QUERY, start=1):
+        n_applied = len(markers(console, "filter-applied", log_offset))
         t0 = time.monotonic()
         fqe2e.type_text(ch)
+        try:
+            wait_until(lambda: len(markers(console, "filter-applied", log_offset)) > n_applied,
+                       30, "the filter-applied marker after typing %r" % QUERY[:k],
+                       interval=0.002)
+            t_applied = time.monotonic() - t0
+        except fqe2e.TestFailure:
+            t_applied = None
         try:
             count = wait_until(lambda: (lambda c: c if c is not None and c != previous else None)(
                 fqe2e.incoming_count(main)), 30, "the count after typing %r" % QUERY[:k],
@@ -176,8 +213,10 @@ def test(workdir, ctx):
         except fqe2e.TestFailure:
             count = previous
         dt = time.monotonic() - t0
-        per_key.append((QUERY[:k], dt, count, expected.get(k, 0)))
-        log("typed %r: %.3f s, %s rows (expected %s)" % (QUERY[:k], dt, count, expected.get(k, 0)))
+        per_key.append((QUERY[:k], dt, count, expected.get(k, 0), t_applied))
+        log("typed %r: applied after %s s, count after %.3f s, %s rows (expected %s)"
+            % (QUERY[:k], "%.3f" % t_applied if t_applied is not None else "?", dt, count,
+               expected.get(k, 0)))
         previous = count
     rss_after = console.rss_kib()
 
@@ -185,7 +224,9 @@ def test(workdir, ctx):
     print("| console, %d incidents in the cache | figure |" % N)
     print("| --- | --- |")
     print("| cache file | %.0f MB (filled in %.1f s) |" % (size_mb, fill_s))
-    for i, (t, t_signin, rss, how) in enumerate(results, start=1):
+    for i, (t, t_signin, rss, how, paint) in enumerate(results, start=1):
+        print("| start %d (%s): process start to first paint with rows (console's marker) "
+              "| %.3f s |" % (i, how, paint))
         print("| start %d (%s): process start to first board row (AT-SPI) | %.3f s |"
               % (i, how, t))
         if t_signin is not None:
@@ -193,8 +234,11 @@ def test(workdir, ctx):
                   % (i, t - t_signin))
         print("| start %d: RSS 2 s after the first row | %.0f MB |" % (i, rss / 1024))
     print("| incoming count shown | %s |" % count_all)
-    for text, dt, count, exp in per_key:
-        print("| filter %r: key to new count | %.3f s (%s rows, %s expected by substring) |"
+    for text, dt, count, exp, applied in per_key:
+        if applied is not None:
+            print("| filter %r: key to result applied to the model (console's marker) | %.3f s |"
+                  % (text, applied))
+        print("| filter %r: key to new count (AT-SPI) | %.3f s (%s rows, %s expected by substring) |"
               % (text, dt, count, exp))
     print("| RSS after filtering | %.0f MB |" % (rss_after / 1024))
     check(results[-1][0] < 120, "no board within two minutes")
