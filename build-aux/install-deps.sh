@@ -12,7 +12,7 @@ packages=(
   desktop-file-utils appstream-util
   xvfb xauth dbus-x11 at-spi2-core python3 python3-dogtail python3-pyatspi
   python3-yaml python3-jsonschema
-  imagemagick fonts-noto-cjk poppler-utils locales clang
+  imagemagick fonts-noto-cjk poppler-utils locales clang libclang-rt-14-dev
 )
 
 missing=()

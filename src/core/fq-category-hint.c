@@ -121,10 +121,12 @@ add_features (GArray     *features,
     {
       for (guint i = 0; i + n <= chars->len; i++)
         {
-          gint64 key = (gint64)n << 62;
+          /* Packed unsigned: shifting into the sign bit of a gint64 is
+           * undefined. The array holds the same 64 bits as gint64. */
+          guint64 key = (guint64)n << 62;
 
           for (guint k = 0; k < n; k++)
-            key |= (gint64)g_array_index (chars, gunichar, i + k) << (21 * (2 - k));
+            key |= (guint64)g_array_index (chars, gunichar, i + k) << (21 * (2 - k));
           g_array_append_val (features, key);
         }
     }

@@ -448,7 +448,8 @@ fq_json_parse_object (const char  *data,
     }
 
   s.start = s.p = data;
-  s.end = data + length;
+  /* An empty body may come as NULL, and NULL + 0 is undefined. */
+  s.end = length > 0 ? data + length : data;
 
   skip_ws (&s);
   if (s.p >= s.end)
@@ -1151,6 +1152,13 @@ fq_time_parse (const char *text,
   tz = g_time_zone_new_offset (offset);
   dt = g_date_time_new (tz, year, month, day, hour, minute, second);
   if (dt == NULL)
+    return FALSE;
+
+  /* With an offset, a time in the first hours of year 1 or the last of
+   * 9999 lies outside them in UTC, which fq_time_format() cannot write:
+   * refuse it here so that every time read can be written back. */
+  if (g_date_time_to_unix (dt) < G_GINT64_CONSTANT (-62135596800) ||  /* 0001-01-01T00:00:00Z */
+      g_date_time_to_unix (dt) > G_GINT64_CONSTANT (253402300799))    /* 9999-12-31T23:59:59Z */
     return FALSE;
 
   *unix_seconds = g_date_time_to_unix (dt);

@@ -236,7 +236,8 @@ test_scope (Fixture       *f,
   catch_up (f->w->leader, since, 1000, collect_cb, &cl);
 
 #define SEEN(col, entity, obj) \
-  g_hash_table_contains ((col).ids, g_strdup_printf ("%s:%s", entity, fq_test_obj_str (obj, "id")))
+  ({ g_autofree char *seen_key_ = g_strdup_printf ("%s:%s", entity, fq_test_obj_str (obj, "id")); \
+     g_hash_table_contains ((col).ids, seen_key_); })
 
   /* The city-wide leader sees all of it. */
   g_assert_true (SEEN (cl, "incident", in));

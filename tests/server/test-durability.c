@@ -318,8 +318,20 @@ test_connection_churn (void)
                   " KiB -> %" G_GUINT64_FORMAT " KiB", before, after, rss_before, rss_after);
   g_assert_cmpuint (after, <=, before + 20);
   /* A few hundred bytes per connection at most (libsoup 3.2.3 is known to
-   * lose that much): 500 connections stay well under 2 MiB. */
+   * lose that much): 500 connections stay well under 2 MiB. Not in a build
+   * with AddressSanitizer (the server is built like this test): it keeps
+   * freed memory in quarantine, so RSS grows by design, and LeakSanitizer
+   * looks for leaks there instead. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FQ_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FQ_TEST_ASAN 1
+#endif
+#endif
+#ifndef FQ_TEST_ASAN
   g_assert_cmpuint (rss_after, <=, rss_before + 2048);
+#endif
 }
 
 int
