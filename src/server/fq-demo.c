@@ -1753,7 +1753,7 @@ write_history (History  *history,
       fq_bind_text (stmt, 1, key);
       sqlite3_bind_int64 (stmt, 2, GPOINTER_TO_UINT (value));
       rc = sqlite3_step (stmt);
-      if (!fq_sqlite_error (history->db, rc, error))
+      if (!fq_sqlite_check (history->db, rc, error))
         {
           sqlite3_reset (stmt);
           return FALSE;
@@ -1849,7 +1849,7 @@ exec_pragma (sqlite3     *db,
                       const char  *sql,
                       GError     **error)
 {
-  return fq_sqlite_error (db, sqlite3_exec (db, sql, NULL, NULL, NULL), error);
+  return fq_sqlite_check (db, sqlite3_exec (db, sql, NULL, NULL, NULL), error);
 }
 
 static void
@@ -2047,7 +2047,7 @@ feed_make_repeat (FqDb        *db,
                                          (const char *)sqlite3_column_text (stmt, i));
     }
   sqlite3_reset (stmt);
-  return fq_sqlite_error (fq_db_get_handle (db), rc, error);
+  return fq_sqlite_check (fq_db_get_handle (db), rc, error);
 }
 
 static gboolean
@@ -2089,7 +2089,7 @@ feed_triage (FqJob     *job,
   if (rc == SQLITE_ROW)
     id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_db_get_handle (db), rc, error))
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
     return FALSE;
   if (id == NULL)
     return TRUE;
@@ -2177,7 +2177,7 @@ feed_advance (FqJob     *job,
   if (rc == SQLITE_ROW)
     id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_db_get_handle (db), rc, error))
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
     return FALSE;
   if (id == NULL)
     return TRUE;

@@ -71,19 +71,6 @@ fq_event_free (FqEvent *event)
 
 /* ---- sqlite helpers ---- */
 
-gboolean
-fq_sqlite_error (sqlite3  *db,
-                 int       rc,
-                 GError  **error)
-{
-  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
-    return TRUE;
-  g_set_error (error, FQ_ERROR,
-               rc == SQLITE_FULL ? FQ_ERROR_UNAVAILABLE : FQ_ERROR_INTERNAL,
-               "the database failed (%s)", db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-  return FALSE;
-}
-
 void
 fq_bind_text (sqlite3_stmt *stmt,
               int           index,
@@ -96,17 +83,6 @@ fq_bind_text (sqlite3_stmt *stmt,
      * and a copy of each of the demo's millions of values showed up as
      * the load's top cost in malloc. */
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-}
-
-void
-fq_bind_time (sqlite3_stmt *stmt,
-              int           index,
-              gint64        value)
-{
-  if (value == 0)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_int64 (stmt, index, value);
 }
 
 static char *
@@ -205,7 +181,7 @@ fq_db_prepare (FqDb        *db,
   rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      fq_sqlite_error (db->handle, rc, error);
+      fq_sqlite_check (db->handle, rc, error);
       return NULL;
     }
   g_hash_table_insert (db->stmts, (gpointer)sqlite3_sql (stmt), stmt);
@@ -318,7 +294,7 @@ fq_incident_load (FqDb        *db,
   if (rc == SQLITE_ROW)
     incident = fq_incident_from_stmt (stmt);
   else
-    fq_sqlite_error (db->handle, rc, error);
+    fq_sqlite_check (db->handle, rc, error);
   sqlite3_reset (stmt);
   return incident;
 }
@@ -344,7 +320,7 @@ fq_ticket_load_relations (FqDb      *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ticket->assisting_units, column_dup (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return FALSE;
 
   if ((stmt = fq_db_prepare (db, incidents_sql, error)) == NULL)
@@ -353,7 +329,7 @@ fq_ticket_load_relations (FqDb      *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ticket->incidents, column_dup (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return FALSE;
 
   return fq_sessions_load_ticket_units (db, ticket, error);
@@ -378,7 +354,7 @@ fq_ticket_load (FqDb        *db,
   sqlite3_reset (stmt);
   if (ticket == NULL)
     {
-      fq_sqlite_error (db->handle, rc, error);
+      fq_sqlite_check (db->handle, rc, error);
       return NULL;
     }
   if (!fq_ticket_load_relations (db, ticket, error))
@@ -404,7 +380,7 @@ fq_ticket_load_events (FqDb        *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (events, fq_event_from_stmt (stmt));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return NULL;
   return g_steal_pointer (&events);
 }
@@ -468,7 +444,7 @@ fq_incident_store (FqDb              *db,
   fq_bind_text (stmt, 19, incident->repeat_candidates);
   fq_bind_text (stmt, 20, incident->suggested_category);
   fq_bind_text (stmt, 21, incident->triage_note);
-  fq_bind_time (stmt, 22, incident->triaged_at);
+  fq_sqlite_bind_time (stmt, 22, incident->triaged_at);
   fq_bind_text (stmt, 23, incident->triaged_by);
   fq_bind_text (stmt, 24, incident->created_by);
   sqlite3_bind_int64 (stmt, 25, incident->created_at);
@@ -477,7 +453,7 @@ fq_incident_store (FqDb              *db,
 
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  return fq_sqlite_error (db->handle, rc, error);
+  return fq_sqlite_check (db->handle, rc, error);
 }
 
 gboolean
@@ -505,11 +481,11 @@ fq_ticket_store (FqDb            *db,
   fq_bind_text (stmt, 6, ticket->lead_unit);
   fq_bind_text (stmt, 7, enum_nick (FQ_TYPE_TICKET_STATE, ticket->state));
   sqlite3_bind_int64 (stmt, 8, ticket->created_at);
-  fq_bind_time (stmt, 9, ticket->dispatched_at);
-  fq_bind_time (stmt, 10, ticket->accepted_at);
-  fq_bind_time (stmt, 11, ticket->resolved_at);
-  fq_bind_time (stmt, 12, ticket->closed_at);
-  fq_bind_time (stmt, 13, ticket->deadline);
+  fq_sqlite_bind_time (stmt, 9, ticket->dispatched_at);
+  fq_sqlite_bind_time (stmt, 10, ticket->accepted_at);
+  fq_sqlite_bind_time (stmt, 11, ticket->resolved_at);
+  fq_sqlite_bind_time (stmt, 12, ticket->closed_at);
+  fq_sqlite_bind_time (stmt, 13, ticket->deadline);
   sqlite3_bind_int (stmt, 14, ticket->overdue ? 1 : 0);
   sqlite3_bind_int (stmt, 15, ticket->sla_recorded);
   if (ticket->satisfaction > 0)
@@ -523,7 +499,7 @@ fq_ticket_store (FqDb            *db,
   sqlite3_bind_int64 (stmt, 23, ticket->rev);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return FALSE;
 
   /* The unit rows are few; rewriting them keeps lead and assisting exact
@@ -533,7 +509,7 @@ fq_ticket_store (FqDb            *db,
   fq_bind_text (stmt, 1, ticket->id);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return FALSE;
 
   if ((stmt = fq_db_prepare (db, insert_unit_sql, error)) == NULL)
@@ -550,7 +526,7 @@ fq_ticket_store (FqDb            *db,
       /* The order of assisting units is kept by `position`. */
       sqlite3_bind_int64 (stmt, 4, i);
       rc = sqlite3_step (stmt);
-      if (!fq_sqlite_error (db->handle, rc, error))
+      if (!fq_sqlite_check (db->handle, rc, error))
         {
           sqlite3_reset (stmt);
           return FALSE;
@@ -583,7 +559,7 @@ fq_event_store (FqDb     *db,
   fq_bind_text (stmt, 8, event->data);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return FALSE;
   if (event->id <= 0)
     event->id = sqlite3_last_insert_rowid (db->handle);
@@ -1029,7 +1005,7 @@ fq_entities_next_id (FqDb        *db,
   if (found)
     value = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return NULL;
 
   if ((stmt = fq_db_prepare (db, found ? update_sql : insert_sql, error)) == NULL)
@@ -1039,7 +1015,7 @@ fq_entities_next_id (FqDb        *db,
   fq_bind_text (stmt, found ? 2 : 1, name);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (db->handle, rc, error))
+  if (!fq_sqlite_check (db->handle, rc, error))
     return NULL;
 
   return g_strdup_printf ("%c%s-%06" G_GINT64_FORMAT, kind, day, value);

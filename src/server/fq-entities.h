@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "fq-server-private.h"
+#include "fq-sqlite.h"
 
 G_BEGIN_DECLS
 
@@ -228,17 +229,12 @@ gboolean    fq_cursor_decode          (const char   *cursor,
 /* The exclusive end of the range of codes starting with @prefix. */
 char       *fq_prefix_end             (const char   *prefix);
 
-/* sqlite3 helpers: bind NULL for a NULL string / a zero time. Text is bound
- * without a copy: it must stay alive until the statement has been stepped. */
+/* Binds NULL for a NULL string, like fq_sqlite_bind_text(), but without a
+ * copy: the text must stay alive until the statement has been stepped (the
+ * demo binds millions of values). Times and errors use fq-sqlite.h. */
 void        fq_bind_text              (sqlite3_stmt *stmt,
                                        int           index,
                                        const char   *text);
-void        fq_bind_time              (sqlite3_stmt *stmt,
-                                       int           index,
-                                       gint64        value);
-gboolean    fq_sqlite_error           (sqlite3      *db,
-                                       int           rc,
-                                       GError      **error);
 
 /* ---- writes through a job ---- */
 

@@ -208,7 +208,7 @@ collect_candidates (FqDb                *db,
       g_ptr_array_add (out, candidate);
     }
   sqlite3_reset (stmt);
-  return fq_sqlite_error (fq_db_get_handle (db), rc, error);
+  return fq_sqlite_check (fq_db_get_handle (db), rc, error);
 }
 
 #define CANDIDATE_SELECT \
@@ -311,7 +311,7 @@ find_external (FqDb        *db,
   if (rc == SQLITE_ROW)
     id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_db_get_handle (db), rc, error))
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
     return NULL;
   if (id == NULL)
     return NULL;
@@ -613,7 +613,7 @@ list_job (FqJob     *job,
   g_string_append_printf (sql, " ORDER BY received_at DESC, id DESC LIMIT %u", limit + 1);
 
   rc = sqlite3_prepare_v2 (handle, sql->str, -1, &stmt, NULL);
-  if (!fq_sqlite_error (handle, rc, error))
+  if (!fq_sqlite_check (handle, rc, error))
     return FALSE;
   for (guint i = 0; i < binds->len; i++)
     fq_bind_text (stmt, i + 1, g_ptr_array_index (binds, i));
@@ -645,7 +645,7 @@ list_job (FqJob     *job,
 
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      fq_sqlite_error (handle, rc, error);
+      fq_sqlite_check (handle, rc, error);
       sqlite3_finalize (stmt);
       json_object_unref (root);
       return FALSE;

@@ -418,7 +418,7 @@ session_load_relations (FqDb     *db,
       g_ptr_array_add (session->invitees, invitee);
     }
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (handle, rc, error))
+  if (!fq_sqlite_check (handle, rc, error))
     return FALSE;
 
   if ((stmt = fq_db_prepare (db, decisions_sql, error)) == NULL)
@@ -435,7 +435,7 @@ session_load_relations (FqDb     *db,
       g_ptr_array_add (session->decisions, decision);
     }
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (handle, rc, error))
+  if (!fq_sqlite_check (handle, rc, error))
     return FALSE;
 
   if ((stmt = fq_db_prepare (db, items_sql, error)) == NULL)
@@ -457,7 +457,7 @@ session_load_relations (FqDb     *db,
       g_ptr_array_add (session->items, item);
     }
   sqlite3_reset (stmt);
-  return fq_sqlite_error (handle, rc, error);
+  return fq_sqlite_check (handle, rc, error);
 }
 
 static Session *
@@ -479,7 +479,7 @@ session_load (FqDb        *db,
   sqlite3_reset (stmt);
   if (session == NULL)
     {
-      fq_sqlite_error (fq_db_get_handle (db), rc, error);
+      fq_sqlite_check (fq_db_get_handle (db), rc, error);
       return NULL;
     }
   if (!session_load_relations (db, session, error))
@@ -495,7 +495,7 @@ step_done (FqDb          *db,
   int rc = sqlite3_step (stmt);
 
   sqlite3_reset (stmt);
-  return fq_sqlite_error (fq_db_get_handle (db), rc, error);
+  return fq_sqlite_check (fq_db_get_handle (db), rc, error);
 }
 
 static gboolean
@@ -530,9 +530,9 @@ session_store (FqDb           *db,
   fq_bind_text (stmt, 8, session->agenda);
   fq_bind_text (stmt, 9, state_names[session->state]);
   fq_bind_text (stmt, 10, session->minutes);
-  fq_bind_time (stmt, 11, session->started_at);
-  fq_bind_time (stmt, 12, session->concluded_at);
-  fq_bind_time (stmt, 13, session->cancelled_at);
+  fq_sqlite_bind_time (stmt, 11, session->started_at);
+  fq_sqlite_bind_time (stmt, 12, session->concluded_at);
+  fq_sqlite_bind_time (stmt, 13, session->cancelled_at);
   fq_bind_text (stmt, 14, session->cancel_note);
   fq_bind_text (stmt, 15, session->created_by);
   sqlite3_bind_int64 (stmt, 16, session->created_at);
@@ -561,11 +561,11 @@ session_store (FqDb           *db,
       fq_bind_text (stmt, 4, invitee->name);
       fq_bind_text (stmt, 5, invitee->organisation);
       fq_bind_text (stmt, 6, invitee->unit != NULL ? status_names[invitee->status] : NULL);
-      fq_bind_time (stmt, 7, invitee->checked_in_at);
+      fq_sqlite_bind_time (stmt, 7, invitee->checked_in_at);
       if (invitee->delay_minutes >= 0)
         sqlite3_bind_int64 (stmt, 8, invitee->delay_minutes);
       fq_bind_text (stmt, 9, invitee->status_by);
-      fq_bind_time (stmt, 10, invitee->status_at);
+      fq_sqlite_bind_time (stmt, 10, invitee->status_at);
       if (!step_done (db, stmt, error))
         return FALSE;
     }
@@ -631,7 +631,7 @@ item_update (FqDb        *db,
 
   if (stmt == NULL)
     return FALSE;
-  fq_bind_time (stmt, 1, item->done_at);
+  fq_sqlite_bind_time (stmt, 1, item->done_at);
   fq_bind_text (stmt, 2, item->done_by);
   sqlite3_bind_int (stmt, 3, item->overdue_recorded ? 1 : 0);
   sqlite3_bind_int64 (stmt, 4, item->id);
@@ -1162,7 +1162,7 @@ fq_sessions_load_ticket_units (FqDb      *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ticket->session_units, column_dup (stmt, 0));
   sqlite3_reset (stmt);
-  return fq_sqlite_error (fq_db_get_handle (db), rc, error);
+  return fq_sqlite_check (fq_db_get_handle (db), rc, error);
 }
 
 JsonArray *
@@ -1184,7 +1184,7 @@ fq_sessions_ticket_json (FqDb        *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (sessions, session_from_stmt (stmt));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_db_get_handle (db), rc, error))
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
     return NULL;
 
   array = json_array_sized_new (sessions->len);
@@ -1556,7 +1556,7 @@ list_job (FqJob     *job,
   g_string_append_printf (sql, " ORDER BY scheduled_at DESC, id DESC LIMIT %u", limit + 1);
 
   rc = sqlite3_prepare_v2 (handle, sql->str, -1, &stmt, NULL);
-  if (!fq_sqlite_error (handle, rc, error))
+  if (!fq_sqlite_check (handle, rc, error))
     return FALSE;
   for (guint i = 0; i < binds->len; i++)
     fq_bind_text (stmt, i + 1, g_ptr_array_index (binds, i));
@@ -1571,7 +1571,7 @@ list_job (FqJob     *job,
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fq_sqlite_error (handle, rc, error);
+    return fq_sqlite_check (handle, rc, error);
 
   array = json_array_sized_new (sessions->len);
   for (guint i = 0; i < sessions->len; i++)
@@ -2091,7 +2091,7 @@ watch_job (FqJob     *job,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, column_dup (stmt, 0));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_job_get_db (job), rc, error))
+  if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
     return FALSE;
 
   for (guint i = 0; i < ids->len; i++)

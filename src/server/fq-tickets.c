@@ -172,7 +172,7 @@ list_job (FqJob     *job,
   g_string_append_printf (sql, " ORDER BY created_at DESC, id DESC LIMIT %u", limit + 1);
 
   rc = sqlite3_prepare_v2 (handle, sql->str, -1, &stmt, NULL);
-  if (!fq_sqlite_error (handle, rc, error))
+  if (!fq_sqlite_check (handle, rc, error))
     return FALSE;
   for (guint i = 0; i < binds->len; i++)
     fq_bind_text (stmt, i + 1, g_ptr_array_index (binds, i));
@@ -187,7 +187,7 @@ list_job (FqJob     *job,
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fq_sqlite_error (handle, rc, error);
+    return fq_sqlite_check (handle, rc, error);
 
   array = json_array_sized_new (tickets->len);
   for (guint i = 0; i < tickets->len; i++)
@@ -717,7 +717,7 @@ sla_watch_job (FqJob     *job,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
   sqlite3_reset (stmt);
-  if (!fq_sqlite_error (fq_job_get_db (job), rc, error))
+  if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
     return FALSE;
 
   for (guint i = 0; i < ids->len; i++)
