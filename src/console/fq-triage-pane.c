@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-category.h"
+#include "fq-client.h"
 #include "fq-incident.h"
 #include "fq-json.h"
 #include "fq-triage-pane.h"
@@ -22,6 +23,7 @@ struct _FqTriagePane
   GtkLabel       *source_value;
   GtkLabel       *received_value;
   GtkLabel       *caller_value;
+  GtkButton      *reveal_button;
   GtkLabel       *address_value;
   GtkLabel       *place_value;
   GtkLabel       *description_key;
@@ -52,6 +54,9 @@ struct _FqTriagePane
   char           *grid;           /* the place chosen in the form */
   GArray         *decisions;      /* FqDecision offered by decision_row */
   GPtrArray      *merge_tickets;  /* ticket ids offered by merge_row */
+  GCancellable   *reveal_cancellable;
+  char           *revealed_phone; /* incident_id's full number, after a reveal */
+  char           *reveal_error;   /* why the last reveal failed, in operator words */
   gulong          record_changed_id;
 };
 
@@ -438,6 +443,124 @@ category_position (FqTriagePane *self,
   return GTK_INVALID_LIST_POSITION;
 }
 
+/* Operators and coordinators receive callers' numbers in full, but the
+ * pane shows them masked until the person asks: POST /incidents/{id}/reveal
+ * puts every look at a number in the audit. */
+static gboolean
+can_reveal (FqTriagePane *self)
+{
+  FqRole role;
+
+  if (self->context == NULL)
+    return FALSE;
+  role = fq_context_get_role (self->context);
+  return role == FQ_ROLE_OPERATOR || role == FQ_ROLE_COORDINATOR;
+}
+
+/* 13812345678 → 138****5678, as the server masks for the other roles. */
+static char *
+mask_phone (const char *phone)
+{
+  GString *out = g_string_new (NULL);
+  guint n_digits = 0, seen = 0, keep_head, keep_tail;
+
+  for (const char *p = phone; *p != '\0'; p++)
+    n_digits += g_ascii_isdigit (*p) != 0;
+  if (n_digits >= 11)
+    keep_head = 3, keep_tail = 4;
+  else if (n_digits >= 7)
+    keep_head = 2, keep_tail = 2;
+  else
+    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
+
+  for (const char *p = phone; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        g_string_append_c (out, *p);
+      else
+        {
+          g_string_append_c (out, seen < keep_head || seen >= n_digits - keep_tail ? *p : '*');
+          seen++;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+show_caller (FqTriagePane *self)
+{
+  const char *caller = fq_incident_get_caller_name (self->incident);
+  const char *phone = fq_incident_get_caller_phone (self->incident);
+  gboolean revealable = can_reveal (self) && phone != NULL && *phone != '\0';
+  g_autofree char *masked = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->revealed_phone != NULL)
+    phone = self->revealed_phone;
+  else if (revealable)
+    phone = masked = mask_phone (phone);
+
+  text = g_strdup_printf ("%s%s%s%s%s", caller != NULL ? caller : "",
+                          caller != NULL && phone != NULL ? "  " : "",
+                          phone != NULL ? phone : "",
+                          self->reveal_error != NULL ? "\n" : "",
+                          self->reveal_error != NULL ? self->reveal_error : "");
+  gtk_label_set_label (self->caller_value, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->reveal_button),
+                          revealable && self->revealed_phone == NULL);
+}
+
+static void
+revealed_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(FqTriagePane) self = user_data;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer;
+
+  node = fq_client_call_finish (FQ_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reveal_button), TRUE);
+  g_clear_pointer (&self->reveal_error, g_free);
+  if (node == NULL)
+    self->reveal_error = fq_client_describe_error (error);
+  else if (JSON_NODE_HOLDS_OBJECT (node) &&
+           (answer = json_node_get_object (node)) != NULL &&
+           json_object_has_member (answer, "caller_phone") &&
+           JSON_NODE_HOLDS_VALUE (json_object_get_member (answer, "caller_phone")))
+    {
+      g_free (self->revealed_phone);
+      self->revealed_phone = g_strdup (json_object_get_string_member (answer, "caller_phone"));
+    }
+  else
+    self->reveal_error = g_strdup (_("The server sent no number for this call."));
+
+  if (self->incident != NULL)
+    show_caller (self);
+}
+
+static void
+reveal_button_clicked_cb (FqTriagePane *self)
+{
+  g_autofree char *path = NULL;
+
+  if (self->context == NULL || self->incident_id == NULL)
+    return;
+
+  g_cancellable_cancel (self->reveal_cancellable);
+  g_clear_object (&self->reveal_cancellable);
+  self->reveal_cancellable = g_cancellable_new ();
+
+  path = g_strdup_printf ("/incidents/%s/reveal", self->incident_id);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reveal_button), FALSE);
+  fq_client_call_async (fq_context_get_client (self->context), "POST", path, NULL, NULL,
+                        self->reveal_cancellable, revealed_cb, g_object_ref (self));
+}
+
 static void
 show_incident (FqTriagePane *self,
                gboolean      same_incident)
@@ -446,20 +569,14 @@ show_incident (FqTriagePane *self,
   FqIncidentStatus status = fq_incident_get_status (incident);
   gboolean open = status == FQ_INCIDENT_STATUS_NEW;
   gboolean can_triage = open && fq_can_triage (self->context);
-  const char *caller = fq_incident_get_caller_name (incident);
-  const char *phone = fq_incident_get_caller_phone (incident);
   const char *category = fq_incident_get_category (incident);
   const char *suggested = fq_incident_get_suggested_category (incident);
   g_autofree char *received = fq_format_date_time (fq_incident_get_received_at (incident));
-  g_autofree char *caller_text = NULL;
 
   gtk_label_set_label (self->title_label, fq_incident_get_summary (incident));
   gtk_label_set_label (self->source_value, fq_source_label (fq_incident_get_source (incident)));
   gtk_label_set_label (self->received_value, received);
-  caller_text = g_strdup_printf ("%s%s%s", caller != NULL ? caller : "",
-                                 caller != NULL && phone != NULL ? "  " : "",
-                                 phone != NULL ? phone : "");
-  gtk_label_set_label (self->caller_value, caller_text);
+  show_caller (self);
   gtk_label_set_label (self->address_value, fq_incident_get_address (incident) ?: "");
   gtk_label_set_label (self->description_value, fq_incident_get_description (incident) ?: "");
   gtk_widget_set_visible (GTK_WIDGET (self->description_key),
@@ -635,11 +752,13 @@ fq_triage_pane_dispose (GObject *object)
   FqTriagePane *self = (FqTriagePane *)object;
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->reveal_cancellable);
   fq_triage_pane_set_context (self, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FQ_TYPE_TRIAGE_PANE);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->reveal_cancellable);
   g_clear_object (&self->incident);
 
   G_OBJECT_CLASS (fq_triage_pane_parent_class)->dispose (object);
@@ -652,6 +771,8 @@ fq_triage_pane_finalize (GObject *object)
 
   g_clear_pointer (&self->incident_id, g_free);
   g_clear_pointer (&self->grid, g_free);
+  g_clear_pointer (&self->revealed_phone, g_free);
+  g_clear_pointer (&self->reveal_error, g_free);
   g_clear_pointer (&self->decisions, g_array_unref);
   g_clear_pointer (&self->merge_tickets, g_ptr_array_unref);
 
@@ -735,6 +856,7 @@ fq_triage_pane_class_init (FqTriagePaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, source_value);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, received_value);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, caller_value);
+  gtk_widget_class_bind_template_child (widget_class, FqTriagePane, reveal_button);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, address_value);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, place_value);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, description_key);
@@ -763,6 +885,7 @@ fq_triage_pane_class_init (FqTriagePaneClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, not_repeat_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, open_ticket_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, close_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reveal_button_clicked_cb);
 }
 
 static void
@@ -835,6 +958,12 @@ fq_triage_pane_set_incident (FqTriagePane *self,
   g_free (self->incident_id);
   self->incident_id = g_strdup (id);
   g_clear_object (&self->incident);
+  /* A revealed number belongs to its incident only. */
+  g_cancellable_cancel (self->reveal_cancellable);
+  g_clear_object (&self->reveal_cancellable);
+  g_clear_pointer (&self->revealed_phone, g_free);
+  g_clear_pointer (&self->reveal_error, g_free);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reveal_button), TRUE);
   load (self);
 }
 

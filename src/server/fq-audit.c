@@ -12,9 +12,15 @@
  * newest first. The writer adds one row per write inside the write's own
  * savepoint (fq-server.c), so a row exists exactly when the write does.
  *
- * Filters: username, entity, entity_id, from, to (RFC 3339, [from, to)).
+ * Filters, all optional and combined: actor (or its older name username),
+ * method, action (the row's detail: "create", "reveal", "triage", …),
+ * path (a prefix of the request path, e.g. /api/v1/users), entity,
+ * entity_id, from, to (RFC 3339, [from, to)).
  * Paging: limit, cursor; the cursor is the opaque next_cursor of the previous
  * page (today the decimal id of the last row it held).
+ *
+ * Append-only: triggers of the schema (fq-store.c) abort any UPDATE or
+ * DELETE of the table, so not even a bug in the server can rewrite it.
  */
 
 typedef struct
@@ -26,6 +32,9 @@ typedef struct
   char   *username;
   char   *entity;
   char   *entity_id;
+  char   *method;
+  char   *action;
+  char   *path;
 } AuditQuery;
 
 static void
@@ -34,6 +43,9 @@ audit_query_free (AuditQuery *query)
   g_free (query->username);
   g_free (query->entity);
   g_free (query->entity_id);
+  g_free (query->method);
+  g_free (query->action);
+  g_free (query->path);
   g_free (query);
 }
 
@@ -71,6 +83,9 @@ audit_job (FqJob    *job,
                          "   AND (?4 IS NULL OR username = ?4)"
                          "   AND (?5 IS NULL OR entity = ?5)"
                          "   AND (?6 IS NULL OR entity_id = ?6)"
+                         "   AND (?8 IS NULL OR method = ?8)"
+                         "   AND (?9 IS NULL OR detail = ?9)"
+                         "   AND (?10 IS NULL OR substr (path, 1, length (?10)) = ?10)"
                          " ORDER BY id DESC LIMIT ?7",
                          error);
   if (stmt == NULL)
@@ -84,6 +99,12 @@ audit_job (FqJob    *job,
     sqlite3_bind_text (stmt, 5, query->entity, -1, SQLITE_STATIC);
   if (query->entity_id != NULL)
     sqlite3_bind_text (stmt, 6, query->entity_id, -1, SQLITE_STATIC);
+  if (query->method != NULL)
+    sqlite3_bind_text (stmt, 8, query->method, -1, SQLITE_STATIC);
+  if (query->action != NULL)
+    sqlite3_bind_text (stmt, 9, query->action, -1, SQLITE_STATIC);
+  if (query->path != NULL)
+    sqlite3_bind_text (stmt, 10, query->path, -1, SQLITE_STATIC);
   /* One more than asked tells whether another page exists. */
   sqlite3_bind_int (stmt, 7, query->limit + 1);
 
@@ -145,6 +166,7 @@ get_audit (FqRequest *request)
   g_autoptr(GError) error = NULL;
   AuditQuery *query;
   const char *cursor;
+  const char *method;
 
   if (!fq_request_require_role (request, FQ_ROLE_BIT (FQ_ROLE_ADMIN)))
     return;
@@ -169,7 +191,14 @@ get_audit (FqRequest *request)
       query->before = (gint64)value;
     }
 
-  query->username = g_strdup (fq_request_get_query (request, "username"));
+  query->username = g_strdup (fq_request_get_query (request, "actor"));
+  if (query->username == NULL)
+    query->username = g_strdup (fq_request_get_query (request, "username"));
+  method = fq_request_get_query (request, "method");
+  if (method != NULL && *method != '\0')
+    query->method = g_ascii_strup (method, -1);
+  query->action = g_strdup (fq_request_get_query (request, "action"));
+  query->path = g_strdup (fq_request_get_query (request, "path"));
   query->entity = g_strdup (fq_request_get_query (request, "entity"));
   query->entity_id = g_strdup (fq_request_get_query (request, "entity_id"));
 

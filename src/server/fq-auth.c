@@ -17,7 +17,17 @@
  * hashed and verified on GLib's worker threads: a verification costs about
  * a tenth of a second of CPU and must never stall the main loop. A token is
  * 32 random bytes handed out once as base64url; the database keeps only its
- * BLAKE2b hash and expiry.
+ * BLAKE2b hash and expiry. In memory, tokens are found by the first 8
+ * bytes of that hash and then compared whole with sodium_memcmp(), so the
+ * time a check takes tells nothing about how much of a guess was right.
+ *
+ * Tokens die when they expire, on logout, when the password is set and when
+ * the account is disabled. Sign-in is locked for a username after
+ * MAX_FAILURES failures within FAILURE_WINDOW seconds (429).
+ *
+ * Password rules (check_password): at least MIN_PASSWORD_CHARS characters,
+ * not the username (in any case), and characters of at least two classes
+ * of: lower-case letters, upper-case letters, digits, anything else.
  *
  * The server is the only writer of users and tokens, so the main thread
  * keeps all of them in memory, loaded at start and updated after each
@@ -29,7 +39,8 @@
 #define MAX_FAILURES         5
 #define MAX_PENDING          16
 #define FAILURE_WINDOW       60   /* seconds */
-#define MIN_PASSWORD_CHARS   8
+#define MIN_PASSWORD_CHARS   10
+#define TOKEN_KEY_HEX        16   /* hex digits of the hash that index the table */
 #define MAX_PASSWORD_CHARS   1024
 #define MAX_USERNAME_CHARS   64
 #define PURGE_AFTER          (30 * 24 * 3600)
@@ -46,6 +57,7 @@ typedef struct
 {
   char   *username;
   gint64  expires_at;
+  guchar  hash[TOKEN_HASH_BYTES];
 } TokenEntry;
 
 typedef struct
@@ -57,7 +69,7 @@ typedef struct
 struct _FqAuthState
 {
   GHashTable *users;    /* username → UserEntry */
-  GHashTable *tokens;   /* hex hash → TokenEntry */
+  GHashTable *tokens;   /* token_key () → TokenEntry */
   GHashTable *failures; /* username → Failures */
 };
 
@@ -96,6 +108,13 @@ fq_auth_token_hash (const char *token)
   crypto_generichash (hash, sizeof hash, (const guchar *)token, strlen (token), NULL, 0);
   sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
   return g_strdup (hex);
+}
+
+/* The key of a token in the table: the start of its hash's hex. */
+static char *
+token_key (const char *hex)
+{
+  return g_strndup (hex, TOKEN_KEY_HEX);
 }
 
 static char *
@@ -248,7 +267,7 @@ fq_auth_load (FqServer  *server,
     return FALSE;
 
   rc = sqlite3_prepare_v2 (db,
-                           "SELECT lower (hex (hash)), username, expires_at FROM tokens"
+                           "SELECT lower (hex (hash)), username, expires_at, hash FROM tokens"
                            " WHERE revoked_at IS NULL AND expires_at > ?",
                            -1, &stmt, NULL);
   if (!fq_store_check (db, rc, error))
@@ -256,12 +275,16 @@ fq_auth_load (FqServer  *server,
   sqlite3_bind_int64 (stmt, 1, now);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      TokenEntry *entry = g_new0 (TokenEntry, 1);
+      TokenEntry *entry;
 
+      if (sqlite3_column_bytes (stmt, 3) != TOKEN_HASH_BYTES)
+        continue;
+      entry = g_new0 (TokenEntry, 1);
       entry->username = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
       entry->expires_at = sqlite3_column_int64 (stmt, 2);
+      memcpy (entry->hash, sqlite3_column_blob (stmt, 3), TOKEN_HASH_BYTES);
       g_hash_table_replace (auth->tokens,
-                            g_strdup ((const char *)sqlite3_column_text (stmt, 0)), entry);
+                            token_key ((const char *)sqlite3_column_text (stmt, 0)), entry);
     }
   sqlite3_finalize (stmt);
   return fq_store_check (db, rc, error);
@@ -286,20 +309,24 @@ fq_auth_lookup_token (FqServer   *server,
                       const char *token)
 {
   FqAuthState *auth = server->auth;
-  g_autofree char *hash = NULL;
+  guchar hash[TOKEN_HASH_BYTES];
+  char hex[TOKEN_HASH_BYTES * 2 + 1];
+  g_autofree char *key = NULL;
   TokenEntry *entry;
   UserEntry *user;
 
   if (auth == NULL || token == NULL || *token == '\0' || strlen (token) > 128)
     return NULL;
 
-  hash = fq_auth_token_hash (token);
-  entry = g_hash_table_lookup (auth->tokens, hash);
-  if (entry == NULL)
+  crypto_generichash (hash, sizeof hash, (const guchar *)token, strlen (token), NULL, 0);
+  sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+  key = token_key (hex);
+  entry = g_hash_table_lookup (auth->tokens, key);
+  if (entry == NULL || sodium_memcmp (entry->hash, hash, TOKEN_HASH_BYTES) != 0)
     return NULL;
   if (entry->expires_at <= fq_server_now (server))
     {
-      g_hash_table_remove (auth->tokens, hash);
+      g_hash_table_remove (auth->tokens, key);
       return NULL;
     }
   user = g_hash_table_lookup (auth->users, entry->username);
@@ -593,7 +620,10 @@ login_done (FqJob    *job,
   entry = g_new0 (TokenEntry, 1);
   entry->username = g_strdup (data->username);
   entry->expires_at = data->expires_at;
-  g_hash_table_replace (server->auth->tokens, g_strdup (hex), entry);
+  memcpy (entry->hash, data->hash, TOKEN_HASH_BYTES);
+  /* Two live tokens whose hashes share their first 8 bytes (one chance in
+   * 2^64): the older one stops working and its user signs in again. */
+  g_hash_table_replace (server->auth->tokens, token_key (hex), entry);
 }
 
 static void
@@ -741,9 +771,12 @@ logout_done (FqJob    *job,
   LogoutData *data = user_data;
   FqServer *server = fq_job_get_server (job);
 
+  g_autofree char *key = NULL;
+
   if (fq_job_get_error (job) != NULL || server->auth == NULL)
     return;
-  g_hash_table_remove (server->auth->tokens, data->hex);
+  key = token_key (data->hex);
+  g_hash_table_remove (server->auth->tokens, key);
   fq_changes_revoke (server, data->username, data->hex);
 }
 
@@ -1021,14 +1054,49 @@ check_role_scope_unit (FqRequest   *request,
   return TRUE;
 }
 
+/* The password rules of the administrator's guide. */
 static gboolean
-check_password (const char  *password,
+check_password (const char  *username,
+                const char  *password,
                 GError     **error)
 {
+  gboolean lower = FALSE, upper = FALSE, digit = FALSE, other = FALSE;
+
+  if (!g_utf8_validate (password, -1, NULL))
+    {
+      fq_set_field_error (error, FQ_ERROR_INVALID_FIELD, "password", "not valid UTF-8");
+      return FALSE;
+    }
   if (g_utf8_strlen (password, -1) < MIN_PASSWORD_CHARS)
     {
       fq_set_field_error (error, FQ_ERROR_INVALID_FIELD, "password",
                           "at least %d characters", MIN_PASSWORD_CHARS);
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (password, username) == 0)
+    {
+      fq_set_field_error (error, FQ_ERROR_INVALID_FIELD, "password",
+                          "must not be the username");
+      return FALSE;
+    }
+  for (const char *p = password; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x80 && g_ascii_islower (c))
+        lower = TRUE;
+      else if (c < 0x80 && g_ascii_isupper (c))
+        upper = TRUE;
+      else if (c < 0x80 && g_ascii_isdigit (c))
+        digit = TRUE;
+      else
+        other = TRUE;
+    }
+  if (lower + upper + digit + other < 2)
+    {
+      fq_set_field_error (error, FQ_ERROR_INVALID_FIELD, "password",
+                          "must mix at least two of: lower-case letters, upper-case letters, "
+                          "digits, other characters");
       return FALSE;
     }
   return TRUE;
@@ -1065,7 +1133,7 @@ post_users (FqRequest *request)
                           "letters, digits, '.', '_' and '-' only");
       goto fail;
     }
-  if (!check_password (password, &error) ||
+  if (!check_password (username, password, &error) ||
       !check_role_scope_unit (request, role, scope, unit, &error))
     goto fail;
   if (g_hash_table_contains (server->auth->users, username))
@@ -1185,7 +1253,7 @@ post_user_action (FqRequest *request)
     {
       w->op = USER_SET_PASSWORD;
       if (!fq_json_get_string (body, "password", TRUE, MAX_PASSWORD_CHARS, &password, &error) ||
-          !check_password (password, &error))
+          !check_password (username, password, &error))
         goto fail_w;
       run_password_task (request, password, NULL, user_hashed, w, NULL);
       sodium_memzero (password, strlen (password));

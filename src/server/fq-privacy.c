@@ -7,12 +7,18 @@
  * as 138****5678 in every answer: REST bodies (fq_job_respond), the change
  * feed (/changes) and the WebSocket (/events). Masking is done here, at the
  * edge, so no handler can forget it.
+ *
+ * POST /incidents/{id}/reveal answers one incident's full number to a role
+ * that may read it (the permission matrix: operator, coordinator) within
+ * its scope. It runs as a write so that the audit row (who, which incident,
+ * from where) is committed before the number leaves the server.
  */
 
 #include "config.h"
 
 #include <string.h>
 
+#include "fq-entities.h"
 #include "fq-server-infra.h"
 
 #define PHONE_MEMBER "\"caller_phone\":"
@@ -203,4 +209,61 @@ fq_privacy_mask_text (const char *json)
   g_string_append (out, copied);
 
   return g_string_free (out, FALSE);
+}
+
+/* ---- POST /incidents/{id}/reveal ---- */
+
+static gboolean
+reveal_job (FqJob    *job,
+            gpointer  user_data,
+            GError  **error)
+{
+  g_autoptr(FqDb) db = fq_db_new_for_job (job);
+  const char *id = fq_request_get_segment (fq_job_get_request (job), 1);
+  g_autoptr(FqIncident) incident = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  GError *local_error = NULL;
+  gboolean visible = FALSE;
+
+  incident = fq_incident_load (db, id, &local_error);
+  if (incident != NULL)
+    visible = fq_incident_visible (db, fq_job_get_user (job), incident, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  if (incident == NULL || !visible)
+    {
+      /* Out of scope answers exactly as missing does. */
+      g_set_error (error, FQ_ERROR, FQ_ERROR_NOT_FOUND, "incident %s not found", id);
+      return FALSE;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, incident->id);
+  json_builder_set_member_name (builder, "caller_phone");
+  if (incident->caller_phone != NULL)
+    json_builder_add_string_value (builder, incident->caller_phone);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  fq_job_set_audit (job, "incident", incident->id, "reveal");
+  fq_job_respond (job, SOUP_STATUS_OK, json_builder_get_root (builder));
+  return TRUE;
+}
+
+static void
+post_reveal (FqRequest *request)
+{
+  /* The router has checked the role against the permission matrix. */
+  fq_request_run (request, FQ_JOB_WRITE, reveal_job, NULL, NULL);
+}
+
+void
+fq_privacy_register (FqServer *server)
+{
+  fq_server_add_route (server, "POST", "/incidents/*/reveal", FQ_ROUTE_DEFAULT, post_reveal);
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sqlite3.h>
 
 #include "fq-test-server.h"
 
@@ -667,6 +668,368 @@ test_audit (Fixture       *f,
   }
 }
 
+/* The password rules of the administrator's guide, on create and on reset. */
+static void
+test_password_rules (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *username = fq_test_unique ("pwrules");
+  g_autofree char *other = fq_test_unique ("pwother");
+  const char *weak[] = {
+    "Short1-",            /* fewer than 10 characters */
+    "abcdefghijkl",       /* one class only */
+    "123456789012",       /* one class only */
+    "调解中心枫桥经验好的",    /* one class only (other), 10 characters */
+  };
+  g_autoptr(FqTestResponse) ok = NULL;
+  g_autoptr(FqTestResponse) chinese = NULL;
+  g_autofree char *chinese_name = fq_test_unique ("pwcn");
+
+  ok = fq_test_postf (f->w->admin, "/users",
+                      "{'username':'%s','password':'Tenletters','role':'operator','scope':'%s'}",
+                      username, FQ_TEST_XIALU);
+  fq_test_assert_status (ok, 201);
+
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    {
+      g_autoptr(FqTestResponse) resp = NULL;
+      g_autoptr(FqTestResponse) reset = NULL;
+      g_autofree char *body = NULL;
+
+      resp = fq_test_postf (f->w->admin, "/users",
+                            "{'username':'%s','password':'%s','role':'operator','scope':'%s'}",
+                            other, weak[i], FQ_TEST_XIALU);
+      fq_test_assert_error (resp, 422, "invalid_field");
+      g_assert_cmpstr (fq_test_response_error_field (resp), ==, "password");
+
+      body = fq_test_jsonf ("{'action':'set_password','password':'%s'}", weak[i]);
+      reset = user_action (f->w->admin, username, body);
+      fq_test_assert_error (reset, 422, "invalid_field");
+      g_assert_cmpstr (fq_test_response_error_field (reset), ==, "password");
+    }
+
+  /* Not the username, in any case. */
+  {
+    g_autofree char *upper = g_ascii_strup (other, -1);
+    g_autofree char *body = fq_test_jsonf ("{'action':'set_password','password':'%s'}", username);
+    g_autoptr(FqTestResponse) same = NULL;
+    g_autoptr(FqTestResponse) cased = NULL;
+    g_autoptr(FqTestResponse) reset = NULL;
+
+    same = fq_test_postf (f->w->admin, "/users",
+                          "{'username':'%s','password':'%s','role':'operator','scope':'%s'}",
+                          other, other, FQ_TEST_XIALU);
+    fq_test_assert_error (same, 422, "invalid_field");
+    cased = fq_test_postf (f->w->admin, "/users",
+                           "{'username':'%s','password':'%s','role':'operator','scope':'%s'}",
+                           other, upper, FQ_TEST_XIALU);
+    fq_test_assert_error (cased, 422, "invalid_field");
+    reset = user_action (f->w->admin, username, body);
+    fq_test_assert_error (reset, 422, "invalid_field");
+  }
+
+  /* The old password still works: nothing was changed. */
+  {
+    g_autoptr(FqTestClient) c = fq_test_client_new (fq_test_server_get_url (f->w->server));
+    g_autoptr(FqTestResponse) login = fq_test_client_login (c, username, "Tenletters");
+
+    fq_test_assert_status (login, 200);
+  }
+
+  chinese = fq_test_postf (f->w->admin, "/users",
+                           "{'username':'%s','password':'枫桥调解中心2026','role':'operator','scope':'%s'}",
+                           chinese_name, FQ_TEST_XIALU);
+  fq_test_assert_status (chinese, 201);
+  {
+    g_autoptr(FqTestClient) c = fq_test_client_new (fq_test_server_get_url (f->w->server));
+    g_autoptr(FqTestResponse) login = fq_test_client_login (c, chinese_name, "枫桥调解中心2026");
+
+    fq_test_assert_status (login, 200);
+  }
+}
+
+/* A token dies on logout, on a new password and when disabled; a token
+ * altered by one character is refused. */
+static void
+test_token_lifecycle (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *username = NULL;
+  g_autoptr(FqTestClient) c = fq_test_create_user (f->w->admin, "operator", FQ_TEST_XIALU, NULL,
+                                                   &username);
+  g_autofree char *password = g_strdup_printf ("password-%s", username);
+  g_autoptr(FqTestClient) other = fq_test_client_new_login (fq_test_server_get_url (f->w->server),
+                                                            username, password);
+  g_autoptr(FqTestClient) forged = fq_test_client_new (fq_test_server_get_url (f->w->server));
+  g_autofree char *token = g_strdup (fq_test_client_get_token (c));
+  gsize n = strlen (token);
+
+  /* The same hash prefix, another ending: still refused. */
+  token[n - 1] = token[n - 1] == 'A' ? 'B' : 'A';
+  fq_test_client_set_token (forged, token);
+  {
+    g_autoptr(FqTestResponse) me = fq_test_get (forged, "/me");
+
+    fq_test_assert_error (me, 401, "unauthenticated");
+  }
+
+  /* A new password ends every session of the user. */
+  {
+    g_autoptr(FqTestResponse) before = fq_test_get (c, "/me");
+    g_autoptr(FqTestResponse) set = NULL;
+    g_autoptr(FqTestResponse) after = NULL;
+    g_autoptr(FqTestResponse) after_other = NULL;
+
+    fq_test_assert_status (before, 200);
+    set = user_action (f->w->admin, username,
+                       "{\"action\":\"set_password\",\"password\":\"Another-password-1\"}");
+    fq_test_assert_status (set, 200);
+    after = fq_test_get (c, "/me");
+    fq_test_assert_error (after, 401, "unauthenticated");
+    after_other = fq_test_get (other, "/me");
+    fq_test_assert_error (after_other, 401, "unauthenticated");
+  }
+
+  /* Logout ends that token only. */
+  {
+    g_autoptr(FqTestClient) a = fq_test_client_new_login (fq_test_server_get_url (f->w->server),
+                                                          username, "Another-password-1");
+    g_autoptr(FqTestClient) b = fq_test_client_new_login (fq_test_server_get_url (f->w->server),
+                                                          username, "Another-password-1");
+    g_autoptr(FqTestResponse) out = fq_test_post (a, "/auth/logout", NULL);
+    g_autoptr(FqTestResponse) a_me = NULL;
+    g_autoptr(FqTestResponse) b_me = NULL;
+
+    fq_test_assert_status (out, 204);
+    a_me = fq_test_get (a, "/me");
+    fq_test_assert_error (a_me, 401, "unauthenticated");
+    b_me = fq_test_get (b, "/me");
+    fq_test_assert_status (b_me, 200);
+  }
+}
+
+/* Tokens expire: a server whose tokens last two seconds. */
+static void
+test_token_expiry (void)
+{
+  const char * const args[] = { "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0",
+                                "--token-hours", "0.0006", NULL };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) c = NULL;
+  g_autoptr(FqTestResponse) login = NULL;
+  g_autoptr(FqTestResponse) me = NULL;
+  gint64 expires;
+  guint status = 200;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_assert_no_error (error);
+  c = fq_test_client_new (fq_test_server_get_url (server));
+  login = fq_test_client_login (c, "operator", FQ_TEST_DEMO_PASSWORD);
+  fq_test_assert_status (login, 200);
+  {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (
+      fq_test_obj_str (fq_test_response_object (login), "expires_at"), NULL);
+
+    g_assert_nonnull (dt);
+    expires = g_date_time_to_unix (dt);
+  }
+  g_assert_cmpint (expires - g_get_real_time () / G_USEC_PER_SEC, <=, 3);
+  me = fq_test_get (c, "/me");
+  fq_test_assert_status (me, 200);
+
+  /* Waits for the expiry itself (bounded), not for a guessed duration. */
+  for (guint i = 0; i < 100 && status == 200; i++)
+    {
+      g_autoptr(FqTestResponse) again = NULL;
+
+      g_usleep (G_USEC_PER_SEC / 10);
+      if (g_get_real_time () / G_USEC_PER_SEC <= expires)
+        continue;
+      again = fq_test_get (c, "/me");
+      status = again->status;
+      if (status != 200)
+        fq_test_assert_error (again, 401, "unauthenticated");
+    }
+  g_assert_cmpuint (status, ==, 401);
+}
+
+/* set_role changes role, scope and unit together, within the rules. */
+static void
+test_set_role_scope_unit (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *username = NULL;
+  g_autoptr(FqTestClient) c = fq_test_create_user (f->w->admin, "operator", FQ_TEST_XIALU, NULL,
+                                                   &username);
+  g_autoptr(FqTestResponse) to_unit = NULL;
+  g_autoptr(FqTestResponse) no_unit = NULL;
+  g_autoptr(FqTestResponse) bad_scope = NULL;
+  g_autoptr(FqTestResponse) me = NULL;
+  g_autoptr(FqTestResponse) back = NULL;
+  JsonObject *user;
+
+  no_unit = user_action (f->w->admin, username,
+                         "{\"action\":\"set_role\",\"role\":\"unit\",\"scope\":\"" FQ_TEST_TUANCHENGSHAN "\"}");
+  fq_test_assert_error (no_unit, 422, "invalid_field");
+  g_assert_cmpstr (fq_test_response_error_field (no_unit), ==, "unit");
+  bad_scope = user_action (f->w->admin, username,
+                           "{\"action\":\"set_role\",\"role\":\"operator\",\"scope\":\"999999999999\"}");
+  fq_test_assert_error (bad_scope, 422, "invalid_field");
+  g_assert_cmpstr (fq_test_response_error_field (bad_scope), ==, "scope");
+
+  to_unit = user_action (f->w->admin, username,
+                         "{\"action\":\"set_role\",\"role\":\"unit\",\"scope\":\"" FQ_TEST_TUANCHENGSHAN
+                         "\",\"unit\":\"" FQ_TEST_UNIT_STREET "\"}");
+  fq_test_assert_status (to_unit, 200);
+  me = fq_test_get (c, "/me");
+  fq_test_assert_status (me, 200);
+  user = fq_test_response_object (me);
+  g_assert_cmpstr (fq_test_obj_str (user, "role"), ==, "unit");
+  g_assert_cmpstr (fq_test_obj_str (user, "scope"), ==, FQ_TEST_TUANCHENGSHAN);
+  g_assert_cmpstr (fq_test_obj_str (user, "unit"), ==, FQ_TEST_UNIT_STREET);
+
+  /* Back to an operator: the unit goes. */
+  back = user_action (f->w->admin, username,
+                      "{\"action\":\"set_role\",\"role\":\"operator\"}");
+  fq_test_assert_status (back, 200);
+  g_assert_true (fq_test_obj_is_null (fq_test_response_object (back), "unit"));
+  g_assert_cmpstr (fq_test_obj_str (fq_test_response_object (back), "scope"), ==,
+                   FQ_TEST_TUANCHENGSHAN);
+}
+
+static JsonArray *
+audit_rows (FqTestResponse *resp)
+{
+  fq_test_assert_status (resp, 200);
+  return fq_test_obj_array (fq_test_response_object (resp), "entries");
+}
+
+/* GET /audit's filters and paging, and the reveal rows. */
+static void
+test_audit_filters (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) incident = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU,
+                                                             "\"caller_phone\":\"13912345678\"");
+  const char *id = fq_test_obj_str (incident, "id");
+  g_autofree char *reveal_path = g_strdup_printf ("/incidents/%s/reveal", id);
+  g_autoptr(FqTestResponse) revealed = fq_test_post (f->w->operator, reveal_path, NULL);
+  g_autoptr(FqTestResponse) refused = fq_test_post (f->w->leader, reveal_path, NULL);
+  g_autoptr(FqTestResponse) by_action = NULL;
+  g_autoptr(FqTestResponse) by_path = NULL;
+  g_autoptr(FqTestResponse) by_method = NULL;
+  g_autoptr(FqTestResponse) future = NULL;
+  g_autofree char *from = fq_test_time_from_now (3600);
+  JsonArray *rows;
+
+  fq_test_assert_status (revealed, 200);
+  g_assert_cmpstr (fq_test_obj_str (fq_test_response_object (revealed), "caller_phone"), ==,
+                   "13912345678");
+  fq_test_assert_error (refused, 403, "forbidden");
+
+  /* Exactly one reveal of this incident, by the operator; none by the leader. */
+  by_action = fq_test_get (f->w->admin, "/audit?action=reveal&entity_id=%s", id);
+  rows = audit_rows (by_action);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+  {
+    JsonObject *row = json_array_get_object_element (rows, 0);
+
+    g_assert_cmpstr (fq_test_obj_str (row, "username"), ==, "operator");
+    g_assert_cmpstr (fq_test_obj_str (row, "method"), ==, "POST");
+    g_assert_true (g_str_has_suffix (fq_test_obj_str (row, "path"), "/reveal"));
+    g_assert_cmpstr (fq_test_obj_str (row, "entity"), ==, "incident");
+  }
+  {
+    g_autoptr(FqTestResponse) by_leader = fq_test_get (f->w->admin, "/audit?actor=leader&action=reveal");
+
+    g_assert_cmpuint (json_array_get_length (audit_rows (by_leader)), ==, 0);
+  }
+
+  /* A path prefix and a method: every row matches both. */
+  by_path = fq_test_get (f->w->admin, "/audit?path=/api/v1/incidents&limit=1000");
+  rows = audit_rows (by_path);
+  g_assert_cmpuint (json_array_get_length (rows), >=, 2);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_assert_true (g_str_has_prefix (fq_test_obj_str (json_array_get_object_element (rows, i), "path"),
+                                     "/api/v1/incidents"));
+  by_method = fq_test_get (f->w->admin, "/audit?method=post&actor=operator&limit=1000");
+  rows = audit_rows (by_method);
+  g_assert_cmpuint (json_array_get_length (rows), >=, 2);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      g_assert_cmpstr (fq_test_obj_str (row, "method"), ==, "POST");
+      g_assert_cmpstr (fq_test_obj_str (row, "username"), ==, "operator");
+    }
+
+  /* A period in the future holds nothing. */
+  future = fq_test_get (f->w->admin, "/audit?from=%s", from);
+  g_assert_cmpuint (json_array_get_length (audit_rows (future)), ==, 0);
+
+  /* Paging: one row a page, newest first, no row twice. */
+  {
+    g_autofree char *cursor = NULL;
+    gint64 last = G_MAXINT64;
+
+    for (guint page = 0; page < 4; page++)
+      {
+        g_autoptr(FqTestResponse) resp = NULL;
+        JsonObject *row;
+        gint64 row_id;
+
+        if (cursor == NULL)
+          resp = fq_test_get (f->w->admin, "/audit?limit=1");
+        else
+          resp = fq_test_get (f->w->admin, "/audit?limit=1&cursor=%s", cursor);
+        rows = audit_rows (resp);
+        g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+        row = json_array_get_object_element (rows, 0);
+        row_id = g_ascii_strtoll (fq_test_obj_str (row, "id"), NULL, 10);
+        g_assert_cmpint (row_id, <, last);
+        last = row_id;
+        g_free (cursor);
+        cursor = g_strdup (fq_test_obj_str (fq_test_response_object (resp), "next_cursor"));
+        g_assert_nonnull (cursor);
+      }
+  }
+}
+
+/* No UPDATE or DELETE of the audit trail gets through, even from inside. */
+static void
+test_audit_append_only (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto(GStrv) databases = fq_test_server_find_databases (f->w->server);
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  int rc;
+
+  g_assert_nonnull (databases);
+  g_assert_nonnull (databases[0]);
+  g_assert_cmpint (sqlite3_open_v2 (databases[0], &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+
+  rc = sqlite3_exec (db, "UPDATE audit SET username = 'nobody'", NULL, NULL, &message);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT);
+  g_assert_nonnull (strstr (message, "append-only"));
+  sqlite3_free (message);
+  message = NULL;
+
+  rc = sqlite3_exec (db, "DELETE FROM audit", NULL, NULL, &message);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT);
+  g_assert_nonnull (strstr (message, "append-only"));
+  sqlite3_free (message);
+  sqlite3_close (db);
+
+  {
+    g_autoptr(FqTestResponse) resp = fq_test_get (f->w->admin, "/audit?limit=1");
+
+    g_assert_cmpuint (json_array_get_length (audit_rows (resp)), ==, 1);
+  }
+}
+
 static void
 test_not_found_and_method (Fixture       *f,
                            gconstpointer  data)
@@ -763,6 +1126,12 @@ main (int   argc,
   ADD ("/server/reference/categories", test_categories);
   ADD ("/server/reference/units", test_units);
   ADD ("/server/audit/rows", test_audit);
+  ADD ("/server/audit/filters", test_audit_filters);
+  ADD ("/server/audit/append-only", test_audit_append_only);
+  ADD ("/server/users/password-rules", test_password_rules);
+  ADD ("/server/users/set-role-scope-unit", test_set_role_scope_unit);
+  ADD ("/server/auth/token-lifecycle", test_token_lifecycle);
+  g_test_add_func ("/server/auth/token-expiry", test_token_expiry);
   g_test_add_func ("/server/auth/create-admin", test_create_admin);
 
   ret = g_test_run ();
