@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
-  libsqlite3-dev libsodium-dev glib-networking sqlite3
+  libsqlite3-dev libsodium-dev glib-networking sqlite3 openssl
   desktop-file-utils appstream-util
   xvfb xauth dbus-x11 at-spi2-core python3 python3-dogtail python3-pyatspi
   python3-yaml python3-jsonschema

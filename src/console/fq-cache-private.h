@@ -48,6 +48,9 @@ typedef struct
   gint64   deadline;
   gint64   rev;
   guint    repeat_count;
+  guint    returned_count;   /* backflow counts */
+  guint    rejected_count;
+  guint    reopened_count;
   gint8    state;
   gint8    tier;
   gboolean overdue;
@@ -105,6 +108,20 @@ gpointer       fq_cache_run_finish         (FqCache             *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 
+/* Empties the cache, except its outbox, in one transaction and stores
+ * @server_epoch (meta "server_epoch") in it: for a server whose data is not
+ * the data the cache was filled from (another server, a reset, a restored
+ * backup). Finished like a batch of changes: "records-changed" deletes every
+ * row from the models, and last-seq goes back to 0. */
+void           fq_cache_reset_async        (FqCache             *self,
+                                            const char          *server_epoch,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean       fq_cache_reset_finish       (FqCache             *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
 /* Reference data, kept in memory on the main thread from open on and updated
  * with every batch: (transfer none) (nullable). @entity is "grid",
  * "category" or "unit". */
@@ -114,6 +131,16 @@ JsonObject    *fq_cache_lookup_ref         (FqCache             *self,
 /* (transfer none): id → JsonObject. */
 GHashTable    *fq_cache_get_ref_table      (FqCache             *self,
                                             const char          *entity);
+/* The "name" of a record of reference data: "" for a NULL or empty @id,
+ * @id itself for a record not known or without a name. */
+const char    *fq_cache_lookup_ref_name    (FqCache             *self,
+                                            const char          *entity,
+                                            const char          *id);
+/* (transfer full): the ids of the records of @entity whose "group" is
+ * @group, NULL-terminated. */
+GStrv          fq_cache_ref_ids_in_group   (FqCache             *self,
+                                            const char          *entity,
+                                            const char          *group);
 
 /* Outbox storage. */
 typedef struct

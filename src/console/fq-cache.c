@@ -311,6 +311,9 @@ fq_ticket_rec_from_json (JsonObject *obj)
   rec->deadline = fq_cache_parse_time (jstr (obj, "deadline"));
   rec->rev = jint (obj, "rev");
   rec->repeat_count = (guint)jint (obj, "repeat_count");
+  rec->returned_count = (guint)MAX (jint (obj, "returned_count"), 0);
+  rec->rejected_count = (guint)MAX (jint (obj, "rejected_count"), 0);
+  rec->reopened_count = (guint)MAX (jint (obj, "reopened_count"), 0);
   rec->state = jenum (obj, "state", FQ_TYPE_TICKET_STATE, FQ_TICKET_STATE_DISPATCHED);
   rec->tier = jenum (obj, "tier", FQ_TYPE_TIER, FQ_TIER_COMMUNITY);
   rec->overdue = jint (obj, "overdue") != 0;
@@ -1259,6 +1262,135 @@ fq_cache_apply_changes_finish (FqCache       *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- reset -------------------------------------------------------------- */
+
+/* Collects the ids of one table into the batch as deletions. */
+static gboolean
+collect_deleted (sqlite3      *db,
+                 const char   *sql,
+                 FqCacheBatch *batch,
+                 const char   *kind)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *entity = kind != NULL ? kind : (const char *)sqlite3_column_text (stmt, 1);
+      const char *id = (const char *)sqlite3_column_text (stmt, 0);
+      FqChangeRef *ref;
+
+      if (id == NULL || entity == NULL)
+        continue;
+      if (g_strcmp0 (entity, "incident") == 0)
+        {
+          FqIncidentRec *rec = g_new0 (FqIncidentRec, 1);
+
+          rec->id = g_strdup (id);
+          rec->deleted = TRUE;
+          g_ptr_array_add (batch->incidents, rec);
+        }
+      else if (g_strcmp0 (entity, "ticket") == 0)
+        {
+          FqTicketRec *rec = g_new0 (FqTicketRec, 1);
+
+          rec->id = g_strdup (id);
+          rec->deleted = TRUE;
+          g_ptr_array_add (batch->tickets, rec);
+        }
+      else if (ref_index (entity) >= 0)
+        batch->ref_changed = TRUE;
+
+      ref = g_new0 (FqChangeRef, 1);
+      ref->entity = g_strdup (entity);
+      ref->id = g_strdup (id);
+      g_ptr_array_add (batch->others, ref);
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static gpointer
+reset_job (sqlite3       *db,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  const char *epoch = data;
+  g_autoptr(FqCacheBatch) batch = batch_new ();
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot empty the cache");
+      return NULL;
+    }
+
+  ok = collect_deleted (db, "SELECT id FROM incidents", batch, "incident") &&
+       collect_deleted (db, "SELECT id FROM tickets", batch, "ticket") &&
+       collect_deleted (db, "SELECT id FROM events", batch, "event") &&
+       collect_deleted (db, "SELECT id, entity FROM records", batch, NULL) &&
+       sqlite3_exec (db,
+                     "DELETE FROM incidents; DELETE FROM incident_json; DELETE FROM tickets;"
+                     "DELETE FROM events; DELETE FROM records;"
+                     "UPDATE meta SET value = 0 WHERE key = 'last_seq';",
+                     NULL, NULL, NULL) == SQLITE_OK &&
+       sqlite3_prepare_v2 (db, "INSERT OR REPLACE INTO meta (key, value)"
+                               " VALUES ('server_epoch', ?)",
+                           -1, &stmt, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      if (epoch != NULL)
+        sqlite3_bind_text (stmt, 1, epoch, -1, SQLITE_STATIC);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+    }
+  sqlite3_finalize (stmt);
+
+  if (!ok || sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot empty the cache");
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return NULL;
+    }
+
+  batch->first_seq = 0;
+  batch->last_seq = 0;
+  return g_steal_pointer (&batch);
+}
+
+void
+fq_cache_reset_async (FqCache             *self,
+                      const char          *server_epoch,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task;
+  GTask *inner;
+
+  g_return_if_fail (FQ_IS_CACHE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fq_cache_reset_async);
+
+  /* Finished like a batch of changes: the models delete their rows, the
+   * reference tables empty, last-seq goes back to 0. */
+  inner = g_task_new (self, NULL, apply_cb, task);
+  push_job (self, reset_job, g_strdup (server_epoch), g_free,
+            (GDestroyNotify)fq_cache_batch_unref, inner);
+}
+
+gboolean
+fq_cache_reset_finish (FqCache       *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (FQ_IS_CACHE (self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ---- reads ------------------------------------------------------------- */
 
 typedef struct
@@ -1607,6 +1739,38 @@ fq_cache_lookup_ref (FqCache    *self,
   if (idx < 0 || id == NULL || self->refs[idx] == NULL)
     return NULL;
   return g_hash_table_lookup (self->refs[idx], id);
+}
+
+const char *
+fq_cache_lookup_ref_name (FqCache    *self,
+                          const char *entity,
+                          const char *id)
+{
+  JsonObject *obj;
+
+  if (id == NULL || id[0] == '\0')
+    return "";
+  obj = fq_cache_lookup_ref (self, entity, id);
+  if (obj == NULL)
+    return id;
+  return json_object_get_string_member_with_default (obj, "name", id);
+}
+
+GStrv
+fq_cache_ref_ids_in_group (FqCache    *self,
+                           const char *entity,
+                           const char *group)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self, entity));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (json_object_get_string_member_with_default (value, "group", NULL), group) == 0)
+      g_ptr_array_add (ids, g_strdup (key));
+  g_ptr_array_add (ids, NULL);
+  return (GStrv)g_ptr_array_free (ids, FALSE);
 }
 
 GHashTable *

@@ -29,6 +29,9 @@ struct _FqClient
   char        *username;
   JsonObject  *user;
   guint        timeout;
+  char        *ca_file;
+  GTlsDatabase *ca_database;  /* the extra CA file's, or NULL */
+  GError      *ca_error;      /* why the CA file cannot be used, or NULL */
 };
 
 enum {
@@ -55,6 +58,7 @@ typedef struct
   SoupMessage *message;
   JsonObject  *error_object;
   guint        status;
+  GTlsCertificateFlags tls_errors;  /* why the certificate was refused */
   gboolean     with_token;
   gboolean     is_login;
 } CallData;
@@ -68,6 +72,172 @@ call_data_free (gpointer data)
   g_clear_object (&cd->message);
   g_clear_pointer (&cd->error_object, json_object_unref);
   g_free (cd);
+}
+
+G_DEFINE_QUARK (fq-client-certificate-error-quark, fq_client_certificate_error)
+
+/* ---- the server's clock ------------------------------------------------- */
+
+G_LOCK_DEFINE_STATIC (clock);
+static gint64 clock_offset_us;
+static gboolean clock_measured;
+
+/* The console's own clock. FQ_TEST_CLOCK_SKEW (seconds, test only) makes it
+ * wrong on purpose, as a badly set computer's would be. */
+static gint64
+local_now_us (void)
+{
+  static gsize init = 0;
+  static gint64 skew_us;
+
+  if (g_once_init_enter (&init))
+    {
+      const char *skew = g_getenv ("FQ_TEST_CLOCK_SKEW");
+
+      if (skew != NULL)
+        skew_us = g_ascii_strtoll (skew, NULL, 10) * G_USEC_PER_SEC;
+      g_once_init_leave (&init, 1);
+    }
+  return g_get_real_time () + skew_us;
+}
+
+void
+fq_client_note_server_time (gint64 server_unix_seconds,
+                            gint64 local_us)
+{
+  /* The server's clock is read to the second: its true time lies anywhere
+   * in that second, so the middle is the best guess, and a new estimate
+   * within a second of the current one is noise, not drift. */
+  gint64 estimate = server_unix_seconds * G_USEC_PER_SEC + G_USEC_PER_SEC / 2 - local_us;
+
+  G_LOCK (clock);
+  if (!clock_measured || ABS (estimate - clock_offset_us) > G_USEC_PER_SEC)
+    {
+      if (ABS (estimate - clock_offset_us) > 5 * G_USEC_PER_SEC)
+        g_debug ("The console's clock is %.0f s %s the server's", ABS (estimate) / 1e6,
+                 estimate > 0 ? "behind" : "ahead of");
+      clock_offset_us = estimate;
+      clock_measured = TRUE;
+    }
+  G_UNLOCK (clock);
+}
+
+gint64
+fq_client_get_clock_offset (void)
+{
+  gint64 offset;
+
+  G_LOCK (clock);
+  offset = clock_offset_us;
+  G_UNLOCK (clock);
+  return offset;
+}
+
+gint64
+fq_client_get_server_time (void)
+{
+  return local_now_us () + fq_client_get_clock_offset ();
+}
+
+static void
+note_date_header (SoupMessage *message)
+{
+  const char *date = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                   "Date");
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (date != NULL && (dt = soup_date_time_new_from_http_string (date)) != NULL)
+    fq_client_note_server_time (g_date_time_to_unix (dt), local_now_us ());
+}
+
+/* ---- certificates ------------------------------------------------------- */
+
+static FqClientCertificateError
+certificate_error_from_flags (GTlsCertificateFlags flags)
+{
+  /* The most basic problem first: an unknown authority makes the rest
+   * meaningless. */
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return FQ_CLIENT_CERTIFICATE_UNKNOWN_CA;
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return FQ_CLIENT_CERTIFICATE_BAD_IDENTITY;
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    return FQ_CLIENT_CERTIFICATE_EXPIRED;
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return FQ_CLIENT_CERTIFICATE_NOT_ACTIVATED;
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    return FQ_CLIENT_CERTIFICATE_REVOKED;
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    return FQ_CLIENT_CERTIFICATE_INSECURE;
+  return FQ_CLIENT_CERTIFICATE_OTHER;
+}
+
+/* A refused certificate (GIO checked it against the system's authorities
+ * and found @errors): accepted if it is valid under the extra CA file,
+ * and otherwise remembered, to say why. */
+static gboolean
+accept_certificate_cb (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  CallData *cd = user_data;
+  FqClient *self = cd->self;
+
+  if (self->ca_database != NULL)
+    {
+      GUri *uri = soup_message_get_uri (message);
+      g_autoptr(GSocketConnectable) identity = NULL;
+      g_autoptr(GError) error = NULL;
+      GTlsCertificateFlags flags;
+
+      identity = g_network_address_new (g_uri_get_host (uri),
+                                        g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443);
+      flags = g_tls_database_verify_chain (self->ca_database, certificate,
+                                           G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                           identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                           NULL, &error);
+      if (error != NULL)
+        g_debug ("Checking the certificate against %s: %s", self->ca_file, error->message);
+      else if (flags == 0)
+        return TRUE;
+      else if ((flags & G_TLS_CERTIFICATE_UNKNOWN_CA) == 0)
+        {
+          /* Our CA made it, so what is wrong is what our check says. */
+          cd->tls_errors = flags;
+          return FALSE;
+        }
+    }
+
+  cd->tls_errors = errors;
+  return FALSE;
+}
+
+/* libsoup reports any refused certificate as G_TLS_ERROR_BAD_CERTIFICATE;
+ * the flags seen in accept_certificate_cb() say which problem it was. */
+static GError *
+certificate_error (CallData *cd,
+                   GError   *error)
+{
+  if (cd->tls_errors != 0 &&
+      (error == NULL || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)))
+    {
+      g_autofree char *host = NULL;
+
+      host = g_strdup (g_uri_get_host (soup_message_get_uri (cd->message)));
+      g_clear_error (&error);
+      return g_error_new (FQ_CLIENT_CERTIFICATE_ERROR,
+                          certificate_error_from_flags (cd->tls_errors),
+                          "The certificate of %s was refused (flags 0x%x)",
+                          host, (guint)cd->tls_errors);
+    }
+  return error;
+}
+
+static void
+watch_certificate (CallData *cd)
+{
+  g_signal_connect (cd->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), cd);
 }
 
 static char *
@@ -194,6 +364,9 @@ fq_client_finalize (GObject *object)
   g_clear_pointer (&self->token, g_free);
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->user, json_object_unref);
+  g_clear_pointer (&self->ca_file, g_free);
+  g_clear_object (&self->ca_database);
+  g_clear_error (&self->ca_error);
 
   G_OBJECT_CLASS (fq_client_parent_class)->finalize (object);
 }
@@ -364,6 +537,37 @@ fq_client_get_signed_in (FqClient *self)
   return self->token != NULL;
 }
 
+gboolean
+fq_client_set_ca_file (FqClient    *self,
+                       const char  *path,
+                       GError     **error)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (FQ_IS_CLIENT (self), FALSE);
+
+  g_clear_pointer (&self->ca_file, g_free);
+  g_clear_object (&self->ca_database);
+  g_clear_error (&self->ca_error);
+
+  if (path == NULL || path[0] == '\0')
+    return TRUE;
+
+  self->ca_file = g_strdup (path);
+  database = g_tls_file_database_new (path, &local_error);
+  if (database == NULL)
+    {
+      self->ca_error = g_error_new (FQ_CLIENT_CERTIFICATE_ERROR, FQ_CLIENT_CERTIFICATE_CA_FILE,
+                                    "%s: %s", path, local_error->message);
+      if (error != NULL)
+        *error = g_error_copy (self->ca_error);
+      return FALSE;
+    }
+  self->ca_database = g_steal_pointer (&database);
+  return TRUE;
+}
+
 void
 fq_client_set_timeout (FqClient *self,
                        guint     seconds)
@@ -493,11 +697,12 @@ send_cb (GObject      *object,
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, certificate_error (cd, g_steal_pointer (&error)));
       return;
     }
 
   cd->status = soup_message_get_status (cd->message);
+  note_date_header (cd->message);
 
   if (cd->status < 200 || cd->status >= 300)
     {
@@ -560,6 +765,12 @@ start_call (FqClient            *self,
                                "Invalid server address “%s”", url);
       return;
     }
+  if (self->ca_error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (self->ca_error));
+      return;
+    }
+  watch_certificate (cd);
 
   headers = soup_message_get_request_headers (cd->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -855,6 +1066,7 @@ websocket_cb (GObject      *object,
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
   if (conn == NULL)
     {
+      error = certificate_error (cd, g_steal_pointer (&error));
       cd->status = soup_message_get_status (cd->message);
       if (cd->status == 401 && cd->with_token)
         {
@@ -904,6 +1116,12 @@ fq_client_connect_events_async (FqClient            *self,
                                "Invalid server address “%s”", url);
       return;
     }
+  if (self->ca_error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (self->ca_error));
+      return;
+    }
+  watch_certificate (cd);
 
   if (self->token != NULL)
     {
@@ -944,6 +1162,7 @@ fq_client_error_is_network (const GError *error)
 
   if (error->domain == G_RESOLVER_ERROR ||
       error->domain == G_TLS_ERROR ||
+      error->domain == FQ_CLIENT_CERTIFICATE_ERROR ||
       error->domain == SOUP_SESSION_ERROR ||
       error->domain == SOUP_WEBSOCKET_ERROR)
     return TRUE;
@@ -1014,7 +1233,44 @@ fq_client_describe_error (const GError *error)
         }
     }
 
-  if (error->domain == G_TLS_ERROR)
+  if (error->domain == FQ_CLIENT_CERTIFICATE_ERROR)
+    {
+      switch ((FqClientCertificateError)error->code)
+        {
+        case FQ_CLIENT_CERTIFICATE_UNKNOWN_CA:
+          return g_strdup (_("The server's security certificate was issued by an authority "
+                             "this computer does not trust, so the connection was refused. "
+                             "If your city uses its own certificate authority, ask your "
+                             "administrator for its file and give it to the console "
+                             "(--ca-file)."));
+        case FQ_CLIENT_CERTIFICATE_BAD_IDENTITY:
+          return g_strdup (_("The server's security certificate was made for another address "
+                             "than the one entered, so the connection was refused. Check the "
+                             "server address: it must be the name on the certificate."));
+        case FQ_CLIENT_CERTIFICATE_EXPIRED:
+          return g_strdup (_("The server's security certificate has expired, so the connection "
+                             "was refused. Tell your administrator to renew it."));
+        case FQ_CLIENT_CERTIFICATE_NOT_ACTIVATED:
+          return g_strdup (_("The server's security certificate is not valid yet, so the "
+                             "connection was refused. Check this computer's date and time, "
+                             "or tell your administrator."));
+        case FQ_CLIENT_CERTIFICATE_REVOKED:
+          return g_strdup (_("The server's security certificate has been revoked, so the "
+                             "connection was refused. Tell your administrator."));
+        case FQ_CLIENT_CERTIFICATE_INSECURE:
+          return g_strdup (_("The server's security certificate uses an insecure algorithm, so "
+                             "the connection was refused. Tell your administrator."));
+        case FQ_CLIENT_CERTIFICATE_CA_FILE:
+          return g_strdup_printf (_("The certificate authority file given to the console "
+                                    "cannot be used (%s). Check the file, or ask your "
+                                    "administrator for it again."), error->message);
+        case FQ_CLIENT_CERTIFICATE_OTHER:
+        default:
+          break;
+        }
+    }
+
+  if (error->domain == G_TLS_ERROR || error->domain == FQ_CLIENT_CERTIFICATE_ERROR)
     return g_strdup (_("The server's security certificate is not valid or not trusted, so "
                        "the connection was refused. Tell your administrator."));
 

@@ -29,6 +29,25 @@ G_BEGIN_DECLS
 
 #define FQ_TYPE_CLIENT (fq_client_get_type ())
 
+/* Why the server's certificate was refused: libsoup says only
+ * G_TLS_ERROR_BAD_CERTIFICATE; FqClient tells the cases apart from the
+ * certificate's flags, so that the operator reads what to do about it. */
+#define FQ_CLIENT_CERTIFICATE_ERROR (fq_client_certificate_error_quark ())
+
+typedef enum
+{
+  FQ_CLIENT_CERTIFICATE_UNKNOWN_CA,     /* issued by an authority not trusted here */
+  FQ_CLIENT_CERTIFICATE_BAD_IDENTITY,   /* made for another host name */
+  FQ_CLIENT_CERTIFICATE_EXPIRED,
+  FQ_CLIENT_CERTIFICATE_NOT_ACTIVATED,  /* not valid yet (or this clock is wrong) */
+  FQ_CLIENT_CERTIFICATE_REVOKED,
+  FQ_CLIENT_CERTIFICATE_INSECURE,
+  FQ_CLIENT_CERTIFICATE_OTHER,
+  FQ_CLIENT_CERTIFICATE_CA_FILE,        /* the extra CA file cannot be used */
+} FqClientCertificateError;
+
+GQuark       fq_client_certificate_error_quark (void);
+
 G_DECLARE_FINAL_TYPE (FqClient, fq_client, FQ, CLIENT, GObject)
 
 /* @base_url: the server's root, e.g. "http://127.0.0.1:8470" (with or
@@ -54,6 +73,27 @@ const char  *fq_client_get_username            (FqClient             *self);
 JsonObject  *fq_client_get_user                (FqClient             *self);
 /* Property "signed-in". */
 gboolean     fq_client_get_signed_in           (FqClient             *self);
+
+/* Trusts, besides the system's certificate authorities, those of the PEM
+ * file @path (a city's own CA); NULL or "" trusts the system's only. A file
+ * that cannot be read fails here, and every later call fails with
+ * FQ_CLIENT_CERTIFICATE_CA_FILE until another file is set. */
+gboolean     fq_client_set_ca_file             (FqClient             *self,
+                                                const char           *path,
+                                                GError              **error);
+
+/* The server's clock, in µs since the epoch: the local clock corrected by
+ * the offset measured from the Date header of the server's answers (and
+ * from /health's `now`, see fq_client_note_server_time()). Countdowns to a
+ * deadline set by the server use it, so that a console whose clock is
+ * wrong still counts right. Process-wide: a console talks to one server. */
+gint64       fq_client_get_server_time         (void);
+/* The measured offset (server − local), µs; 0 before any answer. */
+gint64       fq_client_get_clock_offset        (void);
+/* Notes that the server's clock read @server_unix_seconds when the local
+ * clock read @local_us (g_get_real_time()). */
+void         fq_client_note_server_time        (gint64                server_unix_seconds,
+                                                gint64                local_us);
 
 /* Per-request timeout in seconds (default 30; the /changes pages use it too). */
 void         fq_client_set_timeout             (FqClient             *self,

@@ -454,6 +454,9 @@ cache_open_cb (GObject      *object,
   /* The models read the cache first, so the views paint before the sync
    * has said anything. */
   self->incidents = fq_incident_list_new (self->cache);
+  /* The rest of a large cache is read once the board has painted its
+   * first page (fq_incident_board lets go), not while it paints it. */
+  fq_incident_list_hold_rest (self->incidents, TRUE);
   self->tickets = fq_ticket_list_new (self->cache);
   self->grid = fq_grid_model_new (self->cache);
   rebuild_reference (self);
@@ -634,12 +637,39 @@ fq_context_set_property (GObject      *object,
     }
 }
 
+/* The extra certificate authority of a city that runs its own (setting
+ * "ca-file", set by `fengqiao --ca-file`). A file that cannot be read makes
+ * every call fail with a sentence that says so, rather than a certificate
+ * error that would send the operator looking elsewhere. */
+static void
+fq_context_constructed (GObject *object)
+{
+  FqContext *self = (FqContext *)object;
+
+  G_OBJECT_CLASS (fq_context_parent_class)->constructed (object);
+
+  if (self->settings != NULL && self->client != NULL)
+    {
+      g_autoptr(GSettingsSchema) schema = NULL;
+      g_autofree char *ca_file = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_object_get (self->settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "ca-file"))
+        ca_file = g_settings_get_string (self->settings, "ca-file");
+      if (ca_file != NULL && ca_file[0] != '\0' &&
+          !fq_client_set_ca_file (self->client, ca_file, &error))
+        g_message ("The CA file cannot be used: %s", error->message);
+    }
+}
+
 static void
 fq_context_class_init (FqContextClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
+  object_class->constructed = fq_context_constructed;
   object_class->dispose = fq_context_dispose;
   object_class->finalize = fq_context_finalize;
   object_class->get_property = fq_context_get_property;

@@ -4,7 +4,9 @@
 
 #include "config.h"
 
+#include "fq-cache-private.h"
 #include "fq-error.h"
+#include "fq-json.h"
 #include "fq-sync.h"
 
 #define PAGE_LIMIT 1000
@@ -56,6 +58,7 @@ enum {
 enum {
   CAUGHT_UP,
   ERROR,
+  CACHE_RESET,
   N_SIGNALS
 };
 
@@ -170,7 +173,12 @@ go_offline (FqSync       *self,
 {
   drop_connection (self);
 
-  if (error != NULL && !fq_client_error_is_network (error) &&
+  /* A refused certificate is retried like an unreachable server (the
+   * outbox keeps its writes), but it will not mend itself: the operator is
+   * told why (fq_client_describe_error()). */
+  if (error != NULL &&
+      (!fq_client_error_is_network (error) || error->domain == FQ_CLIENT_CERTIFICATE_ERROR ||
+       error->domain == G_TLS_ERROR) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_debug ("Sync failed: %s", error->message);
@@ -465,6 +473,187 @@ fetch_page (FqSync *self)
                         page_cb, g_object_ref (self));
 }
 
+/* ---- whose data the cache holds ---------------------------------------- */
+
+/* Before catching up, the cache is checked against the server: a cache
+ * filled from other data (another server at the same address, a server
+ * whose data directory was replaced, one restored from a backup) would mix
+ * two histories, and its last seq would skip changes of the new one. The
+ * server's epoch (GET /health) names its data; the cache keeps the epoch
+ * it was filled from. A different epoch, or a cache that is ahead of the
+ * server, empties the cache, which is then filled again from seq 0. */
+
+typedef struct
+{
+  FqSync *self;      /* owned */
+  char   *epoch;
+  gint64  last_seq;
+} HealthData;
+
+static void
+health_data_free (HealthData *hd)
+{
+  g_object_unref (hd->self);
+  g_free (hd->epoch);
+  g_free (hd);
+}
+
+static gpointer
+read_epoch_job (sqlite3       *db,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *epoch = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'server_epoch'", -1, &stmt,
+                          NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    epoch = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return epoch;
+}
+
+static gpointer
+write_epoch_job (sqlite3       *db,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  ok = sqlite3_prepare_v2 (db, "INSERT OR REPLACE INTO meta (key, value)"
+                               " VALUES ('server_epoch', ?)",
+                           -1, &stmt, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (stmt, 1, data, -1, SQLITE_STATIC);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+    }
+  sqlite3_finalize (stmt);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot store the server's epoch: %s",
+                 sqlite3_errmsg (db));
+  return NULL;
+}
+
+static void
+start_catch_up (FqSync *self)
+{
+  self->expected_seq = fq_cache_get_last_seq (self->cache);
+  self->next_since = self->expected_seq;
+  fetch_page (self);
+}
+
+static void
+reset_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!fq_cache_reset_finish (FQ_CACHE (object), result, &error))
+    {
+      g_warning ("Cannot empty the cache: %s", error->message);
+      if (self->running)
+        go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+  g_signal_emit (self, signals[CACHE_RESET], 0);
+  if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    start_catch_up (self);
+  g_object_unref (self);
+}
+
+static void
+stored_epoch_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  HealthData *hd = user_data;
+  FqSync *self = hd->self;
+  g_autofree char *stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cache_seq;
+
+  stored = fq_cache_run_finish (FQ_CACHE (object), result, &error);
+  if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
+    {
+      health_data_free (hd);
+      return;
+    }
+
+  cache_seq = fq_cache_get_last_seq (self->cache);
+  if ((stored != NULL && g_strcmp0 (stored, hd->epoch) != 0) || cache_seq > hd->last_seq)
+    {
+      g_message ("The server's data is not the cache's (epoch %s, last seq %" G_GINT64_FORMAT
+                 "; the cache: epoch %s, last seq %" G_GINT64_FORMAT "): rebuilding the cache",
+                 hd->epoch, hd->last_seq, stored ? stored : "unknown", cache_seq);
+      fq_cache_reset_async (self->cache, hd->epoch, NULL, reset_done_cb, g_object_ref (self));
+      health_data_free (hd);
+      return;
+    }
+
+  if (stored == NULL)
+    fq_cache_run_async (self->cache, write_epoch_job, g_strdup (hd->epoch), g_free, NULL,
+                        NULL, NULL, NULL);
+  start_catch_up (self);
+  health_data_free (hd);
+}
+
+static void
+health_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *obj;
+  const char *epoch;
+  const char *now;
+  gint64 now_seconds;
+  HealthData *hd;
+
+  root = fq_client_call_finish (FQ_CLIENT (object), result, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      if (error == NULL)
+        error = g_error_new (FQ_ERROR, FQ_ERROR_BAD_JSON, "The answer of /health is not an object");
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        go_offline (self, error);
+      g_object_unref (self);
+      return;
+    }
+
+  obj = json_node_get_object (root);
+  now = json_object_get_string_member_with_default (obj, "now", NULL);
+  if (now != NULL && fq_time_parse (now, &now_seconds))
+    fq_client_note_server_time (now_seconds, g_get_real_time ());
+
+  /* A server without epochs cannot say; its cache is trusted as before. */
+  epoch = json_object_get_string_member_with_default (obj, "epoch", NULL);
+  if (epoch == NULL)
+    {
+      start_catch_up (self);
+      g_object_unref (self);
+      return;
+    }
+
+  hd = g_new0 (HealthData, 1);
+  hd->self = self;  /* the reference of the call, handed on */
+  hd->epoch = g_strdup (epoch);
+  hd->last_seq = json_object_get_int_member_with_default (obj, "last_seq", 0);
+  fq_cache_run_async (self->cache, read_epoch_job, NULL, NULL, g_free, self->cancellable,
+                      stored_epoch_cb, hd);
+}
+
 static void
 connect_now (FqSync *self)
 {
@@ -481,7 +670,8 @@ connect_now (FqSync *self)
   self->more_pages = FALSE;
   set_state (self, FQ_SYNC_STATE_CONNECTING);
   set_catching_up (self, TRUE);
-  fetch_page (self);
+  fq_client_call_async (self->client, "GET", "/health", NULL, NULL, self->cancellable,
+                        health_cb, g_object_ref (self));
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -555,6 +745,9 @@ fq_sync_class_init (FqSyncClass *klass)
   signals[ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[CACHE_RESET] =
+    g_signal_new ("cache-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -9,7 +9,8 @@
 G_BEGIN_DECLS
 
 /*
- * FqSync keeps the cache in step with the server: it pages through
+ * FqSync keeps the cache in step with the server: it first checks that the
+ * cache holds this server's data (GET /health's epoch), then pages through
  * GET /changes?since=SEQ (limit 1000) until `more` is false, then listens on
  * the WebSocket /events; a gap in seq starts a catch-up again. When the
  * server cannot be reached it retries with exponential backoff (1 s, 2 s, …,
@@ -61,6 +62,10 @@ guint        fq_sync_get_retry_in        (FqSync      *self);
  * "caught-up" (void): each time a catch-up reached `more: false`.
  * "error" (const GError *error): a sync failure worth telling the user
  *   about (not the expected "server unreachable" while offline).
+ * "cache-reset" (void): the cache held another server's data, or data the
+ *   server no longer has (its epoch in GET /health differs, or the cache is
+ *   ahead of it: a reset or a restored backup); it has been emptied and is
+ *   being filled again from the server.
  */
 
 G_END_DECLS

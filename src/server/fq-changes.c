@@ -328,11 +328,32 @@ get_changes (FqRequest *request)
 
 /* ---- GET /health ---- */
 
+/* The data directory's epoch (meta "epoch", set by main.c), read once at
+ * start: one server per process. */
+static char *data_epoch;
+
+static void
+load_epoch (FqServer *server)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_clear_pointer (&data_epoch, g_free);
+  if (sqlite3_open_v2 (server->db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'epoch'", -1, &stmt,
+                          NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    data_epoch = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 static void
 get_health (FqRequest *request)
 {
   FqServer *server = fq_request_get_server (request);
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autofree char *now = fq_time_format (fq_server_now (server));
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
@@ -341,6 +362,13 @@ get_health (FqRequest *request)
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "last_seq");
   json_builder_add_int_value (builder, fq_server_get_last_seq (server));
+  if (data_epoch != NULL)
+    {
+      json_builder_set_member_name (builder, "epoch");
+      json_builder_add_string_value (builder, data_epoch);
+    }
+  json_builder_set_member_name (builder, "now");
+  json_builder_add_string_value (builder, now);
   json_builder_end_object (builder);
 
   fq_request_respond (request, SOUP_STATUS_OK, json_builder_get_root (builder));
@@ -847,6 +875,7 @@ fq_changes_register (FqServer *server)
   server->hub = g_new0 (FqHubState, 1);
   server->hub->clients = g_ptr_array_new ();
 
+  load_epoch (server);
   fq_server_add_route (server, "GET", "/health", FQ_ROUTE_PUBLIC, get_health);
   fq_server_add_route (server, "GET", "/changes", FQ_ROUTE_DEFAULT, get_changes);
 

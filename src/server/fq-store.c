@@ -243,6 +243,25 @@ fq_store_open (const char  *path,
       return NULL;
     }
 
+  /* Test only: FQ_TEST_MAX_PAGE_COUNT caps the database at that many pages,
+   * so that the test suite can fill "the disk" (SQLITE_FULL) without
+   * filling a real one. Never set it on a real server. */
+  {
+    const char *max_pages = g_getenv ("FQ_TEST_MAX_PAGE_COUNT");
+    guint64 pages;
+
+    if (max_pages != NULL &&
+        g_ascii_string_to_unsigned (max_pages, 10, 1, G_MAXUINT32, &pages, NULL))
+      {
+        g_autofree char *pragma = g_strdup_printf ("PRAGMA max_page_count = %" G_GUINT64_FORMAT,
+                                                   pages);
+
+        g_message ("FQ_TEST_MAX_PAGE_COUNT: the database is capped at %" G_GUINT64_FORMAT
+                   " pages (a test setting)", pages);
+        fq_store_exec (db, pragma, NULL);
+      }
+  }
+
   return db;
 }
 

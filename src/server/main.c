@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "fq-backup.h"
 #include "fq-enum-types.h"
 #include "fq-server-infra.h"
 #include "fq-sla.h"
@@ -30,12 +31,16 @@ static gboolean opt_demo;
 static int opt_history_months = 13;
 static double opt_feed_rate = 3.0;
 static int opt_accept_limit_minutes = FQ_SLA_DEFAULT_ACCEPT_SECONDS / 60;
+static double opt_auto_escalate_hours;
+static int opt_sla_interval_seconds = 60;
+static int opt_accept_limit_seconds;
 static double opt_token_hours = 12.0;
 static char *opt_create_admin;
 static char *opt_import_grid;
 static char *opt_reference;
 static char *opt_tls_cert;
 static char *opt_tls_key;
+static char *opt_backup;
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -51,6 +56,13 @@ static const GOptionEntry entries[] = {
     "Live demo events a minute (default 3, 0: off)", "R" },
   { "accept-limit-minutes", 0, 0, G_OPTION_ARG_INT, &opt_accept_limit_minutes,
     "Time a unit has to accept a ticket (default 120)", "MINUTES" },
+  { "auto-escalate-hours", 0, 0, G_OPTION_ARG_DOUBLE, &opt_auto_escalate_hours,
+    "Escalate a ticket one tier when it has been overdue this long (default 0: never)", "HOURS" },
+  { "sla-interval-seconds", 0, 0, G_OPTION_ARG_INT, &opt_sla_interval_seconds,
+    "How often the SLA watch runs (default 60; shorter for tests)", "SECONDS" },
+  /* Tests only: an acceptance limit of seconds, over --accept-limit-minutes. */
+  { "accept-limit-seconds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_accept_limit_seconds,
+    "Acceptance limit in seconds (tests)", "SECONDS" },
   { "token-hours", 0, 0, G_OPTION_ARG_DOUBLE, &opt_token_hours,
     "Lifetime of a sign-in token (default 12)", "HOURS" },
   { "create-admin", 0, 0, G_OPTION_ARG_STRING, &opt_create_admin,
@@ -63,6 +75,8 @@ static const GOptionEntry entries[] = {
     "Serve HTTPS with this PEM certificate", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
     "The PEM private key of --tls-cert (default: the same file)", "FILE" },
+  { "backup", 0, 0, G_OPTION_ARG_FILENAME, &opt_backup,
+    "Copy the database to FILE (safe while the server runs), then exit", "FILE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
@@ -379,6 +393,40 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* The identity of the data directory's contents (GET /health "epoch"),
+ * made once; a backup copy gets a new one (fq-backup.c). */
+static gboolean
+ensure_epoch (sqlite3  *db,
+              GError  **error)
+{
+  g_autofree char *epoch = fq_store_get_meta (db, "epoch");
+
+  if (epoch != NULL)
+    return TRUE;
+  epoch = g_uuid_string_random ();
+  return fq_store_set_meta (db, "epoch", epoch, error);
+}
+
+static int
+run_backup (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db_path = g_build_filename (opt_data, FQ_STORE_FILENAME, NULL);
+  FqBackupStats stats;
+
+  if (!fq_backup_copy (db_path, opt_backup, &stats, &error))
+    {
+      g_printerr ("fengqiao-server: --backup: %s\n", error->message);
+      return 1;
+    }
+
+  /* One line for scripts, on standard output. */
+  g_print ("BACKUP %s last_seq=%" G_GINT64_FORMAT " pages=%" G_GINT64_FORMAT
+           " restarts=%u seconds=%.2f\n",
+           opt_backup, stats.last_seq, stats.pages, stats.restarts, stats.seconds);
+  return 0;
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -440,6 +488,11 @@ main (int   argc,
       g_printerr ("fengqiao-server: --data DIR is required\n");
       return 2;
     }
+
+  /* Before anything else touches the data directory: the running server
+   * owns it, and a backup only reads. */
+  if (opt_backup != NULL)
+    return run_backup ();
   if (!parse_listen (opt_listen != NULL ? opt_listen : DEFAULT_LISTEN, &host, &port, &error))
     return fail (NULL, error);
   if (opt_demo && !host_is_loopback (host))
@@ -449,7 +502,8 @@ main (int   argc,
       return 2;
     }
   if (opt_history_months < 0 || opt_history_months > 120 || opt_feed_rate < 0 ||
-      opt_accept_limit_minutes <= 0 || opt_token_hours <= 0)
+      opt_accept_limit_minutes <= 0 || opt_token_hours <= 0 || opt_auto_escalate_hours < 0 ||
+      opt_sla_interval_seconds <= 0 || opt_accept_limit_seconds < 0)
     {
       g_printerr ("fengqiao-server: an option value is out of range\n");
       return 2;
@@ -550,6 +604,12 @@ main (int   argc,
       return 2;
     }
 
+  if (!ensure_epoch (db, &error))
+    {
+      fq_store_close (db);
+      return fail (db_path, error);
+    }
+
   if (opt_create_admin != NULL)
     {
       AdminData admin = { .username = opt_create_admin };
@@ -594,7 +654,10 @@ main (int   argc,
   config.demo = opt_demo;
   config.demo_history_months = opt_history_months;
   config.demo_feed_rate = opt_feed_rate;
-  config.accept_limit_seconds = (gint64)opt_accept_limit_minutes * 60;
+  config.accept_limit_seconds = opt_accept_limit_seconds > 0 ? opt_accept_limit_seconds
+                                                             : (gint64)opt_accept_limit_minutes * 60;
+  config.auto_escalate_seconds = (gint64)(opt_auto_escalate_hours * 3600);
+  config.sla_interval_seconds = opt_sla_interval_seconds;
   config.token_lifetime_seconds = (gint64)(opt_token_hours * 3600);
   config.tls_cert = opt_tls_cert;
   config.tls_key = opt_tls_key;
