@@ -315,6 +315,13 @@ FqIncident *fq_incident_create        (FqJob            *job,
                                        JsonObject       *body,
                                        gboolean         *existed,
                                        GError          **error);
+/* The checks of fq_incident_create() on @body alone, writing nothing
+ * (the hotline import's dry run): FALSE with the field's error. */
+gboolean    fq_incident_check_new     (JsonObject       *body,
+                                       FqRefData        *ref,
+                                       const FqUser     *user,
+                                       gint64            now,
+                                       GError          **error);
 /* Triage as POST /incidents/{id}/triage (the caller has checked that the
  * job's user may see @incident). @ticket_out: the ticket created or merged
  * into, or NULL. */

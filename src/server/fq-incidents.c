@@ -14,6 +14,7 @@
 
 #include "fq-enum-types.h"
 #include "fq-repeat.h"
+#include "fq-repeat-address.h"
 #include "fq-sla.h"
 
 #include "fq-entities.h"
@@ -409,8 +410,10 @@ parse_new_incident (JsonObject    *body,
   if (incident->external_id != NULL && *incident->external_id == '\0')
     g_clear_pointer (&incident->external_id, g_free);
 
+  /* The core's matching key, so that the same place written by the 110
+   * desk, the 12345 desk and a grid worker meets in the address rule. */
   incident->address_norm = incident->address != NULL
-    ? fq_repeat_normalize_address (incident->address) : NULL;
+    ? fq_repeat_address_key (incident->address) : NULL;
   incident->community = fq_repeat_community_of (incident->grid);
   incident->status = FQ_INCIDENT_STATUS_NEW;
   incident->decision = -1;
@@ -466,6 +469,18 @@ fq_incident_create (FqJob       *job,
 
   fq_job_set_audit (job, "incident", incident->id, "created");
   return g_steal_pointer (&incident);
+}
+
+gboolean
+fq_incident_check_new (JsonObject    *body,
+                       FqRefData     *ref,
+                       const FqUser  *user,
+                       gint64         now,
+                       GError       **error)
+{
+  g_autoptr(FqIncident) incident = parse_new_incident (body, ref, user, now, error);
+
+  return incident != NULL;
 }
 
 static gboolean

@@ -210,5 +210,31 @@ const char * const fq_schema_domain_migrations[] = {
   /* Open items by due time: the overdue ones are a prefix of it. */
   "CREATE INDEX action_items_open ON action_items (due, session) WHERE done_at IS NULL;",
 
+  /* 3: Open311 (fq-open311.c): the client systems' keys (stored as a hash,
+   * like sign-in tokens) and what a request brought beside its incident. */
+  "CREATE TABLE open311_keys ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  name        TEXT NOT NULL,"
+  "  hash        TEXT NOT NULL UNIQUE,"     /* hex of the key's generic hash */
+  "  created_at  INTEGER NOT NULL,"
+  "  created_by  TEXT,"
+  "  revoked_at  INTEGER"
+  ");"
+  "CREATE TABLE open311_requests ("
+  "  incident     TEXT PRIMARY KEY,"
+  "  token        TEXT NOT NULL UNIQUE,"
+  "  key_id       INTEGER NOT NULL,"
+  "  service_code TEXT NOT NULL,"
+  "  lat          REAL,"
+  "  long         REAL,"
+  "  address_id   TEXT,"
+  "  email        TEXT,"
+  "  device_id    TEXT,"
+  "  account_id   TEXT,"
+  "  media_url    TEXT,"
+  "  requested_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX open311_requests_time ON open311_requests (requested_at, incident);",
+
   NULL
 };
