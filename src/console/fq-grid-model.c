@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fq-cache-private.h"
+#include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-grid-model.h"
 
@@ -673,7 +674,7 @@ recount (FqGridModel *self)
 
   q = g_new0 (CountQuery, 1);
   q->today = local_midnight (NULL);
-  q->now = g_get_real_time () / G_USEC_PER_SEC;
+  q->now = fq_client_get_server_time () / G_USEC_PER_SEC;
   fq_cache_run_async (self->cache, count_job, q, g_free, (GDestroyNotify)g_hash_table_unref,
                       self->cancellable, count_cb, g_object_ref (self));
 }

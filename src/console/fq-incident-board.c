@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-category.h"
+#include "fq-client.h"
 #include "fq-incident-board.h"
 #include "fq-ui-util.h"
 
@@ -26,7 +27,11 @@ struct _FqIncidentBoard
   GtkDropDown          *group_filter;
   GtkToggleButton      *overdue_toggle;
   GtkToggleButton      *my_unit_toggle;
+  GtkToggleButton      *hard_toggle;
   GtkSearchEntry       *search_entry;
+  GtkRevealer          *records_revealer;
+  GtkLabel             *records_label;
+  GtkButton            *records_show_all;
   GtkStack             *page_stack;
   GtkColumnView        *incident_view;
   GtkColumnView        *ticket_view;
@@ -47,6 +52,7 @@ struct _FqIncidentBoard
   GtkColumnViewColumn  *ticket_title_column;
   GtkColumnViewColumn  *ticket_state_column;
   GtkColumnViewColumn  *ticket_repeat_column;
+  GtkColumnViewColumn  *ticket_backflow_column;
   GtkColumnViewColumn  *ticket_unit_column;
   GtkColumnViewColumn  *ticket_deadline_column;
 
@@ -63,9 +69,23 @@ struct _FqIncidentBoard
   guint                 n_new_rows;
   int                   probe_hit;
   gulong                trace_paint_id;
+  gulong                paint_id;
   gboolean              pointer_in_incidents;
   gboolean              incidents_loaded;
   gboolean              trace_filter_pending;
+
+  /* The selection a refilter took away (it replaces all rows at once),
+   * put back when the result is in. */
+  char                 *incident_selected_id;
+  char                 *ticket_selected_id;
+  gboolean              incident_restore;
+  gboolean              ticket_restore;
+
+  /* show_records(): the page limited to a given set of records. */
+  gboolean              records_active;
+  FqBoardPage           records_page;
+  char                 *records_title;
+  guint                 records_count;
 };
 
 G_DEFINE_FINAL_TYPE (FqIncidentBoard, fq_incident_board, ADW_TYPE_BIN)
@@ -102,6 +122,7 @@ typedef enum
   CELL_TICKET_TITLE,
   CELL_TICKET_STATE,
   CELL_TICKET_REPEAT,
+  CELL_TICKET_BACKFLOW,
   CELL_TICKET_UNIT,
   CELL_TICKET_DEADLINE,
 } CellKind;
@@ -130,6 +151,7 @@ static const struct {
   { "title",    COLUMN (ticket_title_column),      CELL_TICKET_TITLE,      -1,                        TRUE },
   { "state",    COLUMN (ticket_state_column),      CELL_TICKET_STATE,      FQ_TICKET_SORT_STATE,      TRUE },
   { "repeat",   COLUMN (ticket_repeat_column),     CELL_TICKET_REPEAT,     -1,                        TRUE },
+  { "backflow", COLUMN (ticket_backflow_column),   CELL_TICKET_BACKFLOW,   FQ_TICKET_SORT_BACKFLOW,   TRUE },
   { "unit",     COLUMN (ticket_unit_column),       CELL_TICKET_UNIT,       FQ_TICKET_SORT_UNIT,       TRUE },
   { "deadline", COLUMN (ticket_deadline_column),   CELL_TICKET_DEADLINE,   FQ_TICKET_SORT_DEADLINE,   TRUE },
 };
@@ -184,6 +206,38 @@ set_css_class (GtkWidget  *widget,
     gtk_widget_add_css_class (widget, css_class);
   else
     gtk_widget_remove_css_class (widget, css_class);
+}
+
+/* The backflow badge of a ticket, "Returned 2 · Reopened 1" ("退回 2 · 重办
+ * 1"); "" when it has none. */
+static char *
+format_backflow (guint returned,
+                 guint rejected,
+                 guint reopened)
+{
+  GString *str = g_string_new (NULL);
+
+  if (returned > 0)
+    /* Translators: part of a ticket's backflow badge: times it was returned
+     * by the unit it was sent to. */
+    g_string_append_printf (str, C_("backflow", "Returned %u"), returned);
+  if (rejected > 0)
+    {
+      if (str->len > 0)
+        g_string_append (str, " · ");
+      /* Translators: part of the backflow badge: times the resolution was
+       * rejected. */
+      g_string_append_printf (str, C_("backflow", "Rejected %u"), rejected);
+    }
+  if (reopened > 0)
+    {
+      if (str->len > 0)
+        g_string_append (str, " · ");
+      /* Translators: part of the backflow badge: times the ticket was
+       * reopened. */
+      g_string_append_printf (str, C_("backflow", "Reopened %u"), reopened);
+    }
+  return g_string_free (str, FALSE);
 }
 
 static void
@@ -331,6 +385,15 @@ cell_refresh (FqIncidentBoard *self,
           }
           break;
 
+        case CELL_TICKET_BACKFLOW:
+          text = format_backflow (fq_ticket_row_get_returned_count (row),
+                                  fq_ticket_row_get_rejected_count (row),
+                                  fq_ticket_row_get_reopened_count (row));
+          gtk_widget_set_visible (widget, text[0] != '\0');
+          if (text[0] != '\0')
+            tooltip = _("Hard case: returned by a unit, resolution rejected, or reopened");
+          break;
+
         case CELL_TICKET_UNIT:
           text = g_strdup (fq_ticket_row_get_lead_unit_name (row));
           tooltip = text;
@@ -339,7 +402,7 @@ cell_refresh (FqIncidentBoard *self,
         case CELL_TICKET_DEADLINE:
           {
             FqTicketState state = fq_ticket_row_get_state (row);
-            gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+            gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
             gint64 left = fq_ticket_row_get_seconds_left (row, now);
             gboolean open = state == FQ_TICKET_STATE_DISPATCHED
                             || state == FQ_TICKET_STATE_ACCEPTED
@@ -445,6 +508,7 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
 
     case CELL_INCIDENT_REPEAT:
     case CELL_TICKET_REPEAT:
+    case CELL_TICKET_BACKFLOW:
       gtk_widget_add_css_class (label, "fq-repeat");
       gtk_widget_set_halign (label, GTK_ALIGN_START);
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
@@ -459,6 +523,7 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
     case CELL_INCIDENT_PLACE:
     case CELL_INCIDENT_SUMMARY:
     case CELL_TICKET_TITLE:
+    case CELL_TICKET_BACKFLOW:
     case CELL_TICKET_UNIT:
       g_object_set_data (G_OBJECT (label), "fq-has-tooltip", GINT_TO_POINTER (TRUE));
       gtk_widget_set_has_tooltip (label, TRUE);
@@ -696,6 +761,8 @@ save_view_state (FqIncidentBoard *self,
 
 /* Counts, selection, live rows --------------------------------------------- */
 
+static void update_records_banner (FqIncidentBoard *self);
+
 static void
 update_counts (FqIncidentBoard *self)
 {
@@ -739,6 +806,9 @@ update_counts (FqIncidentBoard *self)
                           n_incidents == 0 && fq_incident_board_get_page (self) == FQ_BOARD_PAGE_INCOMING);
   gtk_widget_set_visible (GTK_WIDGET (self->tickets_empty),
                           n_tickets == 0 && fq_incident_board_get_page (self) == FQ_BOARD_PAGE_TICKETS);
+
+  if (self->records_active)
+    update_records_banner (self);
 }
 
 static GtkAdjustment *
@@ -813,17 +883,10 @@ incidents_items_changed_cb (FqIncidentBoard *self,
   gboolean newest_first = fq_incident_list_get_sort_column (FQ_INCIDENT_LIST (model)) == FQ_INCIDENT_SORT_TIME
                           && fq_incident_list_get_sort_descending (FQ_INCIDENT_LIST (model));
 
-  /* FQ_TRACE_STARTUP: a text filter's result reaches the model as one
-   * change of the rows. */
-  if (self->trace_filter_pending)
-    {
-      self->trace_filter_pending = FALSE;
-      fq_trace_mark ("filter-applied");
-    }
-
-  /* Only live arrivals: a load or a refilter replaces the rows wholesale. */
+  /* Only live arrivals: a load or a refilter replaces the rows wholesale
+   * (all removed, then all added: the second alone looks like arrivals). */
   if (removed == 0 && added > 0 && added <= 20 && position == 0 && newest_first
-      && self->incidents_loaded)
+      && self->incidents_loaded && !fq_incident_list_get_loading (FQ_INCIDENT_LIST (model)))
     {
       if (self->pointer_in_incidents || !incidents_at_top (self))
         {
@@ -878,22 +941,120 @@ incidents_scrolled_cb (FqIncidentBoard *self)
     }
 }
 
+/* A refilter of many rows replaces them all at once (remove all, add all:
+ * see fq-row-store.c), which takes the selection away for a moment. While
+ * the list is loading such a result the loss is not passed on; when the
+ * result is in, the row is selected again if it is still shown, and only
+ * otherwise is the selection said to be gone. Returns whether @id is news
+ * to pass on. */
+static gboolean
+selection_changed (const char  *id,
+                   char       **selected_id,
+                   gboolean    *restore,
+                   gboolean     loading)
+{
+  if (id == NULL && *selected_id != NULL && loading)
+    {
+      *restore = TRUE;
+      return FALSE;
+    }
+  if (*restore)
+    {
+      *restore = FALSE;
+      if (g_strcmp0 (id, *selected_id) == 0)
+        return FALSE;
+    }
+  g_free (*selected_id);
+  *selected_id = g_strdup (id);
+  return TRUE;
+}
+
 static void
 incident_selection_cb (FqIncidentBoard *self)
 {
   FqIncidentRow *row = gtk_single_selection_get_selected_item (self->incident_selection);
+  const char *id = row != NULL ? fq_incident_row_get_id (row) : NULL;
+  gboolean loading = self->context != NULL
+                     && fq_incident_list_get_loading (fq_context_get_incidents (self->context));
 
-  g_signal_emit (self, signals[INCIDENT_SELECTED], 0,
-                 row != NULL ? fq_incident_row_get_id (row) : NULL);
+  if (selection_changed (id, &self->incident_selected_id, &self->incident_restore, loading))
+    g_signal_emit (self, signals[INCIDENT_SELECTED], 0, id);
 }
 
 static void
 ticket_selection_cb (FqIncidentBoard *self)
 {
   FqTicketRow *row = gtk_single_selection_get_selected_item (self->ticket_selection);
+  const char *id = row != NULL ? fq_ticket_row_get_id (row) : NULL;
+  gboolean loading = self->context != NULL
+                     && fq_ticket_list_get_loading (fq_context_get_tickets (self->context));
 
-  g_signal_emit (self, signals[TICKET_SELECTED], 0,
-                 row != NULL ? fq_ticket_row_get_id (row) : NULL);
+  if (selection_changed (id, &self->ticket_selected_id, &self->ticket_restore, loading))
+    g_signal_emit (self, signals[TICKET_SELECTED], 0, id);
+}
+
+static void
+restore_incident_selection (FqIncidentBoard *self)
+{
+  FqIncidentList *incidents = fq_context_get_incidents (self->context);
+  guint position;
+
+  if (!self->incident_restore || fq_incident_list_get_loading (incidents))
+    return;
+
+  position = fq_incident_list_find (incidents, self->incident_selected_id);
+  if (position != G_MAXUINT)
+    gtk_single_selection_set_selected (self->incident_selection, position);
+  else
+    {
+      self->incident_restore = FALSE;
+      g_clear_pointer (&self->incident_selected_id, g_free);
+      g_signal_emit (self, signals[INCIDENT_SELECTED], 0, NULL);
+    }
+}
+
+static void
+restore_ticket_selection (FqIncidentBoard *self)
+{
+  FqTicketList *tickets = fq_context_get_tickets (self->context);
+  guint position;
+
+  if (!self->ticket_restore || fq_ticket_list_get_loading (tickets))
+    return;
+
+  position = fq_ticket_list_find (tickets, self->ticket_selected_id);
+  if (position != G_MAXUINT)
+    gtk_single_selection_set_selected (self->ticket_selection, position);
+  else
+    {
+      self->ticket_restore = FALSE;
+      g_clear_pointer (&self->ticket_selected_id, g_free);
+      g_signal_emit (self, signals[TICKET_SELECTED], 0, NULL);
+    }
+}
+
+static gboolean fq_incident_board_grab_focus_page (FqIncidentBoard *self);
+
+static void
+incidents_loading_cb (FqIncidentBoard *self)
+{
+  /* FQ_TRACE_STARTUP: a text filter's result is in the model, all of it
+   * (it may come as "all removed" and "all added"). */
+  if (self->trace_filter_pending && !fq_incident_list_get_loading (fq_context_get_incidents (self->context)))
+    {
+      self->trace_filter_pending = FALSE;
+      fq_trace_mark ("filter-applied");
+    }
+
+  restore_incident_selection (self);
+  update_counts (self);
+}
+
+static void
+tickets_loading_cb (FqIncidentBoard *self)
+{
+  restore_ticket_selection (self);
+  update_counts (self);
 }
 
 static void
@@ -986,6 +1147,7 @@ filters_changed_cb (FqIncidentBoard *self)
   fq_ticket_list_set_category_group (tickets, group_code);
 
   fq_ticket_list_set_overdue_only (tickets, gtk_toggle_button_get_active (self->overdue_toggle));
+  fq_ticket_list_set_hard_only (tickets, gtk_toggle_button_get_active (self->hard_toggle));
   fq_ticket_list_set_unit (tickets, gtk_toggle_button_get_active (self->my_unit_toggle)
                                     ? fq_context_get_unit (self->context) : NULL);
 }
@@ -1002,6 +1164,37 @@ search_changed_cb (FqIncidentBoard *self,
   self->trace_filter_pending = fq_trace_enabled ();
   fq_incident_list_set_query (fq_context_get_incidents (self->context), text);
   fq_ticket_list_set_query (fq_context_get_tickets (self->context), text);
+}
+
+/* The first frame with rows drawn: the incident list may read the rest of
+ * the cache now (fq_context holds it until then, to not compete with that
+ * frame for the processor). */
+static void
+after_paint_cb (FqIncidentBoard *self,
+                GdkFrameClock   *clock)
+{
+  FqIncidentList *incidents;
+
+  if (self->context == NULL)
+    return;
+
+  incidents = fq_context_get_incidents (self->context);
+  if (incidents == NULL || g_list_model_get_n_items (G_LIST_MODEL (incidents)) == 0)
+    return;
+
+  fq_incident_list_hold_rest (incidents, FALSE);
+  g_clear_signal_handler (&self->paint_id, clock);
+}
+
+static void
+map_cb (FqIncidentBoard *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock == NULL || self->paint_id != 0)
+    return;
+  self->paint_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (after_paint_cb),
+                                            self, G_CONNECT_SWAPPED);
 }
 
 /* FQ_TRACE_STARTUP: the first frame drawn with rows on the board. */
@@ -1133,6 +1326,7 @@ page_toggled_cb (FqIncidentBoard *self)
   gtk_widget_set_visible (GTK_WIDGET (self->status_filter), !tickets);
   gtk_widget_set_visible (GTK_WIDGET (self->state_filter), tickets);
   gtk_widget_set_visible (GTK_WIDGET (self->overdue_toggle), tickets);
+  gtk_widget_set_visible (GTK_WIDGET (self->hard_toggle), tickets);
   gtk_widget_set_visible (GTK_WIDGET (self->my_unit_toggle), tickets && unit_user);
   if (self->context != NULL)
     update_counts (self);
@@ -1140,7 +1334,98 @@ page_toggled_cb (FqIncidentBoard *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE]);
 }
 
+/* Records: "explain this number" ----------------------------------------- */
+
+static void
+update_records_banner (FqIncidentBoard *self)
+{
+  g_autofree char *text = NULL;
+  guint shown;
+
+  if (!self->records_active || self->context == NULL)
+    return;
+
+  shown = self->records_page == FQ_BOARD_PAGE_TICKETS
+          ? g_list_model_get_n_items (G_LIST_MODEL (fq_context_get_tickets (self->context)))
+          : g_list_model_get_n_items (G_LIST_MODEL (fq_context_get_incidents (self->context)));
+
+  if (shown < self->records_count
+      && !(self->records_page == FQ_BOARD_PAGE_TICKETS
+           ? fq_ticket_list_get_loading (fq_context_get_tickets (self->context))
+           : fq_incident_list_get_loading (fq_context_get_incidents (self->context))))
+    /* Translators: the banner over the board when it shows the records
+     * behind a number: the number's title, how many records, and how many
+     * of them this console does not have. */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record, %u not in this console",
+                                         "%s: %u records, %u not in this console",
+                                         self->records_count),
+                            self->records_title, self->records_count,
+                            self->records_count - shown);
+  else
+    /* Translators: the banner over the board when it shows the records
+     * behind a number: the number's title and how many records. */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record", "%s: %u records",
+                                         self->records_count),
+                            self->records_title, self->records_count);
+
+  if (g_strcmp0 (gtk_label_get_label (self->records_label), text) != 0)
+    gtk_label_set_label (self->records_label, text);
+}
+
+/* While records are shown, every other filter is cleared and cannot be
+ * used: the page shows exactly the records, nothing else decides. */
+static void
+set_filters_sensitive (FqIncidentBoard *self,
+                       gboolean         sensitive)
+{
+  GtkWidget *filters[] = {
+    GTK_WIDGET (self->status_filter), GTK_WIDGET (self->state_filter),
+    GTK_WIDGET (self->source_filter), GTK_WIDGET (self->group_filter),
+    GTK_WIDGET (self->overdue_toggle), GTK_WIDGET (self->my_unit_toggle),
+    GTK_WIDGET (self->hard_toggle), GTK_WIDGET (self->search_entry),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    gtk_widget_set_sensitive (filters[i], sensitive);
+}
+
+/* The filters as the board opens with them for this user. */
+static void
+reset_filters (FqIncidentBoard *self)
+{
+  gboolean unit_queue = self->context != NULL
+                        && fq_context_get_role (self->context) == FQ_ROLE_UNIT
+                        && fq_context_get_unit (self->context) != NULL;
+
+  gtk_drop_down_set_selected (self->status_filter, 0);
+  gtk_drop_down_set_selected (self->state_filter, 0);
+  gtk_drop_down_set_selected (self->source_filter, 0);
+  gtk_drop_down_set_selected (self->group_filter, 0);
+  gtk_toggle_button_set_active (self->overdue_toggle, FALSE);
+  gtk_toggle_button_set_active (self->hard_toggle, FALSE);
+  gtk_toggle_button_set_active (self->my_unit_toggle, unit_queue && !self->records_active);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  filters_changed_cb (self);
+}
+
+static void
+records_show_all_clicked_cb (FqIncidentBoard *self)
+{
+  gboolean had_focus = gtk_widget_has_focus (GTK_WIDGET (self->records_show_all));
+
+  fq_incident_board_clear_records (self);
+  if (had_focus)
+    fq_incident_board_grab_focus_page (self);
+}
+
 /* GObject ------------------------------------------------------------------ */
+
+static gboolean
+fq_incident_board_grab_focus_page (FqIncidentBoard *self)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (fq_incident_board_get_page (self) == FQ_BOARD_PAGE_TICKETS
+                                            ? self->ticket_view : self->incident_view));
+}
 
 static gboolean
 fq_incident_board_grab_focus (GtkWidget *widget)
@@ -1192,6 +1477,9 @@ fq_incident_board_finalize (GObject *object)
 
   g_clear_pointer (&self->deadline_cells, g_hash_table_unref);
   g_clear_pointer (&self->group_codes, g_ptr_array_unref);
+  g_clear_pointer (&self->incident_selected_id, g_free);
+  g_clear_pointer (&self->ticket_selected_id, g_free);
+  g_clear_pointer (&self->records_title, g_free);
   g_clear_object (&self->probe_a);
   g_clear_object (&self->probe_b);
 
@@ -1290,6 +1578,10 @@ fq_incident_board_class_init (FqIncidentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, group_filter);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, overdue_toggle);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, my_unit_toggle);
+  gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, hard_toggle);
+  gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, records_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, records_label);
+  gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, records_show_all);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, search_entry);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, page_stack);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, incident_view);
@@ -1311,6 +1603,7 @@ fq_incident_board_class_init (FqIncidentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_title_column);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_state_column);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_repeat_column);
+  gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_backflow_column);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_unit_column);
   gtk_widget_class_bind_template_child (widget_class, FqIncidentBoard, ticket_deadline_column);
   gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
@@ -1319,6 +1612,7 @@ fq_incident_board_class_init (FqIncidentBoardClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, page_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, view_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_rows_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, records_show_all_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, incidents_pointer_enter_cb);
   gtk_widget_class_bind_template_callback (widget_class, incidents_pointer_leave_cb);
 }
@@ -1338,6 +1632,7 @@ fq_incident_board_init (FqIncidentBoard *self)
 
   if (fq_trace_enabled ())
     g_signal_connect (self, "map", G_CALLBACK (trace_map_cb), self);
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), self);
 
   /* Taken out of the view and put back by the status filter. */
   g_object_ref (self->incident_status_column);
@@ -1362,12 +1657,23 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   FqIncidentList *incidents;
   FqTicketList *tickets;
   GtkAdjustment *adj;
+  gboolean unit_queue;
 
   g_return_if_fail (FQ_IS_INCIDENT_BOARD (self));
   g_return_if_fail (!context || FQ_IS_CONTEXT (context));
 
   if (self->context == context)
     return;
+
+  if (self->records_active)
+    {
+      self->records_active = FALSE;
+      gtk_revealer_set_reveal_child (self->records_revealer, FALSE);
+      set_filters_sensitive (self, TRUE);
+    }
+  self->incident_restore = self->ticket_restore = FALSE;
+  g_clear_pointer (&self->incident_selected_id, g_free);
+  g_clear_pointer (&self->ticket_selected_id, g_free);
 
   disconnect_context (self);
   gtk_column_view_set_model (self->incident_view, NULL);
@@ -1409,12 +1715,12 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   gtk_column_view_set_model (self->ticket_view, GTK_SELECTION_MODEL (self->ticket_selection));
 
   g_signal_connect_swapped (incidents, "items-changed", G_CALLBACK (incidents_items_changed_cb), self);
-  g_signal_connect_swapped (incidents, "notify::loading", G_CALLBACK (update_counts), self);
+  g_signal_connect_swapped (incidents, "notify::loading", G_CALLBACK (incidents_loading_cb), self);
   g_signal_connect_swapped (incidents, "loaded", G_CALLBACK (incidents_loaded_cb), self);
   self->incidents_loaded = !fq_incident_list_get_loading (incidents);
   g_signal_connect_swapped (tickets, "items-changed", G_CALLBACK (update_counts), self);
   g_signal_connect_swapped (tickets, "notify::n-overdue", G_CALLBACK (update_counts), self);
-  g_signal_connect_swapped (tickets, "notify::loading", G_CALLBACK (update_counts), self);
+  g_signal_connect_swapped (tickets, "notify::loading", G_CALLBACK (tickets_loading_cb), self);
   g_signal_connect_swapped (fq_context_get_categories (context), "items-changed",
                             G_CALLBACK (rebuild_groups), self);
   g_signal_connect_object (context, "category-groups-changed",
@@ -1430,10 +1736,19 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   incident_sorter_changed_cb (self);
   ticket_sorter_changed_cb (self);
 
-  if (fq_context_get_role (context) == FQ_ROLE_UNIT && fq_context_get_unit (context) != NULL)
-    gtk_toggle_button_set_active (self->my_unit_toggle, TRUE);
+  /* A unit's board opens on its queue: its tickets by deadline, those
+   * waiting for its acceptance first. */
+  unit_queue = fq_context_get_role (context) == FQ_ROLE_UNIT && fq_context_get_unit (context) != NULL;
+  fq_ticket_list_set_acceptance_first (tickets, unit_queue);
+  if (unit_queue)
+    {
+      gtk_toggle_button_set_active (self->my_unit_toggle, TRUE);
+      gtk_column_view_sort_by_column (self->ticket_view, self->ticket_deadline_column,
+                                      GTK_SORT_ASCENDING);
+    }
 
-  fq_incident_board_set_page (self, g_settings_get_enum (settings, "board-page"));
+  fq_incident_board_set_page (self, unit_queue ? FQ_BOARD_PAGE_TICKETS
+                                               : g_settings_get_enum (settings, "board-page"));
 
   rebuild_groups (self);
   filters_changed_cb (self);
@@ -1556,4 +1871,92 @@ fq_incident_board_save_state (FqIncidentBoard *self)
   save_view_state (self, self->incident_view, settings, "incoming-column-widths", "incoming-sort");
   save_view_state (self, self->ticket_view, settings, "ticket-column-widths", "ticket-sort");
   g_settings_set_enum (settings, "board-page", fq_incident_board_get_page (self));
+}
+
+void
+fq_incident_board_show_records (FqIncidentBoard    *board,
+                                FqBoardPage         page,
+                                const char         *title,
+                                const char * const *ids)
+{
+  static const char * const none[] = { NULL };
+  g_autoptr(GHashTable) unique = NULL;
+  FqIncidentList *incidents;
+  FqTicketList *tickets;
+
+  g_return_if_fail (FQ_IS_INCIDENT_BOARD (board));
+  g_return_if_fail (page == FQ_BOARD_PAGE_INCOMING || page == FQ_BOARD_PAGE_TICKETS);
+
+  if (board->context == NULL)
+    return;
+
+  incidents = fq_context_get_incidents (board->context);
+  tickets = fq_context_get_tickets (board->context);
+
+  unique = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    if (ids[i][0] != '\0')
+      g_hash_table_add (unique, (gpointer)ids[i]);
+
+  board->records_active = TRUE;
+  board->records_page = page;
+  board->records_count = g_hash_table_size (unique);
+  g_free (board->records_title);
+  board->records_title = g_strdup (title != NULL && title[0] != '\0' ? title : _("Records"));
+
+  reset_filters (board);
+  set_filters_sensitive (board, FALSE);
+
+  fq_incident_list_set_ids (incidents, page == FQ_BOARD_PAGE_INCOMING ? (ids ? ids : none) : NULL);
+  fq_ticket_list_set_ids (tickets, page == FQ_BOARD_PAGE_TICKETS ? (ids ? ids : none) : NULL);
+
+  fq_incident_board_set_page (board, page);
+  update_records_banner (board);
+  gtk_revealer_set_reveal_child (board->records_revealer, TRUE);
+  /* Said once by a screen reader: what the page now shows. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (board->records_show_all),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  gtk_label_get_label (board->records_label), -1);
+  update_counts (board);
+}
+
+void
+fq_incident_board_clear_records (FqIncidentBoard *self)
+{
+  g_return_if_fail (FQ_IS_INCIDENT_BOARD (self));
+
+  if (!self->records_active)
+    return;
+
+  self->records_active = FALSE;
+  g_clear_pointer (&self->records_title, g_free);
+  gtk_revealer_set_reveal_child (self->records_revealer, FALSE);
+  gtk_accessible_reset_property (GTK_ACCESSIBLE (self->records_show_all),
+                                 GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+
+  if (self->context != NULL)
+    {
+      fq_incident_list_set_ids (fq_context_get_incidents (self->context), NULL);
+      fq_ticket_list_set_ids (fq_context_get_tickets (self->context), NULL);
+    }
+  set_filters_sensitive (self, TRUE);
+  reset_filters (self);
+  if (self->context != NULL)
+    update_counts (self);
+}
+
+gboolean
+fq_incident_board_get_records_active (FqIncidentBoard *self)
+{
+  g_return_val_if_fail (FQ_IS_INCIDENT_BOARD (self), FALSE);
+
+  return self->records_active;
+}
+
+const char *
+fq_incident_board_get_records_text (FqIncidentBoard *self)
+{
+  g_return_val_if_fail (FQ_IS_INCIDENT_BOARD (self), NULL);
+
+  return self->records_active ? gtk_label_get_label (self->records_label) : NULL;
 }

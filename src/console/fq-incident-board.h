@@ -38,6 +38,21 @@ void         fq_incident_board_select_ticket   (FqIncidentBoard *self,
                                                 const char      *id);
 /* Saves the column widths and sort orders to the settings. */
 void         fq_incident_board_save_state      (FqIncidentBoard *self);
+/* "Explain this number": limits @page to exactly the incidents (or
+ * tickets) whose ids are in the NULL-terminated @ids, switching to that
+ * page. The other filters are cleared and made insensitive while it is
+ * active; a banner shows @title, the count and a "Show all" button that
+ * returns the page to normal. An id not in the cache is counted but has no
+ * row. @ids NULL or empty shows an empty page with the banner. */
+void         fq_incident_board_show_records    (FqIncidentBoard    *board,
+                                                FqBoardPage         page,
+                                                const char         *title,
+                                                const char * const *ids);
+/* Leaves the show_records() view, if active (what "Show all" does). */
+void         fq_incident_board_clear_records   (FqIncidentBoard *self);
+/* Whether show_records() is in force, and the banner's text then. */
+gboolean     fq_incident_board_get_records_active (FqIncidentBoard *self);
+const char  *fq_incident_board_get_records_text   (FqIncidentBoard *self);
 
 /* Signals:
  * "incident-selected" (const char *id): a row of the incoming page was

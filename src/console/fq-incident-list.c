@@ -19,6 +19,8 @@
 /* A batch with more new incidents than this is a catch-up, not arrivals. */
 #define LIVE_BATCH_MAX 200
 #define FRESH_SECONDS 8
+/* A held load goes on by itself after this long after the first page. */
+#define HOLD_REST_MAX_MS 1500
 
 #define ATOM_GRID 0
 #define ATOM_CATEGORY 1
@@ -52,9 +54,8 @@ typedef struct
 
 struct _FqIncidentRow
 {
-  GObject   parent_instance;
+  FqRowItem parent_instance;
 
-  guint     row;
   char     *id;
   char     *summary;
   char     *address;
@@ -254,6 +255,7 @@ typedef struct
   GStrv          group_categories; /* NULL: no group filter */
   GHashTable    *category_names;   /* code → name, for sorting */
   gint64         since;
+  GHashTable    *ids;              /* exactly these incidents, others ignored */
 
   /* Prepared on the worker. */
   guint8        *grid_ok;
@@ -277,6 +279,7 @@ inc_spec_free (gpointer data)
   g_free (spec->word_fold);
   g_strfreev (spec->group_categories);
   g_clear_pointer (&spec->category_names, g_hash_table_unref);
+  g_clear_pointer (&spec->ids, g_hash_table_unref);
   g_free (spec->grid_ok);
   g_free (spec->cat_ok);
   g_free (spec->cat_rank);
@@ -299,6 +302,7 @@ inc_spec_copy (const IncSpec *src)
   spec->group_categories = g_strdupv (src->group_categories);
   spec->category_names = src->category_names ? g_hash_table_ref (src->category_names) : NULL;
   spec->since = src->since;
+  spec->ids = src->ids ? g_hash_table_ref (src->ids) : NULL;
 
   if (spec->query != NULL && spec->query[0] != '\0')
     {
@@ -320,14 +324,14 @@ inc_spec_copy (const IncSpec *src)
   return spec;
 }
 
-static int
-cmp_names (gconstpointer a,
-           gconstpointer b,
-           gpointer      user_data)
+static const char *
+category_name (gconstpointer  data,
+               const char    *code)
 {
-  const char *const *names = user_data;
+  const IncSpec *spec = data;
+  const char *name = spec->category_names ? g_hash_table_lookup (spec->category_names, code) : NULL;
 
-  return g_strcmp0 (names[*(const guint32 *)a], names[*(const guint32 *)b]);
+  return name ? name : code;
 }
 
 static void
@@ -335,73 +339,27 @@ inc_prepare (FqRowStore *store,
              gpointer    data)
 {
   IncSpec *spec = data;
-  guint n_grid = fq_row_store_n_atoms (store, ATOM_GRID);
-  guint n_cat = fq_row_store_n_atoms (store, ATOM_CATEGORY);
-  g_autofree guint32 *idx = NULL;
-  g_autofree const char **names = NULL;
 
   g_clear_pointer (&spec->grid_ok, g_free);
   spec->n_grid_ok = 0;
   if (spec->scope != NULL && spec->scope[0] != '\0')
-    {
-      spec->grid_ok = g_new0 (guint8, MAX (n_grid, 1));
-      spec->n_grid_ok = n_grid;
-      for (guint a = 1; a < n_grid; a++)
-        spec->grid_ok[a] = g_str_has_prefix (fq_row_store_atom_str (store, ATOM_GRID, a),
-                                             spec->scope);
-    }
+    spec->grid_ok = fq_row_store_atoms_with_prefix (store, ATOM_GRID, spec->scope, &spec->n_grid_ok);
 
   g_clear_pointer (&spec->cat_ok, g_free);
   spec->n_cat_ok = 0;
   if (spec->group_categories != NULL)
-    {
-      spec->cat_ok = g_new0 (guint8, MAX (n_cat, 1));
-      spec->n_cat_ok = n_cat;
-      for (guint i = 0; spec->group_categories[i] != NULL; i++)
-        {
-          guint32 a = fq_row_store_find_atom (store, ATOM_CATEGORY, spec->group_categories[i]);
-
-          if (a != 0)
-            spec->cat_ok[a] = 1;
-        }
-    }
+    spec->cat_ok = fq_row_store_atoms_in (store, ATOM_CATEGORY,
+                                          (const char * const *)spec->group_categories,
+                                          &spec->n_cat_ok);
 
   /* Ranks for sorting by category name and by place (grid code). */
   g_clear_pointer (&spec->cat_rank, g_free);
   g_clear_pointer (&spec->grid_rank, g_free);
   if (spec->sort == FQ_INCIDENT_SORT_CATEGORY)
-    {
-      names = g_new0 (const char *, MAX (n_cat, 1));
-      idx = g_new (guint32, MAX (n_cat, 1));
-      for (guint a = 0; a < n_cat; a++)
-        {
-          const char *code = fq_row_store_atom_str (store, ATOM_CATEGORY, a);
-          const char *name = spec->category_names ? g_hash_table_lookup (spec->category_names, code)
-                                                  : NULL;
-          names[a] = name ? name : code;
-          idx[a] = a;
-        }
-      g_qsort_with_data (idx, n_cat, sizeof (guint32), cmp_names, names);
-      spec->cat_rank = g_new (guint32, MAX (n_cat, 1));
-      spec->n_cat_rank = n_cat;
-      for (guint i = 0; i < n_cat; i++)
-        spec->cat_rank[idx[i]] = i;
-    }
+    spec->cat_rank = fq_row_store_rank_atoms (store, ATOM_CATEGORY, category_name, spec,
+                                              &spec->n_cat_rank);
   else if (spec->sort == FQ_INCIDENT_SORT_PLACE)
-    {
-      names = g_new0 (const char *, MAX (n_grid, 1));
-      idx = g_new (guint32, MAX (n_grid, 1));
-      for (guint a = 0; a < n_grid; a++)
-        {
-          names[a] = fq_row_store_atom_str (store, ATOM_GRID, a);
-          idx[a] = a;
-        }
-      g_qsort_with_data (idx, n_grid, sizeof (guint32), cmp_names, names);
-      spec->grid_rank = g_new (guint32, MAX (n_grid, 1));
-      spec->n_grid_rank = n_grid;
-      for (guint i = 0; i < n_grid; i++)
-        spec->grid_rank[idx[i]] = i;
-    }
+    spec->grid_rank = fq_row_store_rank_atoms (store, ATOM_GRID, NULL, NULL, &spec->n_grid_rank);
 }
 
 static guint64
@@ -472,6 +430,8 @@ inc_matches (FqRowStore    *store,
 
   if (row->h.flags & FQ_ROW_DELETED)
     return FALSE;
+  if (spec->ids != NULL)
+    return fq_row_store_row_in_set (store, row, spec->ids);
   if (spec->status >= 0 && row->status != spec->status)
     return FALSE;
   if (spec->source >= 0 && row->source != spec->source)
@@ -481,33 +441,15 @@ inc_matches (FqRowStore    *store,
   if (spec->since > 0 && row->received_at < spec->since)
     return FALSE;
 
-  if (spec->grid_ok != NULL)
-    {
-      if (row->grid < spec->n_grid_ok)
-        {
-          if (!spec->grid_ok[row->grid])
-            return FALSE;
-        }
-      else if (!g_str_has_prefix (fq_row_store_atom_str (store, ATOM_GRID, row->grid), spec->scope))
-        return FALSE;
-    }
+  if (spec->grid_ok != NULL &&
+      !fq_row_store_atom_ok (store, ATOM_GRID, spec->grid_ok, spec->n_grid_ok, row->grid,
+                             spec->scope, NULL))
+    return FALSE;
 
-  if (spec->cat_ok != NULL)
-    {
-      if (row->category >= spec->n_cat_ok || !spec->cat_ok[row->category])
-        {
-          gboolean found = FALSE;
-
-          if (row->category >= spec->n_cat_ok)
-            {
-              const char *code = fq_row_store_atom_str (store, ATOM_CATEGORY, row->category);
-
-              found = g_strv_contains ((const char * const *)spec->group_categories, code);
-            }
-          if (!found)
-            return FALSE;
-        }
-    }
+  if (spec->cat_ok != NULL &&
+      !fq_row_store_atom_ok (store, ATOM_CATEGORY, spec->cat_ok, spec->n_cat_ok, row->category,
+                             NULL, (const char * const *)spec->group_categories))
+    return FALSE;
 
   if (spec->words != NULL)
     {
@@ -556,7 +498,7 @@ inc_refines (gconstpointer old_data,
 
   if (g_strcmp0 (o->scope, n->scope) != 0 || o->source != n->source ||
       o->status != n->status || o->decision != n->decision || o->since != n->since ||
-      !same_strv (o->group_categories, n->group_categories))
+      o->ids != n->ids || !same_strv (o->group_categories, n->group_categories))
     return FALSE;
 
   /* Every old word must still be required, at least as strictly. */
@@ -700,17 +642,16 @@ struct _FqIncidentList
   FqRowStore   *store;
   GCancellable *cancellable;
   IncSpec      *spec;          /* main thread's copy of what was asked */
-  GHashTable   *live_rows;     /* row → FqIncidentRow (weak) */
-  GHashTable   *pending;       /* incident id → TRUE */
-  GPtrArray    *unpend;        /* ids whose pending mark clears with the next result */
   GHashTable   *fresh;         /* row → expiry (monotonic µs) */
   GPtrArray    *held_batches;  /* FqCacheBatch, while loading */
   GHashTable   *category_names;
   guint         fresh_id;
   guint         spec_idle_id;
-  guint         n_items;
   LoadState     load_state;
   gboolean      spec_dirty;
+  gboolean      hold_rest;     /* the full load waits after the first page */
+  gboolean      rest_waiting;
+  guint         rest_timeout_id;
 };
 
 enum {
@@ -744,40 +685,17 @@ G_DEFINE_ENUM_TYPE (FqIncidentSort, fq_incident_sort,
                     G_DEFINE_ENUM_VALUE (FQ_INCIDENT_SORT_PLACE, "place"),
                     G_DEFINE_ENUM_VALUE (FQ_INCIDENT_SORT_STATUS, "status"))
 
-static const char *
-lookup_name (FqIncidentList *self,
-             const char     *entity,
-             const char     *code)
-{
-  JsonObject *obj;
-
-  if (code == NULL || code[0] == '\0' || self->cache == NULL)
-    return "";
-  obj = fq_cache_lookup_ref (self->cache, entity, code);
-  if (obj == NULL)
-    return code;
-  return json_object_get_string_member_with_default (obj, "name", code);
-}
-
-static inline gboolean
-set_str (char       **field,
-         const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
 /* Copies a row's data into its item, notifying what changed. Called with
  * the store's read lock held. */
 static void
-load_item (FqIncidentList *self,
-           FqIncidentRow  *item,
-           const IncRow   *row,
-           gboolean        notify)
+load_item (gpointer      owner,
+           gpointer      item_data,
+           gconstpointer row_data,
+           gboolean      notify)
 {
+  FqIncidentList *self = owner;
+  FqIncidentRow *item = item_data;
+  const IncRow *row = row_data;
   FqRowStore *store = self->store;
   const char *text = fq_row_store_str (store, row->text);
   const char *grid = fq_row_store_atom_str (store, ATOM_GRID, row->grid);
@@ -786,18 +704,18 @@ load_item (FqIncidentList *self,
   gint64 now;
   gpointer expiry;
 
-  changed[ROW_PROP_ID] = set_str (&item->id, fq_row_store_str (store, row->h.id));
-  changed[ROW_PROP_SUMMARY] = set_str (&item->summary, text);
-  changed[ROW_PROP_ADDRESS] = set_str (&item->address, text + row->off_address);
-  changed[ROW_PROP_CALLER_NAME] = set_str (&item->caller_name, text + row->off_name);
-  changed[ROW_PROP_CALLER_PHONE] = set_str (&item->caller_phone, text + row->off_phone);
-  changed[ROW_PROP_GRID] = set_str (&item->grid, grid);
-  changed[ROW_PROP_PLACE] = set_str (&item->place, lookup_name (self, "grid", grid));
-  changed[ROW_PROP_CATEGORY] = set_str (&item->category, category);
-  changed[ROW_PROP_CATEGORY_NAME] = set_str (&item->category_name,
-                                             lookup_name (self, "category", category));
-  changed[ROW_PROP_TICKET] = set_str (&item->ticket, fq_row_store_str (store, row->ticket));
-  changed[ROW_PROP_REPEAT_OF] = set_str (&item->repeat_of, fq_row_store_str (store, row->repeat_of));
+  changed[ROW_PROP_ID] = fq_row_item_set_str (&item->id, fq_row_store_str (store, row->h.id));
+  changed[ROW_PROP_SUMMARY] = fq_row_item_set_str (&item->summary, text);
+  changed[ROW_PROP_ADDRESS] = fq_row_item_set_str (&item->address, text + row->off_address);
+  changed[ROW_PROP_CALLER_NAME] = fq_row_item_set_str (&item->caller_name, text + row->off_name);
+  changed[ROW_PROP_CALLER_PHONE] = fq_row_item_set_str (&item->caller_phone, text + row->off_phone);
+  changed[ROW_PROP_GRID] = fq_row_item_set_str (&item->grid, grid);
+  changed[ROW_PROP_PLACE] = fq_row_item_set_str (&item->place, fq_cache_lookup_ref_name (self->cache, "grid", grid));
+  changed[ROW_PROP_CATEGORY] = fq_row_item_set_str (&item->category, category);
+  changed[ROW_PROP_CATEGORY_NAME] = fq_row_item_set_str (&item->category_name,
+                                             fq_cache_lookup_ref_name (self->cache, "category", category));
+  changed[ROW_PROP_TICKET] = fq_row_item_set_str (&item->ticket, fq_row_store_str (store, row->ticket));
+  changed[ROW_PROP_REPEAT_OF] = fq_row_item_set_str (&item->repeat_of, fq_row_store_str (store, row->repeat_of));
 
 #define SET_NUM(prop, field, value) \
   G_STMT_START { if (item->field != (value)) { item->field = (value); changed[prop] = TRUE; } } G_STMT_END
@@ -808,36 +726,15 @@ load_item (FqIncidentList *self,
   SET_NUM (ROW_PROP_SOURCE, source, row->source);
   SET_NUM (ROW_PROP_STATUS, status, row->status);
   SET_NUM (ROW_PROP_DECISION, decision, row->decision);
-  SET_NUM (ROW_PROP_PENDING, pending, g_hash_table_contains (self->pending, item->id));
+  SET_NUM (ROW_PROP_PENDING, pending, fq_row_store_is_pending (store, item->id));
   now = g_get_monotonic_time ();
-  expiry = g_hash_table_lookup (self->fresh, GUINT_TO_POINTER (item->row));
+  expiry = g_hash_table_lookup (self->fresh, GUINT_TO_POINTER (item->parent_instance.row));
   SET_NUM (ROW_PROP_FRESH, fresh, expiry != NULL && GPOINTER_TO_SIZE (expiry) > (gsize)now);
 
 #undef SET_NUM
 
-  if (!notify)
-    return;
-
-  g_object_freeze_notify (G_OBJECT (item));
-  for (guint p = 1; p < ROW_N_PROPS; p++)
-    if (changed[p])
-      g_object_notify_by_pspec (G_OBJECT (item), row_properties[p]);
-  g_object_thaw_notify (G_OBJECT (item));
-}
-
-static void
-item_finalized_cb (gpointer  data,
-                   GObject  *where_the_object_was)
-{
-  FqIncidentList *self = data;
-  /* Weak references are notified from the object's dispose, before its
-   * memory goes: its row number is still there. A lookup by row, not a walk
-   * over every live row, which made each filter quadratic in the rows the
-   * view had loaded. */
-  gpointer row = GUINT_TO_POINTER (((FqIncidentRow *)where_the_object_was)->row);
-
-  if (g_hash_table_lookup (self->live_rows, row) == (gpointer)where_the_object_was)
-    g_hash_table_remove (self->live_rows, row);
+  if (notify)
+    fq_row_item_notify (item, row_properties, changed, ROW_N_PROPS);
 }
 
 /* ---- GListModel -------------------------------------------------------- */
@@ -861,29 +758,8 @@ list_get_item (GListModel *model,
                guint       position)
 {
   FqIncidentList *self = FQ_INCIDENT_LIST (model);
-  FqIncidentRow *item;
-  guint row;
 
-  if (self->store == NULL)
-    return NULL;
-
-  row = fq_row_store_get_row_at (self->store, position);
-  if (row == G_MAXUINT)
-    return NULL;
-
-  item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (row));
-  if (item != NULL)
-    return g_object_ref (item);
-
-  item = g_object_new (FQ_TYPE_INCIDENT_ROW, NULL);
-  item->row = row;
-  fq_row_store_read_lock (self->store);
-  load_item (self, item, fq_row_store_get_row (self->store, row), FALSE);
-  fq_row_store_read_unlock (self->store);
-
-  g_hash_table_insert (self->live_rows, GUINT_TO_POINTER (row), item);
-  g_object_weak_ref (G_OBJECT (item), item_finalized_cb, self);
-  return item;
+  return self->store ? fq_row_store_get_item (self->store, position) : NULL;
 }
 
 static void
@@ -895,41 +771,6 @@ list_model_iface_init (GListModelInterface *iface)
 }
 
 /* ---- row store callbacks ------------------------------------------------ */
-
-static void
-refresh_item (FqIncidentList *self,
-              FqIncidentRow  *item)
-{
-  fq_row_store_read_lock (self->store);
-  load_item (self, item, fq_row_store_get_row (self->store, item->row), TRUE);
-  fq_row_store_read_unlock (self->store);
-}
-
-static void
-store_rows_changed (gpointer        owner,
-                    const guint32  *rows,
-                    guint           n_rows,
-                    gboolean        all)
-{
-  FqIncidentList *self = owner;
-
-  if (all)
-    {
-      g_autoptr(GList) items = g_hash_table_get_values (self->live_rows);
-
-      for (GList *l = items; l != NULL; l = l->next)
-        refresh_item (self, l->data);
-      return;
-    }
-
-  for (guint i = 0; i < n_rows; i++)
-    {
-      FqIncidentRow *item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (rows[i]));
-
-      if (item != NULL)
-        refresh_item (self, item);
-    }
-}
 
 static gboolean
 fresh_expire_cb (gpointer data)
@@ -944,7 +785,7 @@ fresh_expire_cb (gpointer data)
     {
       if (GPOINTER_TO_SIZE (value) <= (gsize)now)
         {
-          FqIncidentRow *item = g_hash_table_lookup (self->live_rows, key);
+          FqIncidentRow *item = fq_row_store_peek_item (self->store, GPOINTER_TO_UINT (key));
 
           g_hash_table_iter_remove (&iter);
           if (item != NULL && item->fresh)
@@ -973,7 +814,7 @@ store_rows_added (gpointer        owner,
 
   for (guint i = 0; i < n_rows; i++)
     {
-      FqIncidentRow *item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (rows[i]));
+      FqIncidentRow *item = fq_row_store_peek_item (self->store, rows[i]);
 
       g_hash_table_insert (self->fresh, GUINT_TO_POINTER (rows[i]), GSIZE_TO_POINTER ((gsize)expiry));
       if (item != NULL && !item->fresh)
@@ -987,37 +828,17 @@ store_rows_added (gpointer        owner,
     self->fresh_id = g_timeout_add_seconds (1, fresh_expire_cb, self);
 }
 
-static void
-store_items_changed (gpointer owner,
-                     guint    position,
-                     guint    removed,
-                     guint    added)
-{
-  FqIncidentList *self = owner;
-  guint n = fq_row_store_get_n_items (self->store);
-
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  if (n != self->n_items)
-    {
-      self->n_items = n;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-}
-
 static void start_full_load (FqIncidentList *self);
 
 static void
-flush_unpend (FqIncidentList *self)
+rest_timeout_cb (gpointer data)
 {
-  g_autoptr(GPtrArray) ids = NULL;
+  FqIncidentList *self = data;
 
-  if (self->unpend->len == 0 || fq_row_store_get_busy (self->store))
-    return;
-  ids = g_steal_pointer (&self->unpend);
-  self->unpend = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < ids->len; i++)
-    fq_incident_list_set_pending (self, ids->pdata[i], FALSE);
+  self->rest_timeout_id = 0;
+  fq_incident_list_hold_rest (self, FALSE);
 }
+
 static IncSpec *make_spec (FqIncidentList *self);
 
 static void
@@ -1027,12 +848,16 @@ store_applied (gpointer owner,
   FqIncidentList *self = owner;
   gboolean was_loading = fq_incident_list_get_loading (self);
 
-  flush_unpend (self);
-
   if (kind == FQ_ROW_STORE_RESULT_REBUILD && self->load_state == LOAD_FIRST_PAGE)
     {
       g_signal_emit (self, signals[FIRST_PAGE], 0);
-      start_full_load (self);
+      if (self->hold_rest)
+        {
+          self->rest_waiting = TRUE;
+          self->rest_timeout_id = g_timeout_add_once (HOLD_REST_MAX_MS, rest_timeout_cb, self);
+        }
+      else
+        start_full_load (self);
     }
   else if (kind == FQ_ROW_STORE_RESULT_REBUILD && self->load_state == LOAD_FULL)
     {
@@ -1041,15 +866,16 @@ store_applied (gpointer owner,
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
-  if (was_loading != fq_incident_list_get_loading (self))
+  /* A spec's result is in: "loading" may have ended now (it was computed
+   * after the store counted the result done). */
+  if (was_loading != fq_incident_list_get_loading (self) || kind != FQ_ROW_STORE_RESULT_BATCH)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
 static const FqRowStoreCallbacks inc_callbacks = {
-  .rows_changed = store_rows_changed,
+  .load_item = load_item,
   .rows_added = store_rows_added,
-  .items_changed = store_items_changed,
   .applied = store_applied,
 };
 
@@ -1090,6 +916,7 @@ load_job (sqlite3       *db,
     " caller_name, caller_phone, ticket, repeat_of, rev FROM incidents"
     " ORDER BY received_at DESC LIMIT ?";
   guint n = 0;
+  guint n_count = 0;
   gint64 t0 = g_get_monotonic_time ();
   gint64 c0 = thread_cpu_us ();
 
@@ -1102,21 +929,34 @@ load_job (sqlite3       *db,
   if (ld->limit > 0)
     sqlite3_bind_int (stmt, 1, ld->limit);
 
-  fq_row_store_bulk_begin (store);
   if (ld->limit == 0)
     {
       sqlite3_stmt *count = NULL;
 
       if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM incidents", -1, &count, NULL) == SQLITE_OK &&
           sqlite3_step (count) == SQLITE_ROW)
-        fq_row_store_bulk_reserve (store, sqlite3_column_int (count, 0) + 1024);
+        n_count = sqlite3_column_int (count, 0);
       sqlite3_finalize (count);
     }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *id = (const char *)sqlite3_column_text (stmt, 0);
-      IncRow *row;
 
+  fq_row_store_bulk_begin (store);
+  if (n_count > 0)
+    fq_row_store_bulk_reserve (store, n_count + 1024);
+  for (;;)
+    {
+      const char *id;
+      IncRow *row;
+      int rc;
+
+      /* The rows are the main thread's to read while SQLite finds the
+       * next one: the board paints its first rows during the load. */
+      fq_row_store_bulk_pause (store);
+      rc = sqlite3_step (stmt);
+      fq_row_store_bulk_resume (store);
+      if (rc != SQLITE_ROW)
+        break;
+
+      id = (const char *)sqlite3_column_text (stmt, 0);
       if (id == NULL)
         continue;
       if ((n & 4095) == 0 && g_cancellable_is_cancelled (cancellable))
@@ -1324,20 +1164,11 @@ static void
 fq_incident_list_dispose (GObject *object)
 {
   FqIncidentList *self = (FqIncidentList *)object;
-  GHashTableIter iter;
-  gpointer key, value;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->spec_idle_id, g_source_remove);
   g_clear_handle_id (&self->fresh_id, g_source_remove);
-
-  if (self->live_rows != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->live_rows);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_object_weak_unref (value, item_finalized_cb, self);
-      g_hash_table_remove_all (self->live_rows);
-    }
+  g_clear_handle_id (&self->rest_timeout_id, g_source_remove);
 
   g_clear_pointer (&self->store, fq_row_store_free);
   if (self->cache != NULL)
@@ -1354,9 +1185,6 @@ fq_incident_list_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->spec, inc_spec_free);
-  g_clear_pointer (&self->live_rows, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_clear_pointer (&self->unpend, g_ptr_array_unref);
   g_clear_pointer (&self->fresh, g_hash_table_unref);
   g_clear_pointer (&self->held_batches, g_ptr_array_unref);
   g_clear_pointer (&self->category_names, g_hash_table_unref);
@@ -1432,9 +1260,6 @@ static void
 fq_incident_list_init (FqIncidentList *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->live_rows = g_hash_table_new (NULL, NULL);
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->unpend = g_ptr_array_new_with_free_func (g_free);
   self->fresh = g_hash_table_new (NULL, NULL);
   self->held_batches = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_cache_batch_unref);
 
@@ -1456,6 +1281,7 @@ fq_incident_list_new (FqCache *cache)
   self = g_object_new (FQ_TYPE_INCIDENT_LIST, NULL);
   self->cache = g_object_ref (cache);
   self->store = fq_row_store_new (&inc_class, inc_spec_copy (self->spec), &inc_callbacks, self);
+  fq_row_store_set_model (self->store, FQ_TYPE_INCIDENT_ROW, properties[PROP_N_ITEMS]);
 
   g_signal_connect_object (cache, "records-changed", G_CALLBACK (records_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -1574,26 +1400,46 @@ void
 fq_incident_list_set_category_group (FqIncidentList *self,
                                      const char     *group)
 {
-  GHashTable *refs;
-  GHashTableIter iter;
-  gpointer key, value;
-  GPtrArray *codes;
-
   g_return_if_fail (FQ_IS_INCIDENT_LIST (self));
 
   g_clear_pointer (&self->spec->group_categories, g_strfreev);
   if (group != NULL && group[0] != '\0')
-    {
-      codes = g_ptr_array_new ();
-      refs = fq_cache_get_ref_table (self->cache, "category");
-      g_hash_table_iter_init (&iter, refs);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (g_strcmp0 (json_object_get_string_member_with_default (value, "group", NULL), group) == 0)
-          g_ptr_array_add (codes, g_strdup (key));
-      g_ptr_array_add (codes, NULL);
-      self->spec->group_categories = (GStrv)g_ptr_array_free (codes, FALSE);
-    }
+    self->spec->group_categories = fq_cache_ref_ids_in_group (self->cache, "category", group);
   spec_changed (self);
+}
+
+void
+fq_incident_list_hold_rest (FqIncidentList *self,
+                            gboolean        hold)
+{
+  g_return_if_fail (FQ_IS_INCIDENT_LIST (self));
+
+  self->hold_rest = !!hold;
+  if (!hold && self->rest_waiting)
+    {
+      self->rest_waiting = FALSE;
+      g_clear_handle_id (&self->rest_timeout_id, g_source_remove);
+      start_full_load (self);
+    }
+}
+
+void
+fq_incident_list_set_ids (FqIncidentList     *self,
+                          const char * const *ids)
+{
+  g_return_if_fail (FQ_IS_INCIDENT_LIST (self));
+
+  g_clear_pointer (&self->spec->ids, g_hash_table_unref);
+  if (ids != NULL)
+    self->spec->ids = fq_row_store_id_set_new (ids);
+  spec_changed (self);
+}
+
+gboolean
+fq_incident_list_get_ids_active (FqIncidentList *self)
+{
+  g_return_val_if_fail (FQ_IS_INCIDENT_LIST (self), FALSE);
+  return self->spec->ids != NULL;
 }
 
 gboolean
@@ -1616,16 +1462,11 @@ guint
 fq_incident_list_find (FqIncidentList *self,
                        const char     *id)
 {
-  guint row;
-
   g_return_val_if_fail (FQ_IS_INCIDENT_LIST (self), G_MAXUINT);
 
   if (self->store == NULL || id == NULL)
     return G_MAXUINT;
-  row = fq_row_store_lookup (self->store, id);
-  if (row == G_MAXUINT)
-    return G_MAXUINT;
-  return fq_row_store_get_position (self->store, row);
+  return fq_row_store_find (self->store, id);
 }
 
 void
@@ -1633,43 +1474,11 @@ fq_incident_list_set_pending (FqIncidentList *self,
                               const char     *id,
                               gboolean        pending)
 {
-  FqIncidentRow *item;
-  guint row, pos;
-
   g_return_if_fail (FQ_IS_INCIDENT_LIST (self));
   g_return_if_fail (id != NULL);
 
-  if (pending == g_hash_table_contains (self->pending, id))
-    return;
-
-  /* The change that ends a write reaches the outbox as soon as the cache
-   * has it, and this model a moment later: the badge goes when the row
-   * shows the new state, not before. */
-  if (!pending && self->store != NULL && fq_row_store_get_busy (self->store))
-    {
-      g_ptr_array_add (self->unpend, g_strdup (id));
-      return;
-    }
-
-  if (pending)
-    g_hash_table_add (self->pending, g_strdup (id));
-  else
-    g_hash_table_remove (self->pending, id);
-
-  row = fq_row_store_lookup (self->store, id);
-  if (row == G_MAXUINT)
-    return;
-
-  item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (row));
-  if (item != NULL && item->pending != !!pending)
-    {
-      item->pending = !!pending;
-      g_object_notify_by_pspec (G_OBJECT (item), row_properties[ROW_PROP_PENDING]);
-    }
-
-  pos = fq_row_store_get_position (self->store, row);
-  if (pos != G_MAXUINT)
-    g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 1);
+  if (self->store != NULL)
+    fq_row_store_set_pending (self->store, id, pending);
 }
 
 gboolean

@@ -117,6 +117,18 @@ void            fq_incident_list_set_category_group (FqIncidentList *self,
 /* Only incidents received at or after @since (Unix seconds; 0: all). */
 void            fq_incident_list_set_since        (FqIncidentList *self,
                                                    gint64          since);
+/* While held, the load stops after the first page; let go, it goes on.
+ * The console holds it until the board has painted that page, so that the
+ * rest of the load does not compete with the first frame. */
+void            fq_incident_list_hold_rest        (FqIncidentList *self,
+                                                   gboolean        hold);
+
+/* Only the incidents whose ids are in the NULL-terminated @ids (an id not
+ * in the cache has no row), whatever the other filters say; NULL returns
+ * to the other filters. */
+void            fq_incident_list_set_ids          (FqIncidentList     *self,
+                                                   const char * const *ids);
+gboolean        fq_incident_list_get_ids_active   (FqIncidentList *self);
 
 /* Property "loading": TRUE until the first full load is done and while a
  * filter or sort change is being computed (not for live changes). */

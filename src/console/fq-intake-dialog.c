@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fq-client.h"
 #include "fq-incident.h"
 #include "fq-intake-dialog.h"
 #include "fq-ui-util.h"
@@ -213,7 +214,10 @@ static void
 submit_button_clicked_cb (FqIntakeDialog *self)
 {
   g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  /* Received now by the server's clock: a console whose clock is wrong
+   * must not put the call hours away on the board. */
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (fq_client_get_server_time () /
+                                                            G_USEC_PER_SEC);
   g_autofree char *received = NULL;
   g_autofree char *description = NULL;
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->description_view);

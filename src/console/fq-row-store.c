@@ -11,13 +11,16 @@
 #define BLOCK_BITS 20
 #define BLOCK_SIZE (1u << BLOCK_BITS)
 #define MAX_BLOCKS (1u << (32 - BLOCK_BITS))
-/* Above this many runs, a diff is sent as one replacement: emitting
- * thousands of scattered runs costs GTK more than rebinding the visible
- * rows once. Live batches are always sent as exact runs. */
+/* Above this many runs, a diff is sent as a replacement of every row:
+ * emitting thousands of scattered runs costs GTK more than rebinding the
+ * visible rows once. Live batches are always sent as exact runs. */
 #define MAX_SPEC_RUNS 64
 /* Main-loop time spent emitting runs before yielding. */
 #define SLICE_USEC 4000
-#define BULK_UNLOCK_EVERY 2048
+/* A writer lets go of the rows after at most this many, for the main
+ * thread to read what it paints (a woken reader gets the lock before the
+ * writer takes it again). */
+#define WRITER_BREATHE_EVERY 64
 
 typedef enum
 {
@@ -108,6 +111,12 @@ struct _FqRowStore
   guint                  split_new;
   guint                  split_old;
   GSource               *idle;
+  GType                  item_type;
+  GParamSpec            *n_items_pspec;
+  guint                  n_items_notified;
+  GHashTable            *live_items; /* row → item (weak) */
+  GHashTable            *pending;    /* id → TRUE */
+  GPtrArray             *unpend;     /* ids whose mark clears when results are in */
   guint                  busy;
   guint                  busy_spec;  /* of which spec changes and rebuilds */
   gboolean               stopped;
@@ -144,6 +153,25 @@ row_ptr (FqRowStore *store,
          guint       row)
 {
   return store->rows + (gsize)row * store->klass->row_size;
+}
+
+/* The main thread reads rows while a worker writes a million of them (the
+ * full load, a batch of changes): the writer holds the lock only in short
+ * stretches, so that a read waits for a few rows' work, not for the load
+ * or the batch. On a busy machine a writer descheduled while it holds the
+ * lock holds it until it runs again: the less of its time it holds it, the
+ * rarer that is (see also fq_row_store_bulk_pause ()). */
+static void
+reader_lock (FqRowStore *store)
+{
+  g_rw_lock_reader_lock (&store->lock);
+}
+
+static void
+writer_breathe (FqRowStore *store)
+{
+  g_rw_lock_writer_unlock (&store->lock);
+  g_rw_lock_writer_lock (&store->lock);
 }
 
 static inline guint32
@@ -484,6 +512,24 @@ filter_rows (FqRowStore    *store,
   return out;
 }
 
+/* Every row replaced, as two changes: all removed, then all added. One
+ * change (0, n_old, n_new) would be cheaper to say but not to hear:
+ * GtkSingleSelection, when its selected row is in the removed part, looks
+ * for it among the added rows with get_item() on each, one object per row
+ * of a million before the first frame. Nothing is selected once all rows
+ * are gone; the owner selects its row again (see the board). */
+static void
+replace_all (GArray *runs,
+             guint   n_old,
+             guint   n_new)
+{
+  g_array_set_size (runs, 0);
+  if (n_old > 0)
+    g_array_append_val (runs, ((Run) { 0, n_old, 0 }));
+  if (n_new > 0)
+    g_array_append_val (runs, ((Run) { 0, 0, n_new }));
+}
+
 static void
 add_run (GArray *runs,
          guint   pos,
@@ -537,9 +583,7 @@ diff_sorted (FqRowStore    *store,
         add_run (runs, pos, removed, added);
       if (runs->len > max_runs)
         {
-          g_array_set_size (runs, 0);
-          if (n_old > 0 || n_new > 0)
-            g_array_append_val (runs, ((Run) { 0, n_old, n_new }));
+          replace_all (runs, n_old, n_new);
           return runs;
         }
     }
@@ -575,8 +619,7 @@ diff_dirty (FqRowStore    *store,
         {
           /* Cannot happen if the invariants hold; stay correct anyway. */
           g_warning ("Row store: inconsistent diff; replacing the model");
-          g_array_set_size (runs, 0);
-          g_array_append_val (runs, ((Run) { 0, n_old, n_new }));
+          replace_all (runs, n_old, n_new);
           return runs;
         }
     }
@@ -656,8 +699,7 @@ do_spec (FqRowStore *store,
       compute_all_keys_and_sort (store);
       perm = filter_rows (store, store->order, store->n_order, &n);
       res->runs = g_array_new (FALSE, FALSE, sizeof (Run));
-      if (store->n_perm_w > 0 || n > 0)
-        g_array_append_val (res->runs, ((Run) { 0, store->n_perm_w, n }));
+      replace_all (res->runs, store->n_perm_w, n);
     }
   else
     {
@@ -710,6 +752,9 @@ do_apply (FqRowStore *store,
       FqRowHeader *h;
       gboolean is_new = FALSE;
       guint row;
+
+      if (i % WRITER_BREATHE_EVERY == WRITER_BREATHE_EVERY - 1)
+        writer_breathe (store);
 
       if (id == NULL)
         continue;
@@ -922,6 +967,44 @@ push_request (FqRowStore *store,
 }
 
 static void
+refresh_item (FqRowStore *store,
+              FqRowItem  *item)
+{
+  reader_lock (store);
+  store->cb.load_item (store->owner, item, row_ptr (store, item->row), TRUE);
+  g_rw_lock_reader_unlock (&store->lock);
+}
+
+static void
+emit_items_changed (FqRowStore *store,
+                    guint       position,
+                    guint       removed,
+                    guint       added)
+{
+  guint n = fq_row_store_get_n_items (store);
+
+  g_list_model_items_changed (G_LIST_MODEL (store->owner), position, removed, added);
+  if (n != store->n_items_notified && store->n_items_pspec != NULL)
+    {
+      store->n_items_notified = n;
+      g_object_notify_by_pspec (G_OBJECT (store->owner), store->n_items_pspec);
+    }
+}
+
+static void
+flush_unpend (FqRowStore *store)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (store->unpend->len == 0 || store->busy > 0)
+    return;
+  ids = g_steal_pointer (&store->unpend);
+  store->unpend = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < ids->len; i++)
+    fq_row_store_set_pending (store, ids->pdata[i], FALSE);
+}
+
+static void
 begin_result (FqRowStore *store)
 {
   Result *res = store->current;
@@ -931,12 +1014,16 @@ begin_result (FqRowStore *store)
   store->split_new = 0;
   store->split_old = 0;
 
-  if (store->cb.rows_changed != NULL &&
-      (res->all_changed || (res->changed != NULL && res->changed->len > 0)))
-    store->cb.rows_changed (store->owner,
-                            res->changed ? (const guint32 *)res->changed->data : NULL,
-                            res->changed ? res->changed->len : 0,
-                            res->all_changed);
+  if (res->all_changed)
+    fq_row_store_refresh_items (store);
+  else if (res->changed != NULL)
+    for (guint i = 0; i < res->changed->len; i++)
+      {
+        gpointer item = fq_row_store_peek_item (store, g_array_index (res->changed, guint32, i));
+
+        if (item != NULL)
+          refresh_item (store, item);
+      }
 }
 
 static void
@@ -959,6 +1046,7 @@ finish_result (FqRowStore *store)
     store->cb.rows_added (store->owner, (const guint32 *)res->added->data, res->added->len);
 
   result_free (res);
+  flush_unpend (store);
 
   if (store->cb.applied != NULL)
     store->cb.applied (store->owner, kind);
@@ -998,10 +1086,16 @@ apply_results_cb (gpointer data)
           store->delta += (gint64)run->added - run->removed;
           store->run_index++;
 
-          store->cb.items_changed (store->owner, run->pos, run->removed, run->added);
+          emit_items_changed (store, run->pos, run->removed, run->added);
 
           if (store->stopped)
             return G_SOURCE_REMOVE;
+          /* "All removed" and "all added" in one go: a frame between the
+           * two would show an empty list for a moment. */
+          if (run->added == 0 && run->pos == 0 && store->run_index < res->runs->len &&
+              g_array_index (res->runs, Run, store->run_index).pos == 0 &&
+              g_array_index (res->runs, Run, store->run_index).removed == 0)
+            continue;
           if (g_get_monotonic_time () - start > SLICE_USEC)
             {
               schedule_apply (store);
@@ -1049,6 +1143,11 @@ fq_row_store_new (const FqRowStoreClass     *klass,
       g_ptr_array_add (store->atoms[t], g_strdup (""));   /* atom 0: none */
     }
 
+  store->item_type = G_TYPE_OBJECT;
+  store->live_items = g_hash_table_new (NULL, NULL);
+  store->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  store->unpend = g_ptr_array_new_with_free_func (g_free);
+
   store->queue = g_async_queue_new ();
   store->thread = g_thread_new ("fq-row-store", worker_main, store);
   return store;
@@ -1084,19 +1183,45 @@ store_unref (FqRowStore *store)
   g_free (store->perm_w);
   g_free (store->perm);
   g_free (store->inv);
+  g_hash_table_unref (store->live_items);
+  g_hash_table_unref (store->pending);
+  g_ptr_array_unref (store->unpend);
   g_rw_lock_clear (&store->lock);
   g_mutex_clear (&store->results_lock);
   g_main_context_unref (store->context);
   g_free (store);
 }
 
+static void
+item_finalized_cb (gpointer  data,
+                   GObject  *where_the_object_was)
+{
+  FqRowStore *store = data;
+  /* Weak references are notified from the object's dispose, before its
+   * memory goes: its row number is still there. A lookup by row, not a walk
+   * over every live item, which made each filter quadratic in the rows the
+   * view had loaded. */
+  gpointer row = GUINT_TO_POINTER (((FqRowItem *)where_the_object_was)->row);
+
+  if (g_hash_table_lookup (store->live_items, row) == (gpointer)where_the_object_was)
+    g_hash_table_remove (store->live_items, row);
+}
+
 void
 fq_row_store_free (FqRowStore *store)
 {
   Request *req;
+  GHashTableIter iter;
+  gpointer item;
 
   if (store == NULL)
     return;
+
+  /* Items may outlive the store: they no longer report to it. */
+  g_hash_table_iter_init (&iter, store->live_items);
+  while (g_hash_table_iter_next (&iter, NULL, &item))
+    g_object_weak_unref (item, item_finalized_cb, store);
+  g_hash_table_remove_all (store->live_items);
 
   store->stopped = TRUE;
   req = g_new0 (Request, 1);
@@ -1210,7 +1335,7 @@ fq_row_store_lookup (FqRowStore *store,
 
   if (id == NULL)
     return G_MAXUINT;
-  g_rw_lock_reader_lock (&store->lock);
+  reader_lock (store);
   row = index_find (store, id, strlen (id));
   g_rw_lock_reader_unlock (&store->lock);
   return row;
@@ -1243,7 +1368,7 @@ fq_row_store_get_refiltering (FqRowStore *store)
 void
 fq_row_store_read_lock (FqRowStore *store)
 {
-  g_rw_lock_reader_lock (&store->lock);
+  reader_lock (store);
 }
 
 void
@@ -1275,11 +1400,8 @@ fq_row_store_bulk_row (FqRowStore *store,
   gboolean is_new;
   guint row;
 
-  if (++store->bulk_count % BULK_UNLOCK_EVERY == 0)
-    {
-      g_rw_lock_writer_unlock (&store->lock);
-      g_rw_lock_writer_lock (&store->lock);
-    }
+  if (++store->bulk_count % WRITER_BREATHE_EVERY == 0)
+    writer_breathe (store);
 
   if (id_len < 0)
     id_len = strlen (id);
@@ -1310,4 +1432,255 @@ void
 fq_row_store_bulk_end (FqRowStore *store)
 {
   g_rw_lock_writer_unlock (&store->lock);
+}
+
+void
+fq_row_store_bulk_pause (FqRowStore *store)
+{
+  g_rw_lock_writer_unlock (&store->lock);
+}
+
+void
+fq_row_store_bulk_resume (FqRowStore *store)
+{
+  g_rw_lock_writer_lock (&store->lock);
+}
+
+GHashTable *
+fq_row_store_id_set_new (const char * const *ids)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    if (ids[i][0] != '\0')
+      g_hash_table_add (set, g_strdup (ids[i]));
+  return set;
+}
+
+gboolean
+fq_row_store_row_in_set (FqRowStore    *store,
+                         gconstpointer  row,
+                         GHashTable    *set)
+{
+  const FqRowHeader *h = row;
+
+  return g_hash_table_contains (set, fq_row_store_str (store, h->id));
+}
+
+/* ---- items (main thread) ------------------------------------------------ */
+
+void
+fq_row_store_set_model (FqRowStore *store,
+                        GType       item_type,
+                        GParamSpec *n_items_pspec)
+{
+  g_return_if_fail (g_type_is_a (item_type, G_TYPE_OBJECT));
+  g_return_if_fail (G_IS_LIST_MODEL (store->owner));
+
+  store->item_type = item_type;
+  store->n_items_pspec = n_items_pspec;
+}
+
+gpointer
+fq_row_store_get_item (FqRowStore *store,
+                       guint       position)
+{
+  guint row = fq_row_store_get_row_at (store, position);
+  FqRowItem *item;
+
+  if (row == G_MAXUINT)
+    return NULL;
+
+  item = g_hash_table_lookup (store->live_items, GUINT_TO_POINTER (row));
+  if (item != NULL)
+    return g_object_ref (item);
+
+  item = g_object_new (store->item_type, NULL);
+  item->row = row;
+  reader_lock (store);
+  store->cb.load_item (store->owner, item, row_ptr (store, row), FALSE);
+  g_rw_lock_reader_unlock (&store->lock);
+
+  g_hash_table_insert (store->live_items, GUINT_TO_POINTER (row), item);
+  g_object_weak_ref (G_OBJECT (item), item_finalized_cb, store);
+  return item;
+}
+
+gpointer
+fq_row_store_peek_item (FqRowStore *store,
+                        guint       row)
+{
+  return g_hash_table_lookup (store->live_items, GUINT_TO_POINTER (row));
+}
+
+void
+fq_row_store_refresh_items (FqRowStore *store)
+{
+  /* A copy: a notify handler may drop the last reference to an item. */
+  g_autoptr(GList) items = g_hash_table_get_values (store->live_items);
+
+  for (GList *l = items; l != NULL; l = l->next)
+    refresh_item (store, l->data);
+}
+
+guint
+fq_row_store_find (FqRowStore *store,
+                   const char *id)
+{
+  guint row = fq_row_store_lookup (store, id);
+
+  return row == G_MAXUINT ? G_MAXUINT : fq_row_store_get_position (store, row);
+}
+
+gboolean
+fq_row_store_is_pending (FqRowStore *store,
+                         const char *id)
+{
+  return id != NULL && g_hash_table_contains (store->pending, id);
+}
+
+void
+fq_row_store_set_pending (FqRowStore *store,
+                          const char *id,
+                          gboolean    pending)
+{
+  FqRowItem *item;
+  guint row, pos;
+
+  g_return_if_fail (id != NULL);
+
+  if (!!pending == g_hash_table_contains (store->pending, id))
+    return;
+
+  /* The change that ends a write reaches the outbox as soon as the cache
+   * has it, and the model a moment later: the mark goes when the row shows
+   * the new state, not before. */
+  if (!pending && store->busy > 0)
+    {
+      g_ptr_array_add (store->unpend, g_strdup (id));
+      return;
+    }
+
+  if (pending)
+    g_hash_table_add (store->pending, g_strdup (id));
+  else
+    g_hash_table_remove (store->pending, id);
+
+  row = fq_row_store_lookup (store, id);
+  if (row == G_MAXUINT)
+    return;
+
+  item = fq_row_store_peek_item (store, row);
+  if (item != NULL)
+    refresh_item (store, item);
+
+  pos = fq_row_store_get_position (store, row);
+  if (pos != G_MAXUINT)
+    emit_items_changed (store, pos, 1, 1);
+}
+
+void
+fq_row_item_notify (gpointer        item,
+                    GParamSpec    **pspecs,
+                    const gboolean *changed,
+                    guint           n_pspecs)
+{
+  g_object_freeze_notify (G_OBJECT (item));
+  for (guint p = 1; p < n_pspecs; p++)
+    if (changed[p])
+      g_object_notify_by_pspec (G_OBJECT (item), pspecs[p]);
+  g_object_thaw_notify (G_OBJECT (item));
+}
+
+/* ---- spec helpers (worker) ---------------------------------------------- */
+
+guint8 *
+fq_row_store_atoms_with_prefix (FqRowStore *store,
+                                guint       table,
+                                const char *prefix,
+                                guint      *n_out)
+{
+  guint n = fq_row_store_n_atoms (store, table);
+  guint8 *ok = g_new0 (guint8, MAX (n, 1));
+
+  for (guint a = 1; a < n; a++)
+    ok[a] = g_str_has_prefix (fq_row_store_atom_str (store, table, a), prefix);
+  *n_out = n;
+  return ok;
+}
+
+guint8 *
+fq_row_store_atoms_in (FqRowStore         *store,
+                       guint               table,
+                       const char * const *strv,
+                       guint              *n_out)
+{
+  guint n = fq_row_store_n_atoms (store, table);
+  guint8 *ok = g_new0 (guint8, MAX (n, 1));
+
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    {
+      guint32 a = fq_row_store_find_atom (store, table, strv[i]);
+
+      if (a != 0)
+        ok[a] = 1;
+    }
+  *n_out = n;
+  return ok;
+}
+
+static int
+cmp_names (gconstpointer a,
+           gconstpointer b,
+           gpointer      user_data)
+{
+  const char *const *names = user_data;
+
+  return g_strcmp0 (names[*(const guint32 *)a], names[*(const guint32 *)b]);
+}
+
+guint32 *
+fq_row_store_rank_atoms (FqRowStore         *store,
+                         guint               table,
+                         FqRowStoreNameFunc  name_func,
+                         gconstpointer       data,
+                         guint              *n_out)
+{
+  guint n = fq_row_store_n_atoms (store, table);
+  g_autofree const char **names = g_new0 (const char *, MAX (n, 1));
+  g_autofree guint32 *idx = g_new (guint32, MAX (n, 1));
+  guint32 *rank = g_new (guint32, MAX (n, 1));
+
+  for (guint a = 0; a < n; a++)
+    {
+      const char *str = fq_row_store_atom_str (store, table, a);
+
+      names[a] = name_func != NULL ? name_func (data, str) : str;
+      idx[a] = a;
+    }
+  g_qsort_with_data (idx, n, sizeof (guint32), cmp_names, names);
+  for (guint i = 0; i < n; i++)
+    rank[idx[i]] = i;
+  *n_out = n;
+  return rank;
+}
+
+gboolean
+fq_row_store_atom_ok (FqRowStore         *store,
+                      guint               table,
+                      const guint8       *ok,
+                      guint               n_ok,
+                      guint32             atom,
+                      const char         *prefix,
+                      const char * const *strv)
+{
+  const char *str;
+
+  if (atom < n_ok)
+    return ok[atom];
+
+  str = fq_row_store_atom_str (store, table, atom);
+  if (prefix != NULL)
+    return g_str_has_prefix (str, prefix);
+  return strv != NULL && g_strv_contains (strv, str);
 }

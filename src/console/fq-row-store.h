@@ -14,6 +14,12 @@ G_BEGIN_DECLS
  * exact items-changed runs, emitted in slices so the main loop never
  * stalls.
  *
+ * It also does what both lists do as GListModels: it hands out one item
+ * object per shown row that GTK asks for (FqRowItem first in the item's
+ * struct), keeps those alive while anyone holds them up to date, emits
+ * items-changed and "n-items" on the owner, and keeps the ids with a write
+ * of this console in flight ("pending").
+ *
  * Threads: rows are written only with the write lock held (by the store's
  * worker, or by a bulk load on the cache's worker while the store's worker
  * is idle); the main thread reads rows under the read lock.
@@ -58,22 +64,26 @@ typedef struct
   void       (*spec_free)     (gpointer       spec);
 } FqRowStoreClass;
 
+/* The start of every item object a store hands out. */
 typedef struct
 {
-  /* Main thread, before the runs of a result: rows whose data changed
-   * (all rows if @all), so live item objects can refresh themselves. */
-  void (*rows_changed)  (gpointer        owner,
-                         const guint32  *rows,
-                         guint           n_rows,
-                         gboolean        all);
+  GObject parent_instance;
+  guint   row;
+} FqRowItem;
+
+typedef struct
+{
+  /* Main thread, under the read lock: copy @row into @item (new, with
+   * @notify FALSE; or alive and changed, with @notify TRUE: notify what
+   * changed). */
+  void (*load_item)     (gpointer        owner,
+                         gpointer        item,
+                         gconstpointer   row,
+                         gboolean        notify);
   /* Main thread: rows that did not exist before (live arrivals). */
   void (*rows_added)    (gpointer        owner,
                          const guint32  *rows,
                          guint           n_rows);
-  void (*items_changed) (gpointer        owner,
-                         guint           position,
-                         guint           removed,
-                         guint           added);
   /* Main thread: a result has been completely applied. */
   void (*applied)       (gpointer        owner,
                          guint           kind);
@@ -92,6 +102,51 @@ FqRowStore    *fq_row_store_new            (const FqRowStoreClass     *klass,
                                             gpointer                   owner);
 /* Stops the worker; no callback runs after this. */
 void           fq_row_store_free           (FqRowStore    *store);
+
+/* The owner is the GListModel the store's rows are shown by: items of
+ * @item_type (a GObject whose struct starts with FqRowItem), and the
+ * owner's "n-items" property notified with @n_items_pspec. */
+void           fq_row_store_set_model      (FqRowStore    *store,
+                                            GType          item_type,
+                                            GParamSpec    *n_items_pspec);
+/* The item shown at @position (transfer full), or NULL: for get_item(). */
+gpointer       fq_row_store_get_item       (FqRowStore    *store,
+                                            guint          position);
+/* The live item of @row, if any (transfer none). */
+gpointer       fq_row_store_peek_item      (FqRowStore    *store,
+                                            guint          row);
+/* Loads every live item again, notifying what changed (time moved on). */
+void           fq_row_store_refresh_items  (FqRowStore    *store);
+/* The position of @id in the model, or G_MAXUINT. */
+guint          fq_row_store_find           (FqRowStore    *store,
+                                            const char    *id);
+/* The pending mark of @id (a write of this console on it is in the outbox).
+ * A mark cleared while results are being applied goes when they are in:
+ * the row shows the new state first. Its row is reloaded and changed in the
+ * model (pos, 1, 1). */
+void           fq_row_store_set_pending    (FqRowStore    *store,
+                                            const char    *id,
+                                            gboolean       pending);
+gboolean       fq_row_store_is_pending     (FqRowStore    *store,
+                                            const char    *id);
+
+/* For load_item (): notifies the properties of @item whose @changed is
+ * set, at once. */
+void           fq_row_item_notify          (gpointer       item,
+                                            GParamSpec   **pspecs,
+                                            const gboolean *changed,
+                                            guint          n_pspecs);
+/* For load_item (): sets a string field of an item, TRUE if it changed. */
+static inline gboolean
+fq_row_item_set_str (char       **field,
+                     const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
 
 /* Main thread. */
 void           fq_row_store_set_spec       (FqRowStore    *store,
@@ -175,7 +230,50 @@ gpointer       fq_row_store_bulk_row       (FqRowStore    *store,
 void           fq_row_store_bulk_reserve   (FqRowStore    *store,
                                             guint          n_rows);
 void           fq_row_store_bulk_end       (FqRowStore    *store);
+/* Between bulk_begin and bulk_end: lets go of the rows while the caller
+ * reads its next row from elsewhere (a SQLite step), so that the main
+ * thread, reading rows to paint, never waits for that. */
+void           fq_row_store_bulk_pause     (FqRowStore    *store);
+void           fq_row_store_bulk_resume    (FqRowStore    *store);
 
 #define FQ_ROW_STORE_N_ATOM_TABLES 4
+
+/* For a spec's prepare (worker): per atom of @table (*n_out of them),
+ * whether its string starts with @prefix; whether it is one of @strv; its
+ * rank when the atoms are sorted by @name_func (NULL: by the string). */
+typedef const char *(*FqRowStoreNameFunc) (gconstpointer  data,
+                                           const char    *str);
+guint8        *fq_row_store_atoms_with_prefix (FqRowStore  *store,
+                                            guint          table,
+                                            const char    *prefix,
+                                            guint         *n_out);
+guint8        *fq_row_store_atoms_in       (FqRowStore    *store,
+                                            guint          table,
+                                            const char * const *strv,
+                                            guint         *n_out);
+guint32       *fq_row_store_rank_atoms     (FqRowStore    *store,
+                                            guint          table,
+                                            FqRowStoreNameFunc name_func,
+                                            gconstpointer  data,
+                                            guint         *n_out);
+/* For matches (worker): whether @atom passes @ok (from one of the above);
+ * an atom made since is tested by its string against @prefix, or else
+ * @strv. */
+gboolean       fq_row_store_atom_ok        (FqRowStore    *store,
+                                            guint          table,
+                                            const guint8  *ok,
+                                            guint          n_ok,
+                                            guint32        atom,
+                                            const char    *prefix,
+                                            const char * const *strv);
+
+/* A filter to exactly some ids ("explain this number"): a set made on the
+ * main thread from a NULL-terminated array (NULL or empty: a set matching
+ * nothing), tested on the worker. */
+GHashTable    *fq_row_store_id_set_new     (const char * const *ids);
+/* Under a lock or as the writer: whether @row's id is in @set. */
+gboolean       fq_row_store_row_in_set     (FqRowStore    *store,
+                                            gconstpointer  row,
+                                            GHashTable    *set);
 
 G_END_DECLS

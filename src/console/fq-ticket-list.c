@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fq-cache-private.h"
+#include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-row-store.h"
 #include "fq-sla.h"
@@ -36,11 +37,20 @@ typedef struct
   guint32     lead_unit;   /* atom */
   guint32     repeat_count;
   guint32     rev;
+  guint16     returned;    /* backflow: times returned by a unit, */
+  guint16     rejected;    /* resolutions rejected, */
+  guint16     reopened;    /* and reopenings */
   gint8       state;
   gint8       tier;
   guint8      server_overdue;
-  guint8      pad;
+  guint8      pad[3];
 } TicRow;
+
+static inline guint
+row_backflow (const TicRow *row)
+{
+  return (guint)row->returned + row->rejected + row->reopened;
+}
 
 static gboolean
 row_overdue (const TicRow *row,
@@ -62,9 +72,8 @@ row_overdue (const TicRow *row,
 
 struct _FqTicketRow
 {
-  GObject   parent_instance;
+  FqRowItem parent_instance;
 
-  guint     row;
   char     *id;
   char     *title;
   char     *category;
@@ -78,6 +87,9 @@ struct _FqTicketRow
   gint64    deadline;
   gint64    rev;
   guint     repeat_count;
+  guint     returned_count;
+  guint     rejected_count;
+  guint     reopened_count;
   int       state;
   int       tier;
   gboolean  overdue;
@@ -103,6 +115,9 @@ enum {
   ROW_PROP_TIER,
   ROW_PROP_OVERDUE,
   ROW_PROP_PENDING,
+  ROW_PROP_RETURNED_COUNT,
+  ROW_PROP_REJECTED_COUNT,
+  ROW_PROP_REOPENED_COUNT,
   ROW_N_PROPS
 };
 
@@ -154,6 +169,9 @@ fq_ticket_row_get_property (GObject    *object,
     case ROW_PROP_TIER: g_value_set_enum (value, self->tier); break;
     case ROW_PROP_OVERDUE: g_value_set_boolean (value, self->overdue); break;
     case ROW_PROP_PENDING: g_value_set_boolean (value, self->pending); break;
+    case ROW_PROP_RETURNED_COUNT: g_value_set_uint (value, self->returned_count); break;
+    case ROW_PROP_REJECTED_COUNT: g_value_set_uint (value, self->rejected_count); break;
+    case ROW_PROP_REOPENED_COUNT: g_value_set_uint (value, self->reopened_count); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -201,6 +219,12 @@ fq_ticket_row_class_init (FqTicketRowClass *klass)
     g_param_spec_boolean ("overdue", NULL, NULL, FALSE, flags);
   row_properties[ROW_PROP_PENDING] =
     g_param_spec_boolean ("pending", NULL, NULL, FALSE, flags);
+  row_properties[ROW_PROP_RETURNED_COUNT] =
+    g_param_spec_uint ("returned-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  row_properties[ROW_PROP_REJECTED_COUNT] =
+    g_param_spec_uint ("rejected-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  row_properties[ROW_PROP_REOPENED_COUNT] =
+    g_param_spec_uint ("reopened-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, ROW_N_PROPS, row_properties);
 }
 
@@ -233,6 +257,16 @@ ROW_GETTER (gboolean, overdue, overdue)
 ROW_GETTER (guint, repeat_count, repeat_count)
 ROW_GETTER (gint64, rev, rev)
 ROW_GETTER (gboolean, pending, pending)
+ROW_GETTER (guint, returned_count, returned_count)
+ROW_GETTER (guint, rejected_count, rejected_count)
+ROW_GETTER (guint, reopened_count, reopened_count)
+
+guint
+fq_ticket_row_get_backflow (FqTicketRow *self)
+{
+  g_return_val_if_fail (FQ_IS_TICKET_ROW (self), 0);
+  return self->returned_count + self->rejected_count + self->reopened_count;
+}
 
 gint64
 fq_ticket_row_get_seconds_left (FqTicketRow *self,
@@ -251,6 +285,9 @@ typedef struct
   int           state;
   gboolean      overdue_only;
   gboolean      include_closed;
+  gboolean      hard_only;
+  gboolean      acceptance_first;
+  GHashTable   *ids;             /* exactly these tickets, others ignored */
   char         *unit;
   char         *unit_padded;     /* " id " for the assisting list */
   char         *scope;
@@ -284,6 +321,7 @@ tic_spec_free (gpointer data)
   g_free (spec->query_fold);
   g_strfreev (spec->group_categories);
   g_clear_pointer (&spec->names, g_hash_table_unref);
+  g_clear_pointer (&spec->ids, g_hash_table_unref);
   g_free (spec->grid_ok);
   g_free (spec->cat_ok);
   g_free (spec->rank);
@@ -301,6 +339,9 @@ tic_spec_copy (const TicSpec *src)
   spec->state = src->state;
   spec->overdue_only = src->overdue_only;
   spec->include_closed = src->include_closed;
+  spec->hard_only = src->hard_only;
+  spec->acceptance_first = src->acceptance_first;
+  spec->ids = src->ids ? g_hash_table_ref (src->ids) : NULL;
   spec->unit = g_strdup (src->unit);
   spec->unit_padded = src->unit ? g_strdup_printf (" %s ", src->unit) : NULL;
   spec->scope = g_strdup (src->scope);
@@ -308,7 +349,8 @@ tic_spec_copy (const TicSpec *src)
   spec->query_fold = src->query ? g_ascii_strdown (src->query, -1) : NULL;
   spec->group_categories = g_strdupv (src->group_categories);
   spec->names = src->names ? g_hash_table_ref (src->names) : NULL;
-  spec->now = g_get_real_time () / G_USEC_PER_SEC;
+  /* Deadlines are the server's: overdue is judged on its clock. */
+  spec->now = fq_client_get_server_time () / G_USEC_PER_SEC;
   return spec;
 }
 
@@ -327,14 +369,18 @@ spec_name (const TicSpec *spec,
   return name ? name : code;
 }
 
-static int
-cmp_names (gconstpointer a,
-           gconstpointer b,
-           gpointer      user_data)
+static const char *
+category_name (gconstpointer  data,
+               const char    *code)
 {
-  const char *const *names = user_data;
+  return spec_name (data, "category", code);
+}
 
-  return g_strcmp0 (names[*(const guint32 *)a], names[*(const guint32 *)b]);
+static const char *
+unit_name (gconstpointer  data,
+           const char    *code)
+{
+  return spec_name (data, "unit", code);
 }
 
 static void
@@ -342,35 +388,21 @@ tic_prepare (FqRowStore *store,
              gpointer    data)
 {
   TicSpec *spec = data;
-  guint n_grid = fq_row_store_n_atoms (store, ATOM_GRID);
-  guint n_cat = fq_row_store_n_atoms (store, ATOM_CATEGORY);
   guint n_unit = fq_row_store_n_atoms (store, ATOM_UNIT);
-  guint table = G_MAXUINT;
-  const char *kind = NULL;
 
   spec->unit_atom = spec->unit ? fq_row_store_find_atom (store, ATOM_UNIT, spec->unit) : 0;
 
   g_clear_pointer (&spec->grid_ok, g_free);
   spec->n_grid_ok = 0;
   if (spec->scope != NULL)
-    {
-      spec->grid_ok = g_new0 (guint8, MAX (n_grid, 1));
-      spec->n_grid_ok = n_grid;
-      for (guint a = 1; a < n_grid; a++)
-        spec->grid_ok[a] = g_str_has_prefix (fq_row_store_atom_str (store, ATOM_GRID, a),
-                                             spec->scope);
-    }
+    spec->grid_ok = fq_row_store_atoms_with_prefix (store, ATOM_GRID, spec->scope, &spec->n_grid_ok);
 
   g_clear_pointer (&spec->cat_ok, g_free);
   spec->n_cat_ok = 0;
   if (spec->group_categories != NULL)
-    {
-      spec->cat_ok = g_new0 (guint8, MAX (n_cat, 1));
-      spec->n_cat_ok = n_cat;
-      for (guint i = 0; spec->group_categories[i] != NULL; i++)
-        spec->cat_ok[fq_row_store_find_atom (store, ATOM_CATEGORY, spec->group_categories[i])] = 1;
-      spec->cat_ok[0] = 0;
-    }
+    spec->cat_ok = fq_row_store_atoms_in (store, ATOM_CATEGORY,
+                                          (const char * const *)spec->group_categories,
+                                          &spec->n_cat_ok);
 
   g_clear_pointer (&spec->unit_names, g_free);
   spec->unit_names = g_new0 (const char *, MAX (n_unit, 1));
@@ -381,31 +413,11 @@ tic_prepare (FqRowStore *store,
   g_clear_pointer (&spec->rank, g_free);
   spec->n_rank = 0;
   if (spec->sort == FQ_TICKET_SORT_CATEGORY)
-    table = ATOM_CATEGORY, kind = "category";
+    spec->rank = fq_row_store_rank_atoms (store, ATOM_CATEGORY, category_name, spec, &spec->n_rank);
   else if (spec->sort == FQ_TICKET_SORT_PLACE)
-    table = ATOM_GRID, kind = NULL;
+    spec->rank = fq_row_store_rank_atoms (store, ATOM_GRID, NULL, NULL, &spec->n_rank);
   else if (spec->sort == FQ_TICKET_SORT_UNIT)
-    table = ATOM_UNIT, kind = "unit";
-
-  if (table != G_MAXUINT)
-    {
-      guint n = fq_row_store_n_atoms (store, table);
-      g_autofree const char **names = g_new0 (const char *, MAX (n, 1));
-      g_autofree guint32 *idx = g_new (guint32, MAX (n, 1));
-
-      for (guint a = 0; a < n; a++)
-        {
-          const char *code = fq_row_store_atom_str (store, table, a);
-
-          names[a] = kind ? spec_name (spec, kind, code) : code;
-          idx[a] = a;
-        }
-      g_qsort_with_data (idx, n, sizeof (guint32), cmp_names, names);
-      spec->rank = g_new (guint32, MAX (n, 1));
-      spec->n_rank = n;
-      for (guint i = 0; i < n; i++)
-        spec->rank[idx[i]] = i;
-    }
+    spec->rank = fq_row_store_rank_atoms (store, ATOM_UNIT, unit_name, spec, &spec->n_rank);
 }
 
 #define TIME_BITS 40
@@ -426,7 +438,14 @@ tic_sort_key (FqRowStore    *store,
   switch (spec->sort)
     {
     case FQ_TICKET_SORT_DEADLINE:
-      return spec->descending ? TIME_MASK - t : t;
+      if (!spec->acceptance_first)
+        return spec->descending ? TIME_MASK - t : t;
+      /* A unit's queue: what waits for its acceptance first, either way. */
+      primary = row->state == FQ_TICKET_STATE_DISPATCHED ? 0 : 1;
+      return (primary << TIME_BITS) | (spec->descending ? TIME_MASK - t : t);
+    case FQ_TICKET_SORT_BACKFLOW:
+      primary = row_backflow (row);
+      break;
     case FQ_TICKET_SORT_CREATED:
       t = (guint64)CLAMP (row->created_at, 0, (gint64)TIME_MASK);
       return spec->descending ? TIME_MASK - t : t;
@@ -479,6 +498,10 @@ tic_matches (FqRowStore    *store,
 
   if (row->h.flags & FQ_ROW_DELETED)
     return FALSE;
+  if (spec->ids != NULL)
+    return fq_row_store_row_in_set (store, row, spec->ids);
+  if (spec->hard_only && row_backflow (row) == 0)
+    return FALSE;
   if (!spec->include_closed && row->state == FQ_TICKET_STATE_CLOSED && spec->state < 0)
     return FALSE;
   if (spec->state >= 0 && row->state != spec->state)
@@ -495,23 +518,15 @@ tic_matches (FqRowStore    *store,
         return FALSE;
     }
 
-  if (spec->grid_ok != NULL)
-    {
-      if (row->grid < spec->n_grid_ok ? !spec->grid_ok[row->grid]
-                                      : !g_str_has_prefix (fq_row_store_atom_str (store, ATOM_GRID,
-                                                                                  row->grid),
-                                                           spec->scope))
-        return FALSE;
-    }
+  if (spec->grid_ok != NULL &&
+      !fq_row_store_atom_ok (store, ATOM_GRID, spec->grid_ok, spec->n_grid_ok, row->grid,
+                             spec->scope, NULL))
+    return FALSE;
 
-  if (spec->cat_ok != NULL)
-    {
-      if (row->category < spec->n_cat_ok ? !spec->cat_ok[row->category]
-                                         : !g_strv_contains ((const char * const *)spec->group_categories,
-                                                             fq_row_store_atom_str (store, ATOM_CATEGORY,
-                                                                                    row->category)))
-        return FALSE;
-    }
+  if (spec->cat_ok != NULL &&
+      !fq_row_store_atom_ok (store, ATOM_CATEGORY, spec->cat_ok, spec->n_cat_ok, row->category,
+                             NULL, (const char * const *)spec->group_categories))
+    return FALSE;
 
   if (spec->query != NULL)
     {
@@ -534,7 +549,8 @@ tic_same_sort (gconstpointer a,
   const TicSpec *sa = a;
   const TicSpec *sb = b;
 
-  return sa->sort == sb->sort && sa->descending == sb->descending;
+  return sa->sort == sb->sort && sa->descending == sb->descending &&
+         sa->acceptance_first == sb->acceptance_first;
 }
 
 static gboolean
@@ -545,6 +561,7 @@ tic_refines (gconstpointer a,
   const TicSpec *n = b;
 
   return o->state == n->state && o->overdue_only == n->overdue_only &&
+         o->hard_only == n->hard_only && o->ids == n->ids &&
          o->include_closed == n->include_closed && o->now == n->now &&
          g_strcmp0 (o->unit, n->unit) == 0 && g_strcmp0 (o->scope, n->scope) == 0 &&
          ((o->group_categories == NULL && n->group_categories == NULL) ||
@@ -575,6 +592,9 @@ tic_fill (FqRowStore *store,
   row->grid = fq_row_store_atom (store, ATOM_GRID, rec->grid);
   row->lead_unit = fq_row_store_atom (store, ATOM_UNIT, rec->lead_unit);
   row->repeat_count = rec->repeat_count;
+  row->returned = MIN (rec->returned_count, G_MAXUINT16);
+  row->rejected = MIN (rec->rejected_count, G_MAXUINT16);
+  row->reopened = MIN (rec->reopened_count, G_MAXUINT16);
   row->rev = (guint32)rec->rev;
   row->state = rec->state;
   row->tier = rec->tier;
@@ -616,13 +636,9 @@ struct _FqTicketList
   FqRowStore   *store;
   GCancellable *cancellable;
   TicSpec      *spec;
-  GHashTable   *live_rows;
-  GHashTable   *pending;
-  GPtrArray    *unpend;        /* ids whose pending mark clears with the next result */
   GPtrArray    *held_batches;
   guint         spec_idle_id;
   guint         clock_id;
-  guint         n_items;
   guint         n_overdue;
   gboolean      loaded;
   gboolean      spec_dirty;
@@ -651,55 +667,33 @@ G_DEFINE_ENUM_TYPE (FqTicketSort, fq_ticket_sort,
                     G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_STATE, "state"),
                     G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_CATEGORY, "category"),
                     G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_PLACE, "place"),
-                    G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_UNIT, "unit"))
-
-static const char *
-lookup_name (FqTicketList *self,
-             const char   *entity,
-             const char   *code)
-{
-  JsonObject *obj;
-
-  if (code == NULL || code[0] == '\0' || self->cache == NULL)
-    return "";
-  obj = fq_cache_lookup_ref (self->cache, entity, code);
-  if (obj == NULL)
-    return code;
-  return json_object_get_string_member_with_default (obj, "name", code);
-}
-
-static inline gboolean
-set_str (char       **field,
-         const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
+                    G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_UNIT, "unit"),
+                    G_DEFINE_ENUM_VALUE (FQ_TICKET_SORT_BACKFLOW, "backflow"))
 
 static void
-load_item (FqTicketList *self,
-           FqTicketRow  *item,
-           const TicRow *row,
+load_item (gpointer      owner,
+           gpointer      item_data,
+           gconstpointer row_data,
            gboolean      notify)
 {
+  FqTicketList *self = owner;
+  FqTicketRow *item = item_data;
+  const TicRow *row = row_data;
   FqRowStore *store = self->store;
   const char *grid = fq_row_store_atom_str (store, ATOM_GRID, row->grid);
   const char *category = fq_row_store_atom_str (store, ATOM_CATEGORY, row->category);
   const char *unit = fq_row_store_atom_str (store, ATOM_UNIT, row->lead_unit);
   gboolean changed[ROW_N_PROPS] = { FALSE, };
 
-  changed[ROW_PROP_ID] = set_str (&item->id, fq_row_store_str (store, row->h.id));
-  changed[ROW_PROP_TITLE] = set_str (&item->title, fq_row_store_str (store, row->title));
-  changed[ROW_PROP_CATEGORY] = set_str (&item->category, category);
-  changed[ROW_PROP_CATEGORY_NAME] = set_str (&item->category_name,
-                                             lookup_name (self, "category", category));
-  changed[ROW_PROP_GRID] = set_str (&item->grid, grid);
-  changed[ROW_PROP_PLACE] = set_str (&item->place, lookup_name (self, "grid", grid));
-  changed[ROW_PROP_LEAD_UNIT] = set_str (&item->lead_unit, unit);
-  changed[ROW_PROP_LEAD_UNIT_NAME] = set_str (&item->lead_unit_name, lookup_name (self, "unit", unit));
+  changed[ROW_PROP_ID] = fq_row_item_set_str (&item->id, fq_row_store_str (store, row->h.id));
+  changed[ROW_PROP_TITLE] = fq_row_item_set_str (&item->title, fq_row_store_str (store, row->title));
+  changed[ROW_PROP_CATEGORY] = fq_row_item_set_str (&item->category, category);
+  changed[ROW_PROP_CATEGORY_NAME] = fq_row_item_set_str (&item->category_name,
+                                             fq_cache_lookup_ref_name (self->cache, "category", category));
+  changed[ROW_PROP_GRID] = fq_row_item_set_str (&item->grid, grid);
+  changed[ROW_PROP_PLACE] = fq_row_item_set_str (&item->place, fq_cache_lookup_ref_name (self->cache, "grid", grid));
+  changed[ROW_PROP_LEAD_UNIT] = fq_row_item_set_str (&item->lead_unit, unit);
+  changed[ROW_PROP_LEAD_UNIT_NAME] = fq_row_item_set_str (&item->lead_unit_name, fq_cache_lookup_ref_name (self->cache, "unit", unit));
 
 #define SET_NUM(prop, field, value) \
   G_STMT_START { if (item->field != (value)) { item->field = (value); changed[prop] = TRUE; } } G_STMT_END
@@ -711,34 +705,16 @@ load_item (FqTicketList *self,
   SET_NUM (ROW_PROP_REPEAT_COUNT, repeat_count, row->repeat_count);
   SET_NUM (ROW_PROP_STATE, state, row->state);
   SET_NUM (ROW_PROP_TIER, tier, row->tier);
-  SET_NUM (ROW_PROP_OVERDUE, overdue, row_overdue (row, g_get_real_time () / G_USEC_PER_SEC));
-  SET_NUM (ROW_PROP_PENDING, pending, g_hash_table_contains (self->pending, item->id));
+  SET_NUM (ROW_PROP_OVERDUE, overdue, row_overdue (row, fq_client_get_server_time () / G_USEC_PER_SEC));
+  SET_NUM (ROW_PROP_PENDING, pending, fq_row_store_is_pending (store, item->id));
+  SET_NUM (ROW_PROP_RETURNED_COUNT, returned_count, row->returned);
+  SET_NUM (ROW_PROP_REJECTED_COUNT, rejected_count, row->rejected);
+  SET_NUM (ROW_PROP_REOPENED_COUNT, reopened_count, row->reopened);
 
 #undef SET_NUM
 
-  if (!notify)
-    return;
-
-  g_object_freeze_notify (G_OBJECT (item));
-  for (guint p = 1; p < ROW_N_PROPS; p++)
-    if (changed[p])
-      g_object_notify_by_pspec (G_OBJECT (item), row_properties[p]);
-  g_object_thaw_notify (G_OBJECT (item));
-}
-
-static void
-item_finalized_cb (gpointer  data,
-                   GObject  *where_the_object_was)
-{
-  FqTicketList *self = data;
-  /* Weak references are notified from the object's dispose, before its
-   * memory goes: its row number is still there. A lookup by row, not a walk
-   * over every live row, which made each filter quadratic in the rows the
-   * view had loaded. */
-  gpointer row = GUINT_TO_POINTER (((FqTicketRow *)where_the_object_was)->row);
-
-  if (g_hash_table_lookup (self->live_rows, row) == (gpointer)where_the_object_was)
-    g_hash_table_remove (self->live_rows, row);
+  if (notify)
+    fq_row_item_notify (item, row_properties, changed, ROW_N_PROPS);
 }
 
 static GType
@@ -760,29 +736,8 @@ list_get_item (GListModel *model,
                guint       position)
 {
   FqTicketList *self = FQ_TICKET_LIST (model);
-  FqTicketRow *item;
-  guint row;
 
-  if (self->store == NULL)
-    return NULL;
-
-  row = fq_row_store_get_row_at (self->store, position);
-  if (row == G_MAXUINT)
-    return NULL;
-
-  item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (row));
-  if (item != NULL)
-    return g_object_ref (item);
-
-  item = g_object_new (FQ_TYPE_TICKET_ROW, NULL);
-  item->row = row;
-  fq_row_store_read_lock (self->store);
-  load_item (self, item, fq_row_store_get_row (self->store, row), FALSE);
-  fq_row_store_read_unlock (self->store);
-
-  g_hash_table_insert (self->live_rows, GUINT_TO_POINTER (row), item);
-  g_object_weak_ref (G_OBJECT (item), item_finalized_cb, self);
-  return item;
+  return self->store ? fq_row_store_get_item (self->store, position) : NULL;
 }
 
 static void
@@ -794,27 +749,9 @@ list_model_iface_init (GListModelInterface *iface)
 }
 
 static void
-refresh_item (FqTicketList *self,
-              FqTicketRow  *item)
-{
-  fq_row_store_read_lock (self->store);
-  load_item (self, item, fq_row_store_get_row (self->store, item->row), TRUE);
-  fq_row_store_read_unlock (self->store);
-}
-
-static void
-refresh_all (FqTicketList *self)
-{
-  g_autoptr(GList) items = g_hash_table_get_values (self->live_rows);
-
-  for (GList *l = items; l != NULL; l = l->next)
-    refresh_item (self, l->data);
-}
-
-static void
 update_n_overdue (FqTicketList *self)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
   guint n = fq_row_store_get_n_items (self->store);
   guint count = 0;
 
@@ -836,64 +773,10 @@ update_n_overdue (FqTicketList *self)
 }
 
 static void
-store_rows_changed (gpointer        owner,
-                    const guint32  *rows,
-                    guint           n_rows,
-                    gboolean        all)
-{
-  FqTicketList *self = owner;
-
-  if (all)
-    {
-      refresh_all (self);
-      return;
-    }
-  for (guint i = 0; i < n_rows; i++)
-    {
-      FqTicketRow *item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (rows[i]));
-
-      if (item != NULL)
-        refresh_item (self, item);
-    }
-}
-
-static void
-store_items_changed (gpointer owner,
-                     guint    position,
-                     guint    removed,
-                     guint    added)
-{
-  FqTicketList *self = owner;
-  guint n = fq_row_store_get_n_items (self->store);
-
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  if (n != self->n_items)
-    {
-      self->n_items = n;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-}
-
-static void
-flush_unpend (FqTicketList *self)
-{
-  g_autoptr(GPtrArray) ids = NULL;
-
-  if (self->unpend->len == 0 || fq_row_store_get_busy (self->store))
-    return;
-  ids = g_steal_pointer (&self->unpend);
-  self->unpend = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < ids->len; i++)
-    fq_ticket_list_set_pending (self, ids->pdata[i], FALSE);
-}
-
-static void
 store_applied (gpointer owner,
                guint    kind)
 {
   FqTicketList *self = owner;
-
-  flush_unpend (self);
 
   update_n_overdue (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -901,8 +784,7 @@ store_applied (gpointer owner,
 }
 
 static const FqRowStoreCallbacks tic_callbacks = {
-  .rows_changed = store_rows_changed,
-  .items_changed = store_items_changed,
+  .load_item = load_item,
   .applied = store_applied,
 };
 
@@ -953,7 +835,10 @@ load_job (sqlite3       *db,
 
   if (sqlite3_prepare_v2 (db, "SELECT id, title, category, grid, lead_unit, assisting, state, tier,"
                           " created_at, dispatched_at, accepted_at, resolved_at, deadline, overdue,"
-                          " repeat_count, rev FROM tickets", -1, &stmt, NULL) != SQLITE_OK)
+                          " repeat_count, rev, json_extract (json, '$.returned_count'),"
+                          " json_extract (json, '$.rejected_count'),"
+                          " json_extract (json, '$.reopened_count') FROM tickets",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot read tickets: %s",
                    sqlite3_errmsg (db));
@@ -989,6 +874,9 @@ load_job (sqlite3       *db,
       row->server_overdue = sqlite3_column_int (stmt, 13) != 0;
       row->repeat_count = sqlite3_column_int (stmt, 14);
       row->rev = (guint32)sqlite3_column_int64 (stmt, 15);
+      row->returned = CLAMP (sqlite3_column_int64 (stmt, 16), 0, G_MAXUINT16);
+      row->rejected = CLAMP (sqlite3_column_int64 (stmt, 17), 0, G_MAXUINT16);
+      row->reopened = CLAMP (sqlite3_column_int64 (stmt, 18), 0, G_MAXUINT16);
       row->h.flags &= ~FQ_ROW_DELETED;
       n++;
     }
@@ -1073,7 +961,7 @@ clock_cb (gpointer data)
 
   /* Overdue flags move with time: live items are refreshed, and a filter
    * that depends on them is run again. */
-  refresh_all (self);
+  fq_row_store_refresh_items (self->store);
   update_n_overdue (self);
   if (self->spec->overdue_only)
     spec_changed (self);
@@ -1086,20 +974,10 @@ static void
 fq_ticket_list_dispose (GObject *object)
 {
   FqTicketList *self = (FqTicketList *)object;
-  GHashTableIter iter;
-  gpointer key, value;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->spec_idle_id, g_source_remove);
   g_clear_handle_id (&self->clock_id, g_source_remove);
-
-  if (self->live_rows != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->live_rows);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_object_weak_unref (value, item_finalized_cb, self);
-      g_hash_table_remove_all (self->live_rows);
-    }
 
   g_clear_pointer (&self->store, fq_row_store_free);
   if (self->cache != NULL)
@@ -1116,9 +994,6 @@ fq_ticket_list_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->spec, tic_spec_free);
-  g_clear_pointer (&self->live_rows, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_clear_pointer (&self->unpend, g_ptr_array_unref);
   g_clear_pointer (&self->held_batches, g_ptr_array_unref);
 
   G_OBJECT_CLASS (fq_ticket_list_parent_class)->finalize (object);
@@ -1185,9 +1060,6 @@ static void
 fq_ticket_list_init (FqTicketList *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->live_rows = g_hash_table_new (NULL, NULL);
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->unpend = g_ptr_array_new_with_free_func (g_free);
   self->held_batches = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_cache_batch_unref);
 
   self->spec = g_new0 (TicSpec, 1);
@@ -1206,6 +1078,7 @@ fq_ticket_list_new (FqCache *cache)
   self = g_object_new (FQ_TYPE_TICKET_LIST, NULL);
   self->cache = g_object_ref (cache);
   self->store = fq_row_store_new (&tic_class, tic_spec_copy (self->spec), &tic_callbacks, self);
+  fq_row_store_set_model (self->store, FQ_TYPE_TICKET_ROW, properties[PROP_N_ITEMS]);
   g_signal_connect_object (cache, "records-changed", G_CALLBACK (records_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (cache, "closing", G_CALLBACK (g_cancellable_cancel), self->cancellable,
@@ -1302,6 +1175,58 @@ fq_ticket_list_set_include_closed (FqTicketList *self,
 }
 
 void
+fq_ticket_list_set_hard_only (FqTicketList *self,
+                              gboolean      hard_only)
+{
+  g_return_if_fail (FQ_IS_TICKET_LIST (self));
+
+  if (self->spec->hard_only != !!hard_only)
+    {
+      self->spec->hard_only = !!hard_only;
+      spec_changed (self);
+    }
+}
+
+void
+fq_ticket_list_set_acceptance_first (FqTicketList *self,
+                                     gboolean      acceptance_first)
+{
+  g_return_if_fail (FQ_IS_TICKET_LIST (self));
+
+  if (self->spec->acceptance_first != !!acceptance_first)
+    {
+      self->spec->acceptance_first = !!acceptance_first;
+      spec_changed (self);
+    }
+}
+
+gboolean
+fq_ticket_list_get_acceptance_first (FqTicketList *self)
+{
+  g_return_val_if_fail (FQ_IS_TICKET_LIST (self), FALSE);
+  return self->spec->acceptance_first;
+}
+
+void
+fq_ticket_list_set_ids (FqTicketList       *self,
+                        const char * const *ids)
+{
+  g_return_if_fail (FQ_IS_TICKET_LIST (self));
+
+  g_clear_pointer (&self->spec->ids, g_hash_table_unref);
+  if (ids != NULL)
+    self->spec->ids = fq_row_store_id_set_new (ids);
+  spec_changed (self);
+}
+
+gboolean
+fq_ticket_list_get_ids_active (FqTicketList *self)
+{
+  g_return_val_if_fail (FQ_IS_TICKET_LIST (self), FALSE);
+  return self->spec->ids != NULL;
+}
+
+void
 fq_ticket_list_set_unit (FqTicketList *self,
                          const char   *unit_id)
 {
@@ -1336,18 +1261,7 @@ fq_ticket_list_set_category_group (FqTicketList *self,
 
   g_clear_pointer (&self->spec->group_categories, g_strfreev);
   if (group != NULL && group[0] != '\0')
-    {
-      GPtrArray *codes = g_ptr_array_new ();
-      GHashTableIter iter;
-      gpointer key, value;
-
-      g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "category"));
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (g_strcmp0 (json_object_get_string_member_with_default (value, "group", NULL), group) == 0)
-          g_ptr_array_add (codes, g_strdup (key));
-      g_ptr_array_add (codes, NULL);
-      self->spec->group_categories = (GStrv)g_ptr_array_free (codes, FALSE);
-    }
+    self->spec->group_categories = fq_cache_ref_ids_in_group (self->cache, "category", group);
   spec_changed (self);
 }
 
@@ -1370,14 +1284,11 @@ guint
 fq_ticket_list_find (FqTicketList *self,
                      const char   *id)
 {
-  guint row;
-
   g_return_val_if_fail (FQ_IS_TICKET_LIST (self), G_MAXUINT);
 
   if (self->store == NULL || id == NULL)
     return G_MAXUINT;
-  row = fq_row_store_lookup (self->store, id);
-  return row == G_MAXUINT ? G_MAXUINT : fq_row_store_get_position (self->store, row);
+  return fq_row_store_find (self->store, id);
 }
 
 void
@@ -1385,41 +1296,11 @@ fq_ticket_list_set_pending (FqTicketList *self,
                             const char   *id,
                             gboolean      pending)
 {
-  FqTicketRow *item;
-  guint row, pos;
-
   g_return_if_fail (FQ_IS_TICKET_LIST (self));
   g_return_if_fail (id != NULL);
 
-  if (pending == g_hash_table_contains (self->pending, id))
-    return;
-
-  /* The change that ends a write reaches the outbox as soon as the cache
-   * has it, and this model a moment later: the badge goes when the row
-   * shows the new state, not before. */
-  if (!pending && self->store != NULL && fq_row_store_get_busy (self->store))
-    {
-      g_ptr_array_add (self->unpend, g_strdup (id));
-      return;
-    }
-
-  if (pending)
-    g_hash_table_add (self->pending, g_strdup (id));
-  else
-    g_hash_table_remove (self->pending, id);
-
-  row = fq_row_store_lookup (self->store, id);
-  if (row == G_MAXUINT)
-    return;
-  item = g_hash_table_lookup (self->live_rows, GUINT_TO_POINTER (row));
-  if (item != NULL && item->pending != !!pending)
-    {
-      item->pending = !!pending;
-      g_object_notify_by_pspec (G_OBJECT (item), row_properties[ROW_PROP_PENDING]);
-    }
-  pos = fq_row_store_get_position (self->store, row);
-  if (pos != G_MAXUINT)
-    g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 1);
+  if (self->store != NULL)
+    fq_row_store_set_pending (self->store, id, pending);
 }
 
 gboolean

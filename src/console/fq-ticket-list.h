@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *            limit has passed while the ticket is open; kept current by the
  *            list every 30 s)
  *   repeat-count (guint), rev (gint64), pending (gboolean)
+ *   returned-count, rejected-count, reopened-count (guint: the backflow,
+ *            times returned by a unit, resolutions rejected, reopenings)
  *
  * For a live countdown, a cell computes deadline − now itself with a timer,
  * or uses fq_ticket_row_get_seconds_left().
@@ -45,6 +47,11 @@ gboolean        fq_ticket_row_get_overdue        (FqTicketRow *self);
 guint           fq_ticket_row_get_repeat_count   (FqTicketRow *self);
 gint64          fq_ticket_row_get_rev            (FqTicketRow *self);
 gboolean        fq_ticket_row_get_pending        (FqTicketRow *self);
+guint           fq_ticket_row_get_returned_count (FqTicketRow *self);
+guint           fq_ticket_row_get_rejected_count (FqTicketRow *self);
+guint           fq_ticket_row_get_reopened_count (FqTicketRow *self);
+/* The three above added up: a "hard case" when above zero. */
+guint           fq_ticket_row_get_backflow       (FqTicketRow *self);
 /* deadline − @now (Unix seconds; negative when late). */
 gint64          fq_ticket_row_get_seconds_left   (FqTicketRow *self,
                                                   gint64       now);
@@ -57,6 +64,7 @@ typedef enum
   FQ_TICKET_SORT_CATEGORY,
   FQ_TICKET_SORT_PLACE,
   FQ_TICKET_SORT_UNIT,
+  FQ_TICKET_SORT_BACKFLOW,   /* by returns + rejections + reopenings */
 } FqTicketSort;
 
 GType fq_ticket_sort_get_type (void) G_GNUC_CONST;
@@ -86,6 +94,20 @@ void            fq_ticket_list_set_state         (FqTicketList *self,
                                                   int           state);
 void            fq_ticket_list_set_overdue_only  (FqTicketList *self,
                                                   gboolean      overdue_only);
+/* Only "hard cases": tickets returned, rejected or reopened at least once. */
+void            fq_ticket_list_set_hard_only     (FqTicketList *self,
+                                                  gboolean      hard_only);
+/* A unit's queue: with the deadline sort, tickets waiting for acceptance
+ * (dispatched, not yet accepted) come first, then the others, each part by
+ * deadline. */
+void            fq_ticket_list_set_acceptance_first (FqTicketList *self,
+                                                  gboolean      acceptance_first);
+gboolean        fq_ticket_list_get_acceptance_first (FqTicketList *self);
+/* Only the tickets whose ids are in the NULL-terminated @ids, closed ones
+ * too, whatever the other filters say; NULL returns to the other filters. */
+void            fq_ticket_list_set_ids           (FqTicketList       *self,
+                                                  const char * const *ids);
+gboolean        fq_ticket_list_get_ids_active    (FqTicketList *self);
 /* Lead or assisting unit id ("my unit"). */
 void            fq_ticket_list_set_unit          (FqTicketList *self,
                                                   const char   *unit_id);

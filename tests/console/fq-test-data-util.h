@@ -11,6 +11,7 @@
 
 #include "fq-cache.h"
 #include "fq-client.h"
+#include "fq-context.h"
 #include "fq-local-server.h"
 
 static gboolean
@@ -50,7 +51,7 @@ fq_test_flag_cond (gpointer data)
 }
 
 /* TRUE if a server binary is available; else the test is skipped. */
-static gboolean
+G_GNUC_UNUSED static gboolean
 fq_test_have_server (void)
 {
   g_autofree char *binary = fq_local_server_find_binary ();
@@ -76,7 +77,7 @@ fq_test_server_started_cb (GObject      *object,
 }
 
 /* Starts a quiet demo server (no history, no live feed) on @data_dir. */
-static FqLocalServer *
+G_GNUC_UNUSED static FqLocalServer *
 fq_test_start_server (const char *data_dir,
                       const char *listen)
 {
@@ -198,4 +199,76 @@ fq_test_rm_rf (const char *path)
           g_unlink (child);
       }
   g_rmdir (path);
+}
+
+static void
+fq_test_context_started_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fq_context_start_finish (FQ_CONTEXT (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *)user_data = TRUE;
+}
+
+static gboolean
+fq_test_context_ready_cond (gpointer data)
+{
+  FqContext *context = data;
+
+  return fq_sync_get_state (fq_context_get_sync (context)) == FQ_SYNC_STATE_ONLINE &&
+         !fq_sync_get_catching_up (fq_context_get_sync (context)) &&
+         !fq_incident_list_get_busy (fq_context_get_incidents (context)) &&
+         !fq_ticket_list_get_busy (fq_context_get_tickets (context));
+}
+
+/* A context on @server with @username signed in (sessions and cache in
+ * @dir), started, online and with its lists loaded. */
+G_GNUC_UNUSED static FqContext *
+fq_test_start_context (FqLocalServer *server,
+                       GSettings     *settings,
+                       const char    *dir,
+                       const char    *username)
+{
+  g_autofree char *sessions = g_build_filename (dir, "sessions", NULL);
+  g_autofree char *cache_path = g_build_filename (dir, "cache.db", NULL);
+  FqContext *context = fq_context_new (settings, fq_local_server_get_url (server));
+  FqClient *client = fq_context_get_client (context);
+  gboolean done = FALSE;
+
+  fq_client_set_session_dir (client, sessions);
+  fq_client_login_async (client, username, "demo", NULL, fq_test_login_cb, &done);
+  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+
+  done = FALSE;
+  fq_context_start_async (context, cache_path, NULL, fq_test_context_started_cb, &done);
+  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+  g_assert_true (fq_test_wait (fq_test_context_ready_cond, context, 60000));
+  return context;
+}
+
+static void
+fq_test_applied_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fq_cache_apply_changes_finish (FQ_CACHE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *)user_data = TRUE;
+}
+
+/* Applies a batch of changes (API "changes" objects; transfer full) to
+ * @cache as the sync would, and waits for it. */
+G_GNUC_UNUSED static void
+fq_test_apply_changes (FqCache   *cache,
+                       JsonArray *changes)
+{
+  gboolean done = FALSE;
+
+  fq_cache_apply_changes_async (cache, changes, 0, NULL, fq_test_applied_cb, &done);
+  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
 }

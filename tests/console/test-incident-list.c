@@ -585,6 +585,95 @@ test_pending (Fixture       *f,
   g_assert_false (fq_incident_row_get_pending (row));
 }
 
+/* Exactly some incidents, whatever the other filters say ("explain this
+ * number"), and back. */
+static void
+test_ids (Fixture       *f,
+          gconstpointer  data)
+{
+  const char *ids[] = { "I0000007", "I0002999", "I0001500", "not-in-the-cache", NULL };
+  Expect e = { FQ_INCIDENT_SORT_TIME, TRUE, NULL, FQ_INCIDENT_STATUS_NEW, "420202002" };
+
+  fq_incident_list_set_status (f->list, FQ_INCIDENT_STATUS_NEW);
+  fq_incident_list_set_scope (f->list, "420202002");
+  fq_incident_list_set_query (f->list, "噪音");
+  fq_incident_list_set_ids (f->list, ids);
+  wait_until_idle (f);
+
+  g_assert_true (fq_incident_list_get_ids_active (f->list));
+  g_assert_cmpuint (f->mirror->len, ==, 3);
+  g_assert_cmpstr (f->mirror->pdata[0], ==, "I0002999");
+  g_assert_cmpstr (f->mirror->pdata[1], ==, "I0001500");
+  g_assert_cmpstr (f->mirror->pdata[2], ==, "I0000007");
+
+  /* A change to one of them keeps it; others stay out. */
+  random_batch (f, 200, 10, 0);
+  g_assert_cmpuint (f->mirror->len, ==, 3);
+
+  fq_incident_list_set_ids (f->list, NULL);
+  fq_incident_list_set_query (f->list, NULL);
+  wait_until_idle (f);
+  g_assert_false (fq_incident_list_get_ids_active (f->list));
+  check (f, &e);
+}
+
+typedef struct
+{
+  guint n;
+  guint mixed;     /* changes that removed and added many rows at once */
+  guint removed;
+  guint added;
+} Runs;
+
+static void
+count_runs_cb (GListModel *model,
+               guint       position,
+               guint       removed,
+               guint       added,
+               Runs       *runs)
+{
+  runs->n++;
+  runs->removed += removed;
+  runs->added += added;
+  if (removed > 64 && added > 64)
+    runs->mixed++;
+}
+
+/* A change of many scattered rows reaches the model as "all removed" then
+ * "all added", never as one change removing and adding thousands: in that
+ * one GtkSingleSelection reads every added row looking for its selected
+ * one (see fq-row-store.c). */
+static void
+test_replace_all (Fixture       *f,
+                  gconstpointer  data)
+{
+  Expect e = { FQ_INCIDENT_SORT_TIME, TRUE, NULL, FQ_INCIDENT_STATUS_NEW, NULL };
+  Runs runs = { 0, };
+  guint n_all = f->mirror->len;
+  gulong id = g_signal_connect (f->list, "items-changed", G_CALLBACK (count_runs_cb), &runs);
+
+  /* About a third of the rows go, scattered. */
+  fq_incident_list_set_status (f->list, FQ_INCIDENT_STATUS_NEW);
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (runs.mixed, ==, 0);
+  g_assert_cmpuint (runs.n, ==, 2);
+  g_assert_cmpuint (runs.removed, ==, n_all);
+  g_assert_cmpuint (runs.added, ==, f->mirror->len);
+
+  /* A new sort: the same. */
+  memset (&runs, 0, sizeof runs);
+  fq_incident_list_set_sort (f->list, FQ_INCIDENT_SORT_SOURCE, FALSE);
+  e.sort = FQ_INCIDENT_SORT_SOURCE;
+  e.descending = FALSE;
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (runs.mixed, ==, 0);
+  g_assert_cmpuint (runs.n, ==, 2);
+
+  g_signal_handler_disconnect (f->list, id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -595,6 +684,8 @@ main (int   argc,
   g_test_add ("/incident-list/live-changes", Fixture, NULL, setup, test_live_changes, teardown);
   g_test_add ("/incident-list/filters-and-sorts", Fixture, NULL, setup, test_filters_and_sorts, teardown);
   g_test_add ("/incident-list/pending", Fixture, NULL, setup, test_pending, teardown);
+  g_test_add ("/incident-list/ids", Fixture, NULL, setup, test_ids, teardown);
+  g_test_add ("/incident-list/replace-all", Fixture, NULL, setup, test_replace_all, teardown);
 
   return g_test_run ();
 }

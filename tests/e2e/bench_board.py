@@ -186,7 +186,10 @@ def test(workdir, ctx):
         if attempt == 0:
             console.quit()
 
-    count_all = wait_until(lambda: fqe2e.incoming_count(main), 60, "the Incoming count")
+    # The rest of the cache is read after the first paint: typing starts
+    # once all of it is on the board.
+    count_all = wait_until(lambda: (lambda c: c if c is not None and c >= N else None)(
+        fqe2e.incoming_count(main)), 180, "all incidents on the board")
     log("incoming count:", count_all)
 
     # 4. Text filter: one key at a time, time to the new count.
