@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "fq-context.h"
+#include "fq-report.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,22 @@ void        fq_ticket_pane_set_context (FqTicketPane *self,
 void        fq_ticket_pane_set_ticket  (FqTicketPane *self,
                                         const char   *id);
 const char *fq_ticket_pane_get_ticket  (FqTicketPane *self);
+/* The actions offered now (a mask of 1 << FqTicketAction): the server's
+ * allowed_actions for the rev on screen, else the core table's. */
+guint       fq_ticket_pane_get_offered_actions (FqTicketPane *self);
+/* The ticket's record for export, or NULL before the ticket is loaded.
+ * (transfer full) */
+FqReport   *fq_ticket_pane_build_report (FqTicketPane *self);
+
+/* The record of a ticket as a report: its fields, the calls merged into it
+ * (@incidents: JsonObject, as the API gives them) and its timeline
+ * (@events: FqTimelineEvent, oldest first). @context (nullable) names the
+ * units, categories and places; without it the codes are written.
+ * (transfer full) */
+FqReport   *fq_ticket_report_new       (FqContext    *context,
+                                        JsonObject   *ticket,
+                                        GPtrArray    *incidents,
+                                        GPtrArray    *events);
 
 /* Signals: "close" (void): the user dismissed the pane. */
 

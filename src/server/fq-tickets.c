@@ -3,8 +3,9 @@
 /*
  * /tickets: lists, one ticket with its timeline, and the actions of the
  * ticket state machine (fq-ticket-machine.h). Also the SLA watch, which
- * records each breach once as an sla_breached event and keeps the
- * `overdue` column that list filters use.
+ * records each breach once as an sla_breached event, keeps the `overdue`
+ * column that list filters use and, when configured
+ * (--auto-escalate-hours), escalates a ticket overdue for that long.
  */
 
 #include "config.h"
@@ -688,22 +689,90 @@ tickets_action (FqRequest *request)
 
 /* ---- the SLA watch ---- */
 
+/* A bit of the sla_recorded column beside the FqSlaBreach bits: the ticket
+ * has been escalated automatically during its current overdue spell, so
+ * that the watch escalates it once per spell and not once per round. The
+ * watch clears it when the ticket is no longer overdue. */
+#define SLA_AUTO_ESCALATED (1 << 2)
+
+static gint64
+auto_escalate_of (FqJob *job)
+{
+  return fq_server_get_config (fq_job_get_server (job))->auto_escalate_seconds;
+}
+
+/* When the breaches in force began: the earliest limit that ran out. */
+static gint64
+overdue_since (const FqTicket *ticket,
+               guint           breaches,
+               gint64          accept_limit)
+{
+  gint64 since = G_MAXINT64;
+
+  if ((breaches & FQ_SLA_ACCEPT_LATE) && ticket->dispatched_at > 0)
+    since = MIN (since, ticket->dispatched_at + accept_limit);
+  if ((breaches & FQ_SLA_RESOLVE_LATE) && ticket->deadline > 0)
+    since = MIN (since, ticket->deadline);
+  return since;
+}
+
+/* Raises the tier of a ticket overdue for longer than the configured time,
+ * keeping its lead unit and state: the next tier's coordinators now see it
+ * among their escalated matters. The event has no actor (the server did
+ * it) and says so in its data (`auto`). */
+static gboolean
+auto_escalate (FqJob      *job,
+               FqDb       *db,
+               FqTicket   *ticket,
+               gint64      since,
+               gint64      now,
+               GError    **error)
+{
+  g_autoptr(FqEvent) event = NULL;
+  JsonObject *data;
+  FqTier next;
+
+  if (!fq_tier_next (ticket->tier, &next))
+    return TRUE;
+
+  data = json_object_new ();
+  json_object_set_string_member (data, "from_tier", fq_enum_to_string (FQ_TYPE_TIER, ticket->tier));
+  json_object_set_string_member (data, "to_tier", fq_enum_to_string (FQ_TYPE_TIER, next));
+  json_object_set_boolean_member (data, "auto", TRUE);
+  json_object_set_int_member (data, "overdue_seconds", now - since);
+  ticket->tier = next;
+  ticket->escalated_count++;
+  ticket->sla_recorded |= SLA_AUTO_ESCALATED;
+  event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_ESCALATED, NULL,
+                               ticket->lead_unit, NULL,
+                               json_node_init_object (json_node_alloc (), data), error);
+  json_object_unref (data);
+  return event != NULL;
+}
+
 static gboolean
 sla_watch_job (FqJob     *job,
                gpointer   user_data,
                GError   **error)
 {
+  /* ?1 dispatched before this is late to accept; ?2 now; ?3 the batch;
+   * ?4 whether automatic escalation is on; ?5 and ?6 the same limits moved
+   * back by the escalation time. */
   static const char sql[]
       = "SELECT id FROM tickets WHERE state IN ('dispatched', 'accepted', 'returned') AND ("
         " (sla_recorded & 1 = 0 AND accepted_at IS NULL AND dispatched_at <= ?1)"
         " OR (sla_recorded & 2 = 0 AND deadline <= ?2)"
-        " OR overdue = 0 AND (deadline <= ?2 OR (accepted_at IS NULL AND dispatched_at <= ?1)))"
+        " OR overdue = 0 AND (deadline <= ?2 OR (accepted_at IS NULL AND dispatched_at <= ?1))"
+        " OR (?4 AND sla_recorded & 4 = 0 AND tier <> 'city'"
+        "     AND (deadline <= ?5 OR (accepted_at IS NULL AND dispatched_at <= ?6))))"
         " UNION SELECT id FROM tickets WHERE overdue = 1 AND state NOT IN ('dispatched', "
         "'accepted', 'returned')"
+        " UNION SELECT id FROM tickets WHERE sla_recorded & 4 <> 0 AND overdue = 0"
         " LIMIT ?3";
   g_autoptr(FqDb) db = fq_db_new_for_job (job);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   gint64 accept_limit = accept_limit_of (job);
+  gint64 auto_escalate_after = auto_escalate_of (job);
   gint64 now = fq_job_now (job);
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
   guint changed = 0;
@@ -714,6 +783,9 @@ sla_watch_job (FqJob     *job,
   sqlite3_bind_int64 (stmt, 1, now - accept_limit);
   sqlite3_bind_int64 (stmt, 2, now);
   sqlite3_bind_int (stmt, 3, SLA_WATCH_BATCH);
+  sqlite3_bind_int (stmt, 4, auto_escalate_after > 0);
+  sqlite3_bind_int64 (stmt, 5, now - auto_escalate_after);
+  sqlite3_bind_int64 (stmt, 6, now - accept_limit - auto_escalate_after);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
   sqlite3_reset (stmt);
@@ -725,7 +797,9 @@ sla_watch_job (FqJob     *job,
       g_autoptr(FqTicket) ticket = NULL;
       GError *local_error = NULL;
       guint recorded;
+      guint breaches;
       gboolean overdue;
+      FqTier tier;
 
       ticket = fq_ticket_load (db, g_ptr_array_index (ids, i), &local_error);
       if (local_error != NULL)
@@ -738,12 +812,24 @@ sla_watch_job (FqJob     *job,
 
       recorded = ticket->sla_recorded;
       overdue = ticket->overdue;
+      tier = ticket->tier;
       if (!fq_ticket_record_breaches (job, db, ticket, accept_limit, now, error))
         return FALSE;
-      if (recorded == ticket->sla_recorded
-          && overdue
-                 == fq_sla_is_overdue (ticket->state,
-                                       fq_ticket_breaches (ticket, accept_limit, now)))
+
+      breaches = fq_ticket_breaches (ticket, accept_limit, now);
+      if (!fq_sla_is_overdue (ticket->state, breaches))
+        ticket->sla_recorded &= ~SLA_AUTO_ESCALATED;
+      else if (auto_escalate_after > 0 && !(ticket->sla_recorded & SLA_AUTO_ESCALATED))
+        {
+          gint64 since = overdue_since (ticket, breaches, accept_limit);
+
+          if (since != G_MAXINT64 && now - since >= auto_escalate_after
+              && !auto_escalate (job, db, ticket, since, now, error))
+            return FALSE;
+        }
+
+      if (recorded == ticket->sla_recorded && tier == ticket->tier
+          && overdue == fq_sla_is_overdue (ticket->state, breaches))
         continue;
 
       ticket->updated_at = now;
@@ -777,6 +863,7 @@ fq_tickets_register (FqServer *server)
 {
   g_autoptr(GSource) source = NULL;
   g_autoptr(GMainContext) context = NULL;
+  guint interval;
 
   fq_server_add_route (server, "GET", "/tickets", FQ_ROUTE_DEFAULT, tickets_list);
   fq_server_add_route (server, "GET", "/tickets/*", FQ_ROUTE_DEFAULT, tickets_get);
@@ -785,7 +872,8 @@ fq_tickets_register (FqServer *server)
   /* The watch runs on the context the server was set up on, which is the
    * thread-default one of the thread that registers the routes. */
   context = g_main_context_ref_thread_default ();
-  source = g_timeout_source_new_seconds (SLA_WATCH_INTERVAL_SECONDS);
+  interval = fq_server_get_config (server)->sla_interval_seconds;
+  source = g_timeout_source_new_seconds (interval > 0 ? interval : SLA_WATCH_INTERVAL_SECONDS);
   g_source_set_callback (source, sla_watch_cb, NULL, NULL);
   g_source_set_name (source, "[fengqiao] SLA watch");
   g_source_attach (source, context);
