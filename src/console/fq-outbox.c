@@ -444,6 +444,24 @@ records_changed_cb (FqOutbox     *self,
                 }
             }
 
+          /* Sessions and the other records the lists do not keep arrive
+           * only as change references. */
+          for (guint i = 0; recs == NULL && entry->seen != NULL && i < batch->others->len; i++)
+            {
+              FqChangeRef *ref = g_ptr_array_index (batch->others, i);
+              gsize old;
+              gint64 rev;
+
+              if (ref->data == NULL || g_strcmp0 (ref->entity, entry->rec->entity) != 0 ||
+                  (entry->rec->entity_id != NULL && g_strcmp0 (ref->id, entry->rec->entity_id) != 0))
+                continue;
+
+              rev = json_object_get_int_member_with_default (ref->data, "rev", 0);
+              old = GPOINTER_TO_SIZE (g_hash_table_lookup (entry->seen, ref->id));
+              if (rev > 0 && (gsize)rev > old)
+                g_hash_table_replace (entry->seen, g_strdup (ref->id), GSIZE_TO_POINTER ((gsize)rev));
+            }
+
           if (entry->state == ENTRY_AWAITING_CHANGE && entry->result_id != NULL &&
               change_arrived (entry))
             remove_entry (self, entry);

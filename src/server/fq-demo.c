@@ -27,11 +27,13 @@
 
 #include "fq-enum-types.h"
 #include "fq-repeat.h"
+#include "fq-repeat-address.h"
 #include "fq-sla.h"
 #include "fq-ticket-machine.h"
 
 #include "fq-entities.h"
 #include "fq-server-private.h"
+#include "fq-sessions.h"
 
 #define DEMO_SEED              20231115
 #define DAY                    (24 * 3600)
@@ -226,7 +228,6 @@ typedef struct
   GArray        *police_weights;
 
   const char    *demo_unit;         /* the demo user's unit */
-  gboolean       addresses_normal;  /* generated addresses need no normalising */
 } Generator;
 
 static void
@@ -439,50 +440,6 @@ generator_init (Generator   *gen,
       g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL,
                    "demo: no categories with corpus texts (dispute and police needed)");
       return FALSE;
-    }
-
-  /* Normalising an address (NFKC and all) is the costliest step of making
-   * an incident. Addresses made of parts that are already normal, joined
-   * with ASCII digits, are normal themselves: check the parts once. */
-  gen->addresses_normal = TRUE;
-  for (guint i = 0;
-       i < gen->corpus.roads->len + gen->corpus.compounds->len + gen->corpus.patterns->len; i++)
-    {
-      const char *part
-          = i < gen->corpus.roads->len ? g_ptr_array_index (gen->corpus.roads, i)
-            : i < gen->corpus.roads->len + gen->corpus.compounds->len
-                ? g_ptr_array_index (gen->corpus.compounds, i - gen->corpus.roads->len)
-                : g_ptr_array_index (gen->corpus.patterns,
-                                     i - gen->corpus.roads->len - gen->corpus.compounds->len);
-      g_autofree char *plain = g_strdup (part);
-      g_autofree char *normal = NULL;
-      char *brace;
-
-      /* A pattern's placeholders are filled with digits or with the parts
-       * checked here; what is around them must be normal. */
-      while ((brace = strchr (plain, '{')) != NULL)
-        {
-          char *end = strchr (brace, '}');
-
-          if (end == NULL)
-            break;
-          memmove (brace, end + 1, strlen (end + 1) + 1);
-        }
-      if (*plain == '\0')
-        continue;
-      normal = fq_repeat_normalize_address (plain);
-      if (g_strcmp0 (normal, plain) != 0)
-        {
-          gen->addresses_normal = FALSE;
-          break;
-        }
-    }
-  for (guint i = 0; gen->addresses_normal && i < gen->communities->len; i++)
-    {
-      const FqGridNodeInfo *node = g_ptr_array_index (gen->communities, i);
-      g_autofree char *normal = fq_repeat_normalize_address (node->name);
-
-      gen->addresses_normal = g_strcmp0 (normal, node->name) == 0;
     }
 
   demo_unit = fq_refdata_find_unit (ref, "street_office", DEMO_UNIT_STREET);
@@ -1072,8 +1029,9 @@ new_incident (History                *history,
           = intern_take (history, fq_repeat_normalize_phone (incident->caller_phone));
     }
   incident->address = intern_take (history, make_address (gen, community));
-  incident->address_norm = gen->addresses_normal
-    ? incident->address : intern_take (history, fq_repeat_normalize_address (incident->address));
+  /* The same matching key as POST /incidents, so that the history and the
+   * live calls meet in the address rule. */
+  incident->address_norm = intern_take (history, fq_repeat_address_key (incident->address));
   incident->status = FQ_INCIDENT_STATUS_NEW;
   incident->decision = -1;
   incident->created_by = (char *)(source == FQ_SOURCE_GRID ? "grid" : "operator");
@@ -1915,8 +1873,6 @@ fq_demo_generate_history (sqlite3    *db,
 
   for (day = history.start; day <= now; day += DAY)
     generate_day (&history, day);
-  g_debug ("demo: addresses %s normalised",
-           history.gen.addresses_normal ? "need not be" : "must be");
   g_debug ("demo: generated in %.2f s (cpu %.2f s)", (g_get_monotonic_time () - started) / 1e6,
            thread_cpu () - cpu_started);
 
@@ -2305,6 +2261,21 @@ feed_new_body (Feed *feed)
   return body;
 }
 
+/* A few convening sessions (recent, in progress, later today, tomorrow),
+ * once, so that the sessions page of a demo console is not empty. */
+static gboolean
+seed_sessions_job (FqJob     *job,
+                   gpointer   user_data,
+                   GError   **error)
+{
+  g_autoptr(FqDb) db = fq_db_new_for_job (job);
+
+  if (!fq_sessions_demo_seed (job, db, error))
+    return FALSE;
+  fq_job_respond (job, SOUP_STATUS_OK, NULL);
+  return TRUE;
+}
+
 static void feed_schedule (Feed *feed);
 
 static gboolean
@@ -2389,6 +2360,7 @@ fq_demo_feed_start (FqServer *server,
       return;
     }
   the_feed = feed;
+  fq_server_submit_write (server, &demo_coordinator, seed_sessions_job, NULL, NULL);
   feed_schedule (feed);
 }
 

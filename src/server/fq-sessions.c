@@ -2157,3 +2157,287 @@ fq_sessions_register (FqServer *server)
   g_source_set_name (source, "[fengqiao] action item watch");
   g_source_attach (source, context);
 }
+
+/* ---- the demo's sessions ---- */
+
+typedef struct
+{
+  const char *title;
+  const char *agenda;
+  const char *minutes;
+  const char *decision;
+  const char *items[2];
+} DemoText;
+
+static const DemoText demo_texts[] = {
+  { "商铺私搭彩钢棚堵塞消防通道联合会商",
+    "一、核实彩钢棚搭建情况；二、明确各部门职责；三、确定拆除时限",
+    "城管执法大队介绍现场核查情况：商铺在消防通道上搭建彩钢棚约20平方米。\n"
+    "消防救援大队：该通道为小区唯一消防车道，必须立即恢复畅通。\n"
+    "街道办事处协调物业公司配合拆除，社区做好商户和居民工作。",
+    "彩钢棚属违法建设，由城管执法大队下达限期拆除通知，3日内拆除",
+    { "下达限期拆除通知书并监督拆除", "拆除后复查消防通道并回访居民" } },
+  { "小区加装电梯意见分歧协调会",
+    "一、听取高低楼层住户意见；二、明确补偿方案；三、确定施工安排",
+    "社区介绍前期征求意见情况：一至二楼住户担心采光和噪音。\n住建部门说明加装电梯补贴政策。",
+    "按楼层分摊费用，一楼住户给予适当补偿，由社区组织签订协议",
+    { "组织全体住户签订加装电梯协议", "出具施工方案审查意见" } },
+  { "餐饮油烟扰民联合调处会",
+    "一、现场检测情况；二、整改要求；三、复查安排",
+    NULL, NULL, { NULL, NULL } },
+  { "物业服务纠纷多方协商会",
+    "一、业主诉求；二、物业公司整改承诺；三、监督机制",
+    NULL, NULL, { NULL, NULL } },
+};
+
+static Invitee *
+demo_invitee (const char *unit)
+{
+  Invitee *invitee = g_new0 (Invitee, 1);
+
+  invitee->unit = g_strdup (unit);
+  invitee->status = STATUS_INVITED;
+  invitee->delay_minutes = -1;
+  return invitee;
+}
+
+static gboolean
+demo_check_in (FqJob           *job,
+               FqDb            *db,
+               Session         *session,
+               const FqTicket  *ticket,
+               const FqUser    *user,
+               guint            index,
+               gint64           at,
+               GError         **error)
+{
+  Invitee *invitee = g_ptr_array_index (session->invitees, index);
+  JsonNode *data = new_data (session);
+
+  invitee->status = STATUS_CHECKED_IN;
+  invitee->checked_in_at = at;
+  invitee->delay_minutes = delay_minutes (session->scheduled_at, at);
+  invitee->status_by = g_strdup (user->username);
+  invitee->status_at = at;
+  json_object_set_int_member (json_node_get_object (data), "delay_minutes", invitee->delay_minutes);
+  return add_event (job, db, ticket, at, FQ_EVENT_KIND_CHECKED_IN, user, invitee->unit, NULL,
+                    data, error);
+}
+
+/* One demo session on @ticket: @kind 0 concluded yesterday, 1 in progress
+ * now, 2 later today, 3 tomorrow. */
+static gboolean
+demo_session (FqJob      *job,
+              FqDb       *db,
+              FqTicket   *ticket,
+              guint       kind,
+              GError    **error)
+{
+  static const char * const departments[] = {
+    "market_regulation-420204000000", "fire_rescue-420204000000", "housing-420204000000",
+  };
+  const FqUser *user = fq_job_get_user (job);
+  FqRefData *ref = fq_job_get_refdata (job);
+  const DemoText *text = &demo_texts[kind % G_N_ELEMENTS (demo_texts)];
+  gint64 now = fq_job_now (job);
+  gint64 called;
+  g_autoptr(Session) session = session_new ();
+  g_autofree char *community = NULL;
+  g_autofree const char **units = NULL;
+  JsonNode *data;
+
+  switch (kind)
+    {
+    case 0:
+      session->scheduled_at = (now - 24 * 3600) / 60 * 60;
+      break;
+    case 1:
+      session->scheduled_at = (now - 20 * 60) / 60 * 60;
+      break;
+    case 2:
+      session->scheduled_at = (now + 3 * 3600) / 1800 * 1800;
+      break;
+    default:
+      session->scheduled_at = (now + 24 * 3600) / 1800 * 1800;
+      break;
+    }
+  called = MIN (now, session->scheduled_at - 2 * 3600);
+
+  session->id = fq_entities_next_id (db, 'S', called, error);
+  if (session->id == NULL)
+    return FALSE;
+  session->ticket = g_strdup (ticket->id);
+  session->grid = g_strdup (ticket->grid);
+  session->title = g_strdup (text->title);
+  session->agenda = g_strdup (text->agenda);
+  session->convener_unit = g_strdup ("street_office-420204004000");
+  session->location = g_strdup ("团城山街道办事处三楼会议室");
+  session->state = STATE_SCHEDULED;
+  session->created_by = g_strdup (user->username);
+  session->created_at = called;
+  session->updated_at = called;
+  session->rev = 1;
+
+  g_ptr_array_add (session->invitees, demo_invitee (ticket->lead_unit));
+  if (g_strcmp0 (ticket->lead_unit, session->convener_unit) != 0)
+    g_ptr_array_add (session->invitees, demo_invitee (session->convener_unit));
+  community = g_strdup_printf ("community-%.12s", ticket->grid);
+  if (fq_refdata_get_unit (ref, community) != NULL && find_unit_invitee (session, community) == NULL)
+    g_ptr_array_add (session->invitees, demo_invitee (community));
+  for (guint i = 0; i < G_N_ELEMENTS (departments); i++)
+    if (fq_refdata_get_unit (ref, departments[(i + kind) % G_N_ELEMENTS (departments)]) != NULL &&
+        find_unit_invitee (session, departments[(i + kind) % G_N_ELEMENTS (departments)]) == NULL &&
+        session->invitees->len < 5)
+      g_ptr_array_add (session->invitees,
+                       demo_invitee (departments[(i + kind) % G_N_ELEMENTS (departments)]));
+  {
+    Invitee *person = g_new0 (Invitee, 1);
+
+    person->name = g_strdup ("李建国");
+    person->organisation = g_strdup ("居民代表");
+    person->delay_minutes = -1;
+    g_ptr_array_add (session->invitees, person);
+  }
+
+  if (!session_store (db, session, error) ||
+      !fq_sessions_load_ticket_units (db, ticket, error))
+    return FALSE;
+  data = new_data (session);
+  json_object_set_string_member (json_node_get_object (data), "title", session->title);
+  if (!add_event (job, db, ticket, called, FQ_EVENT_KIND_WHISTLE, user, session->convener_unit,
+                  NULL, data, error))
+    return FALSE;
+
+  if (kind <= 1)
+    {
+      gint64 start = session->scheduled_at + 3 * 60;
+      guint n = 0;
+
+      for (guint i = 0; i < session->invitees->len; i++)
+        if (((Invitee *)g_ptr_array_index (session->invitees, i))->unit != NULL)
+          n++;
+      /* The first unit is early, the others come over a few minutes; the
+       * last is excused (yesterday) or still on its way (now). */
+      for (guint i = 0; i + 1 < n; i++)
+        if (!demo_check_in (job, db, session, ticket, user, i,
+                            session->scheduled_at + (i == 0 ? -4 * 60 : (gint64)i * 2 * 60 + 30),
+                            error))
+          return FALSE;
+      if (kind == 0)
+        ((Invitee *)g_ptr_array_index (session->invitees, n - 1))->status = STATUS_EXCUSED;
+
+      session->state = STATE_IN_PROGRESS;
+      session->started_at = start;
+      data = new_data (session);
+      json_object_set_int_member (json_node_get_object (data), "delay_minutes",
+                                  delay_minutes (session->scheduled_at, start));
+      if (!add_event (job, db, ticket, start, FQ_EVENT_KIND_CONVENED, user, session->convener_unit,
+                      NULL, data, error))
+        return FALSE;
+      session->minutes = g_strdup (text->minutes);
+
+      if (text->decision != NULL && (kind == 0 || start + 12 * 60 < now))
+        {
+          Decision *decision = g_new0 (Decision, 1);
+
+          decision->text = g_strdup (text->decision);
+          decision->at = kind == 0 ? start + 50 * 60 : start + 12 * 60;
+          decision->actor = g_strdup (user->username);
+          if (!decision_insert (db, session, decision, error))
+            {
+              decision_free (decision);
+              return FALSE;
+            }
+          g_ptr_array_add (session->decisions, decision);
+        }
+
+      if (kind == 0)
+        {
+          g_autoptr(JsonArray) decisions = json_array_new ();
+          JsonObject *object;
+
+          for (guint i = 0; i < G_N_ELEMENTS (text->items) && text->items[i] != NULL; i++)
+            {
+              Item *item = g_new0 (Item, 1);
+
+              item->text = g_strdup (text->items[i]);
+              item->owner_unit = g_strdup (((Invitee *)g_ptr_array_index (session->invitees, i))->unit);
+              item->due = now + (i == 0 ? 2 : 3) * 24 * 3600;
+              item->created_at = start + 55 * 60;
+              item->created_by = g_strdup (user->username);
+              if (!item_insert (db, session, item, error))
+                {
+                  item_free (item);
+                  return FALSE;
+                }
+              g_ptr_array_add (session->items, item);
+            }
+          session->state = STATE_CONCLUDED;
+          session->concluded_at = start + 65 * 60;
+          for (guint i = 0; i < session->decisions->len; i++)
+            json_array_add_string_element (decisions,
+                                           ((Decision *)g_ptr_array_index (session->decisions, i))->text);
+          data = new_data (session);
+          object = json_node_get_object (data);
+          json_object_set_int_member (object, "elapsed_seconds", session->concluded_at - called);
+          json_object_set_array_member (object, "decisions", json_array_ref (decisions));
+          json_object_set_int_member (object, "action_items", session->items->len);
+          if (!add_event (job, db, ticket, session->concluded_at, FQ_EVENT_KIND_CONSENSUS, user,
+                          session->convener_unit, NULL, data, error))
+            return FALSE;
+        }
+      session->rev = 2 + n;
+    }
+
+  session->updated_at = MIN (now, MAX (session->updated_at, session->started_at));
+  if (!session_store (db, session, error))
+    return FALSE;
+  units = fq_ticket_units (ticket);
+  fq_job_add_change (job, "ticket", ticket->id, "upsert", ticket->grid, units,
+                     fq_ticket_to_json (ticket, accept_limit_of (job), now));
+  fq_job_add_change (job, "session", session->id, "upsert", ticket->grid, units,
+                     session_to_json (session, now));
+  return TRUE;
+}
+
+gboolean
+fq_sessions_demo_seed (FqJob   *job,
+                       FqDb    *db,
+                       GError **error)
+{
+  static const char count_sql[] = "SELECT count(*) FROM sessions";
+  static const char tickets_sql[] =
+    "SELECT id FROM tickets WHERE grid LIKE '420204004%' AND state IN ('dispatched', 'accepted') "
+    "ORDER BY created_at DESC LIMIT 4";
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if ((stmt = fq_db_prepare (db, count_sql, error)) == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0)
+    {
+      sqlite3_reset (stmt);
+      return TRUE;   /* seeded before, or real sessions: leave them */
+    }
+  sqlite3_reset (stmt);
+
+  if ((stmt = fq_db_prepare (db, tickets_sql, error)) == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(FqTicket) ticket = fq_ticket_load (db, g_ptr_array_index (ids, i), error);
+
+      if (ticket == NULL || !demo_session (job, db, ticket, i, error))
+        return FALSE;
+    }
+  fq_job_set_audit (job, "session", NULL, "demo sessions");
+  return TRUE;
+}

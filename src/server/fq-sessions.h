@@ -27,4 +27,11 @@ JsonArray *fq_sessions_ticket_json       (FqDb        *db,
                                           gint64       now,
                                           GError     **error);
 
+/* The demo city's sessions (fq-demo.c, once, when none exist): on recent
+ * open tickets of 团城山街道, one concluded yesterday, one in progress, one
+ * later today and one tomorrow. Runs in a write job as a coordinator. */
+gboolean   fq_sessions_demo_seed         (FqJob       *job,
+                                          FqDb        *db,
+                                          GError     **error);
+
 G_END_DECLS

@@ -725,6 +725,45 @@ test_cancel_and_excuse (Fixture       *f,
   }
 }
 
+/* Concluding records the units still waiting as absent; the excused and
+ * the checked-in keep their status, and a checked-in unit cannot be
+ * excused after the fact. */
+static void
+test_conclude_marks_absent (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) ticket = new_ticket (f);
+  g_autofree char *soon = fq_test_time_from_now (600);
+  g_autofree char *three = g_strdup_printf ("[\"%s\",\"%s\",\"%s\"]", f->unit_a, f->unit_b, f->unit_c);
+  g_autofree char *field_a = g_strdup_printf (",\"unit\":\"%s\"", f->unit_a);
+  g_autofree char *field_b = g_strdup_printf (",\"unit\":\"%s\"", f->unit_b);
+  g_autoptr(JsonObject) s0 = create_ok (f, f->w->coordinator, ticket, soon, three);
+  g_autoptr(JsonObject) s1 = act_ok (f->a, s0, "check_in", NULL);
+  g_autoptr(JsonObject) s2 = act_ok (f->w->coordinator, s1, "excuse", field_b);
+  g_autoptr(JsonObject) s3 = act_ok (f->w->coordinator, s2, "start", NULL);
+  g_autoptr(JsonObject) s4 = NULL;
+  g_autoptr(JsonObject) s5 = NULL;
+
+  {
+    g_autoptr(FqTestResponse) excuse_a = act (f->w->coordinator, s3, "excuse",
+                                              fq_test_obj_int (s3, "rev"), field_a);
+
+    assert_refused (excuse_a, 409, "invalid_transition", NULL);
+  }
+  s4 = act_ok (f->w->coordinator, s3, "decide", ",\"text\":\"限期三日拆除\"");
+  s5 = act_ok (f->w->coordinator, s4, "conclude", NULL);
+  g_assert_cmpstr (fq_test_obj_str (s5, "state"), ==, "concluded");
+  g_assert_cmpstr (fq_test_obj_str (invitee_of (s5, f->unit_a), "status"), ==, "checked_in");
+  g_assert_cmpstr (fq_test_obj_str (invitee_of (s5, f->unit_b), "status"), ==, "excused");
+  g_assert_cmpstr (fq_test_obj_str (invitee_of (s5, f->unit_c), "status"), ==, "absent");
+  /* Concluded: nobody reports in any more, not even the absent unit. */
+  {
+    g_autoptr(FqTestResponse) late = act (f->c, s5, "check_in", fq_test_obj_int (s5, "rev"), NULL);
+
+    assert_refused (late, 409, "invalid_transition", "check_in");
+  }
+}
+
 static void
 test_overdue_items (Fixture       *f,
                     gconstpointer  data)
@@ -1078,6 +1117,7 @@ main (int   argc,
   ADD ("/server/sessions/create-rules", test_create_rules);
   ADD ("/server/sessions/roles", test_roles);
   ADD ("/server/sessions/cancel-and-excuse", test_cancel_and_excuse);
+  ADD ("/server/sessions/conclude-marks-absent", test_conclude_marks_absent);
   ADD ("/server/sessions/overdue-items", test_overdue_items);
   ADD ("/server/sessions/list", test_list);
   ADD ("/server/sessions/changes", test_changes);
