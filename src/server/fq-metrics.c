@@ -74,6 +74,13 @@
  *    proportion; null when all are. Rows are sorted by score (nulls last),
  *    then tickets received, then unit id.
  *
+ * Explain this number: GET /metrics/records?metric=NAME (and optionally
+ * category=CODE, group=CODE, or unit=ID for figures of tickets) lists the
+ * ids of the records a figure counted, {"entity","ids","count"}: the same
+ * range read and the same predicate as the figure (see "what each figure
+ * counts"), so that count equals the figure. A ratio lists its numerator's
+ * records, a median the tickets it is taken over.
+ *
  * Speed: each period is one indexed range read of incidents and one of
  * tickets, restricted to the subtree by `grid IN (the subtree's codes)` so
  * that the (grid, time) indexes serve both the place and the period; every
@@ -106,20 +113,40 @@
 
 #define N_SOURCES (FQ_SOURCE_OPEN311 + 1)
 
+/* The records a period counts, one definition per record kind: every
+ * statement below that reads incidents or tickets uses these, so that a
+ * figure and the list of its records (GET /metrics/records) cannot disagree
+ * about which records are in the period and the place. */
+#define INCIDENTS_IN_RANGE \
+  "FROM incidents WHERE grid IN (SELECT value FROM json_each(?1)) " \
+  "AND received_at >= ?2 AND received_at < ?3"
+#define TICKETS_IN_RANGE \
+  "FROM tickets WHERE grid IN (SELECT value FROM json_each(?1)) " \
+  "AND created_at >= ?2 AND created_at < ?3"
+#define TICKET_COLUMNS \
+  "created_at, state, lead_unit, category, dispatched_at, accepted_at, resolved_at, " \
+  "deadline, returned_count, rejected_count, reopened_count, satisfaction"
+
 /* One statement text per record kind, so that each stays prepared on its
  * reader connection. */
 static const char incidents_sql[] =
-  "SELECT source, decision, repeat_of IS NOT NULL, received_at, category FROM incidents "
-  "WHERE grid IN (SELECT value FROM json_each(?1)) AND received_at >= ?2 AND received_at < ?3";
+  "SELECT source, decision, repeat_of IS NOT NULL, received_at, category " INCIDENTS_IN_RANGE;
 /* The summary needs neither time nor category: fewer columns to decode in
  * its longest loop (about 15% of its time). */
 static const char incidents_summary_sql[] =
-  "SELECT source, decision, repeat_of IS NOT NULL FROM incidents "
-  "WHERE grid IN (SELECT value FROM json_each(?1)) AND received_at >= ?2 AND received_at < ?3";
+  "SELECT source, decision, repeat_of IS NOT NULL " INCIDENTS_IN_RANGE;
 static const char tickets_sql[] =
-  "SELECT created_at, state, lead_unit, category, dispatched_at, accepted_at, resolved_at, "
-  "deadline, returned_count, rejected_count, reopened_count, satisfaction FROM tickets "
-  "WHERE grid IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 AND created_at < ?3";
+  "SELECT " TICKET_COLUMNS " " TICKETS_IN_RANGE;
+/* The same rows with their rowids, for GET /metrics/records: the rowid is
+ * in every index, so the range read stays on the covering index, and only
+ * the records a figure counts are looked up for their ids. */
+static const char incidents_records_sql[] =
+  "SELECT source, decision, repeat_of IS NOT NULL, received_at, category, rowid "
+  INCIDENTS_IN_RANGE;
+static const char tickets_records_sql[] =
+  "SELECT " TICKET_COLUMNS ", rowid " TICKETS_IN_RANGE;
+static const char incident_id_sql[] = "SELECT id FROM incidents WHERE rowid = ?1";
+static const char ticket_id_sql[] = "SELECT id FROM tickets WHERE rowid = ?1";
 /* Only tickets that were returned are looked up in the timeline. */
 static const char returns_sql[] =
   "SELECT e.ticket, e.unit, t.lead_unit FROM tickets t JOIN events e ON e.ticket = t.id "
@@ -295,6 +322,7 @@ typedef struct
   int         decision;   /* FqDecision or -1 */
   gboolean    repeat;     /* repeat_of set or decided merge */
   const char *category;   /* nullable, valid during the callback */
+  gint64      rowid;      /* only from incidents_records_sql */
 } IncidentRow;
 
 typedef struct
@@ -311,6 +339,7 @@ typedef struct
   gint64      rejected_count;
   gint64      reopened_count;
   int         satisfaction;    /* 0: none */
+  gint64      rowid;           /* only from tickets_records_sql */
 } TicketRow;
 
 typedef void (*IncidentFunc) (const IncidentRow *row,
@@ -318,8 +347,8 @@ typedef void (*IncidentFunc) (const IncidentRow *row,
 typedef void (*TicketFunc)   (const TicketRow   *row,
                               gpointer           user_data);
 
-/* @sql is incidents_sql, or incidents_summary_sql (then received_at is 0
- * and category NULL). */
+/* @sql is incidents_sql, incidents_records_sql (with the rowid), or
+ * incidents_summary_sql (then received_at is 0 and category NULL). */
 static gboolean
 scan_incidents (FqJob         *job,
                 const char    *sql,
@@ -331,12 +360,13 @@ scan_incidents (FqJob         *job,
                 GError       **error)
 {
   sqlite3_stmt *stmt = prepare_range (job, sql, scope, from, to, error);
-  gboolean full;
+  gboolean full, with_id;
   int rc;
 
   if (stmt == NULL)
     return FALSE;
   full = sqlite3_column_count (stmt) > 3;
+  with_id = sqlite3_column_count (stmt) > 5;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       IncidentRow row = { 0, };
@@ -349,25 +379,31 @@ scan_incidents (FqJob         *job,
           row.received_at = sqlite3_column_int64 (stmt, 3);
           row.category = (const char *)sqlite3_column_text (stmt, 4);
         }
+      if (with_id)
+        row.rowid = sqlite3_column_int64 (stmt, 5);
       func (&row, user_data);
     }
   return finish_stmt (job, stmt, rc, error);
 }
 
+/* @sql is tickets_sql or tickets_records_sql (with the rowid). */
 static gboolean
-scan_tickets (FqJob         *job,
-              const Scope   *scope,
-              gint64         from,
-              gint64         to,
-              TicketFunc     func,
-              gpointer       user_data,
-              GError       **error)
+scan_tickets_sql (FqJob         *job,
+                  const char    *sql,
+                  const Scope   *scope,
+                  gint64         from,
+                  gint64         to,
+                  TicketFunc     func,
+                  gpointer       user_data,
+                  GError       **error)
 {
-  sqlite3_stmt *stmt = prepare_range (job, tickets_sql, scope, from, to, error);
+  sqlite3_stmt *stmt = prepare_range (job, sql, scope, from, to, error);
+  gboolean with_id;
   int rc;
 
   if (stmt == NULL)
     return FALSE;
+  with_id = sqlite3_column_count (stmt) > 12;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *state = (const char *)sqlite3_column_text (stmt, 1);
@@ -385,15 +421,122 @@ scan_tickets (FqJob         *job,
       row.rejected_count = sqlite3_column_int64 (stmt, 9);
       row.reopened_count = sqlite3_column_int64 (stmt, 10);
       row.satisfaction = sqlite3_column_int (stmt, 11);
+      row.rowid = with_id ? sqlite3_column_int64 (stmt, 12) : 0;
       func (&row, user_data);
     }
   return finish_stmt (job, stmt, rc, error);
+}
+
+static gboolean
+scan_tickets (FqJob         *job,
+              const Scope   *scope,
+              gint64         from,
+              gint64         to,
+              TicketFunc     func,
+              gpointer       user_data,
+              GError       **error)
+{
+  return scan_tickets_sql (job, tickets_sql, scope, from, to, func, user_data, error);
+}
+
+/* ---- what each figure counts ----
+ *
+ * One predicate per counted figure. The summary, the trend, the categories
+ * and the unit assessment count with these, and GET /metrics/records lists
+ * the records they accept (record_metrics below): a figure and its records
+ * share one definition. */
+
+static inline gboolean
+incident_any (const IncidentRow *row)
+{
+  return TRUE;
+}
+
+static inline gboolean
+incident_police (const IncidentRow *row)
+{
+  return row->decision == FQ_DECISION_POLICE;
+}
+
+static inline gboolean
+incident_dispute (const IncidentRow *row)
+{
+  return is_dispute (row->decision);
+}
+
+static inline gboolean
+incident_mediated (const IncidentRow *row)
+{
+  return row->decision == FQ_DECISION_MEDIATE;
+}
+
+static inline gboolean
+incident_diverted (const IncidentRow *row)
+{
+  return row->decision == FQ_DECISION_DIVERT;
+}
+
+/* diversion_share's numerator. */
+static inline gboolean
+incident_mediated_or_diverted (const IncidentRow *row)
+{
+  return incident_mediated (row) || incident_diverted (row);
+}
+
+static inline gboolean
+incident_repeat (const IncidentRow *row)
+{
+  return row->repeat;
+}
+
+static inline gboolean
+incident_proactive (const IncidentRow *row)
+{
+  return row->source == FQ_SOURCE_GRID;
+}
+
+static inline gboolean
+ticket_any (const TicketRow *row)
+{
+  return TRUE;
+}
+
+static inline gboolean
+ticket_closed (const TicketRow *row)
+{
+  return row->closed;
+}
+
+static inline gboolean
+ticket_resolved (const TicketRow *row)
+{
+  return row->resolved_at != 0;
 }
 
 static inline gboolean
 resolved_on_time (const TicketRow *row)
 {
   return row->deadline == 0 || row->resolved_at <= row->deadline;
+}
+
+/* on_time_rate's numerator. */
+static inline gboolean
+ticket_resolved_on_time (const TicketRow *row)
+{
+  return ticket_resolved (row) && resolved_on_time (row);
+}
+
+/* The tickets median_hours_to_accept is taken over. */
+static inline gboolean
+ticket_accepted (const TicketRow *row)
+{
+  return row->accepted_at != 0 && row->dispatched_at != 0;
+}
+
+static inline gboolean
+ticket_backflow (const TicketRow *row)
+{
+  return row->returned_count > 0 || row->rejected_count > 0 || row->reopened_count > 0;
 }
 
 /* ---- JSON helpers ---- */
@@ -525,17 +668,17 @@ summary_incident (const IncidentRow *row,
   m->incidents_total++;
   if (row->source >= 0)
     m->by_source[row->source]++;
-  if (row->source == FQ_SOURCE_GRID)
+  if (incident_proactive (row))
     m->proactive_reports++;
-  if (row->decision == FQ_DECISION_POLICE)
+  if (incident_police (row))
     m->police_incidents++;
-  else if (is_dispute (row->decision))
+  else if (incident_dispute (row))
     m->non_police_disputes++;
-  if (row->decision == FQ_DECISION_MEDIATE)
+  if (incident_mediated (row))
     m->mediated++;
-  else if (row->decision == FQ_DECISION_DIVERT)
+  else if (incident_diverted (row))
     m->diverted++;
-  if (row->repeat)
+  if (incident_repeat (row))
     m->repeat_calls++;
 }
 
@@ -546,24 +689,24 @@ summary_ticket (const TicketRow *row,
   Metrics *m = user_data;
 
   m->tickets_created++;
-  if (row->closed)
+  if (ticket_closed (row))
     m->tickets_closed++;
-  if (row->resolved_at != 0)
+  if (ticket_resolved (row))
     {
       gint64 seconds = row->resolved_at - row->created_at;
 
       m->tickets_resolved++;
-      if (resolved_on_time (row))
+      if (ticket_resolved_on_time (row))
         m->resolved_on_time++;
       g_array_append_val (m->resolve_seconds, seconds);
     }
-  if (row->accepted_at != 0 && row->dispatched_at != 0)
+  if (ticket_accepted (row))
     {
       gint64 seconds = row->accepted_at - row->dispatched_at;
 
       g_array_append_val (m->accept_seconds, seconds);
     }
-  if (row->returned_count > 0 || row->rejected_count > 0 || row->reopened_count > 0)
+  if (ticket_backflow (row))
     m->backflow_tickets++;
 }
 
@@ -934,11 +1077,11 @@ trend_incident (const IncidentRow *row,
   Bucket *bucket = trend_bucket (user_data, row->received_at);
 
   bucket->incidents++;
-  if (is_dispute (row->decision))
+  if (incident_dispute (row))
     bucket->non_police_disputes++;
-  if (row->decision == FQ_DECISION_DIVERT)
+  if (incident_diverted (row))
     bucket->diverted++;
-  if (row->repeat)
+  if (incident_repeat (row))
     bucket->repeat_calls++;
 }
 
@@ -949,7 +1092,7 @@ trend_ticket (const TicketRow *row,
   Bucket *bucket = trend_bucket (user_data, row->created_at);
 
   bucket->tickets++;
-  if (row->closed)
+  if (ticket_closed (row))
     bucket->closed++;
 }
 
@@ -1098,15 +1241,14 @@ units_ticket (const TicketRow *t,
     return;
   row = units_get (units, t->lead_unit);
   row->led++;
-  if (t->accepted_at != 0 && t->dispatched_at != 0 &&
-      t->accepted_at - t->dispatched_at <= units->accept_limit)
+  if (ticket_accepted (t) && t->accepted_at - t->dispatched_at <= units->accept_limit)
     row->accepted_within_limit++;
-  if (t->closed)
+  if (ticket_closed (t))
     row->closed++;
-  if (t->resolved_at != 0)
+  if (ticket_resolved (t))
     {
       row->resolved++;
-      if (resolved_on_time (t))
+      if (ticket_resolved_on_time (t))
         row->resolved_on_time++;
     }
   if (t->rejected_count > 0 || t->reopened_count > 0)
@@ -1370,9 +1512,9 @@ categories_incident (const IncidentRow *row,
   CategoryCounts *counts = categories_get (user_data, row->category);
 
   counts->incidents++;
-  if (is_dispute (row->decision))
+  if (incident_dispute (row))
     counts->non_police_disputes++;
-  if (row->decision == FQ_DECISION_DIVERT)
+  if (incident_diverted (row))
     counts->diverted++;
 }
 
@@ -1383,7 +1525,7 @@ categories_ticket (const TicketRow *row,
   CategoryCounts *counts = categories_get (user_data, row->category);
 
   counts->tickets++;
-  if (row->closed)
+  if (ticket_closed (row))
     counts->tickets_closed++;
 }
 
@@ -1525,6 +1667,264 @@ categories_job (FqJob     *job,
   return TRUE;
 }
 
+/* ---- GET /metrics/records ---- */
+
+typedef gboolean (*IncidentPredicate) (const IncidentRow *row);
+typedef gboolean (*TicketPredicate)   (const TicketRow   *row);
+
+/* "Explain this number": the figures whose records can be listed, by the
+ * names the summary, the trend and the categories give them. A ratio lists
+ * the records of its numerator; a median the tickets it is taken over. */
+static const struct
+{
+  const char        *name;
+  IncidentPredicate  incident;   /* exactly one of these two */
+  TicketPredicate    ticket;
+  int                source;     /* an FqSource the incident must have, or -1 */
+} record_metrics[] = {
+  { "incidents_total", incident_any, NULL, -1 },
+  { "incidents", incident_any, NULL, -1 },
+  { "police_incidents", incident_police, NULL, -1 },
+  { "non_police_disputes", incident_dispute, NULL, -1 },
+  { "mediated", incident_mediated, NULL, -1 },
+  { "diverted", incident_diverted, NULL, -1 },
+  { "diversion_share", incident_mediated_or_diverted, NULL, -1 },
+  { "repeat_calls", incident_repeat, NULL, -1 },
+  { "proactive_reports", incident_proactive, NULL, -1 },
+  { "incidents_by_source.110", incident_any, NULL, FQ_SOURCE_110 },
+  { "incidents_by_source.12345", incident_any, NULL, FQ_SOURCE_12345 },
+  { "incidents_by_source.grid", incident_any, NULL, FQ_SOURCE_GRID },
+  { "incidents_by_source.walk_in", incident_any, NULL, FQ_SOURCE_WALK_IN },
+  { "incidents_by_source.open311", incident_any, NULL, FQ_SOURCE_OPEN311 },
+  { "tickets_created", NULL, ticket_any, -1 },
+  { "tickets", NULL, ticket_any, -1 },
+  { "tickets_closed", NULL, ticket_closed, -1 },
+  { "closed", NULL, ticket_closed, -1 },
+  { "completion_rate", NULL, ticket_closed, -1 },
+  { "tickets_resolved", NULL, ticket_resolved, -1 },
+  { "on_time_rate", NULL, ticket_resolved_on_time, -1 },
+  { "backflow_tickets", NULL, ticket_backflow, -1 },
+  { "median_hours_to_accept", NULL, ticket_accepted, -1 },
+  { "median_hours_to_resolve", NULL, ticket_resolved, -1 },
+};
+
+typedef struct
+{
+  guint       metric;     /* index into record_metrics */
+  FqRefData  *ref;
+  const char *category;   /* nullable: only this category */
+  const char *group;      /* nullable: only categories of this group */
+  const char *unit;       /* nullable: only tickets this unit leads */
+  GArray     *rowids;     /* gint64: the records counted */
+} Records;
+
+/* The answer can hold a year of a city's incidents (about 200,000 ids):
+ * written as text, without a JSON tree of them. */
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      else if ((guchar)*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar)*p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* Appends the ids of @rowids to @out as the members of a JSON array. */
+static gboolean
+append_ids (FqJob       *job,
+            const char  *sql,
+            GArray      *rowids,
+            GString     *out,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = fq_job_prepare (job, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, g_array_index (rowids, gint64, i));
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          append_json_string (out, (const char *)sqlite3_column_text (stmt, 0));
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          sqlite3_clear_bindings (stmt);
+          return fq_job_check_sqlite (job, rc, error);
+        }
+    }
+  sqlite3_clear_bindings (stmt);
+  return TRUE;
+}
+
+static gboolean
+records_category_matches (Records    *records,
+                          const char *code)
+{
+  const FqCategoryInfo *info;
+
+  if (records->category != NULL && g_strcmp0 (code, records->category) != 0)
+    return FALSE;
+  if (records->group == NULL)
+    return TRUE;
+  info = code != NULL ? fq_refdata_get_category (records->ref, code) : NULL;
+  return info != NULL && g_strcmp0 (info->group, records->group) == 0;
+}
+
+static void
+records_incident (const IncidentRow *row,
+                  gpointer           user_data)
+{
+  Records *records = user_data;
+  int source = record_metrics[records->metric].source;
+
+  if ((source >= 0 && row->source != source) ||
+      !record_metrics[records->metric].incident (row) ||
+      !records_category_matches (records, row->category))
+    return;
+  g_array_append_val (records->rowids, row->rowid);
+}
+
+static void
+records_ticket (const TicketRow *row,
+                gpointer         user_data)
+{
+  Records *records = user_data;
+
+  if (!record_metrics[records->metric].ticket (row) ||
+      !records_category_matches (records, row->category) ||
+      (records->unit != NULL && g_strcmp0 (row->lead_unit, records->unit) != 0))
+    return;
+  g_array_append_val (records->rowids, row->rowid);
+}
+
+static gboolean
+records_job (FqJob     *job,
+             gpointer   user_data,
+             GError   **error)
+{
+  FqRequest *request = fq_job_get_request (job);
+  const char *metric = fq_request_get_query (request, "metric");
+  g_auto(Scope) scope = { 0, };
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  GString *out;
+  Records records = { 0, };
+  gboolean found = FALSE;
+  gboolean ok;
+
+  if (metric == NULL || *metric == '\0')
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "metric", "required (a figure's name)");
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (record_metrics) && !found; i++)
+    if (strcmp (metric, record_metrics[i].name) == 0)
+      {
+        records.metric = i;
+        found = TRUE;
+      }
+  if (!found)
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "metric",
+                          "not a figure whose records can be listed");
+      return FALSE;
+    }
+  if (!parse_scope (job, &scope, error))
+    return FALSE;
+
+  records.ref = fq_job_get_refdata (job);
+  records.rowids = rowids;
+  records.category = fq_request_get_query (request, "category");
+  records.group = fq_request_get_query (request, "group");
+  records.unit = fq_request_get_query (request, "unit");
+  if (records.category != NULL && *records.category == '\0')
+    records.category = NULL;
+  if (records.group != NULL && *records.group == '\0')
+    records.group = NULL;
+  if (records.unit != NULL && *records.unit == '\0')
+    records.unit = NULL;
+  if (records.category != NULL && fq_refdata_get_category (records.ref, records.category) == NULL)
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "category", "unknown category");
+      return FALSE;
+    }
+  if (records.group != NULL)
+    {
+      g_autoptr(GPtrArray) groups = fq_refdata_get_groups (records.ref);
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < groups->len && !known; i++)
+        known = g_strcmp0 (((const FqCategoryGroupInfo *)g_ptr_array_index (groups, i))->code,
+                           records.group) == 0;
+      if (!known)
+        {
+          fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "group", "unknown category group");
+          return FALSE;
+        }
+    }
+  if (records.unit != NULL && record_metrics[records.metric].ticket == NULL)
+    {
+      fq_set_field_error (error, FQ_ERROR_BAD_REQUEST, "unit",
+                          "only figures of tickets can be limited to a unit");
+      return FALSE;
+    }
+
+  if (record_metrics[records.metric].incident != NULL)
+    ok = scan_incidents (job, incidents_records_sql, &scope, scope.from, scope.to,
+                         records_incident, &records, error);
+  else
+    ok = scan_tickets_sql (job, tickets_records_sql, &scope, scope.from, scope.to,
+                           records_ticket, &records, error);
+  if (!ok)
+    return FALSE;
+
+  from = fq_time_format (scope.from);
+  to = fq_time_format (scope.to);
+  out = g_string_sized_new (rowids->len * 18 + 256);
+  g_string_append (out, "{\"period\":{\"from\":");
+  append_json_string (out, from);
+  g_string_append (out, ",\"to\":");
+  append_json_string (out, to);
+  g_string_append (out, "},\"grid\":");
+  append_json_string (out, scope.grid);
+  g_string_append (out, ",\"metric\":");
+  append_json_string (out, record_metrics[records.metric].name);
+  g_string_append_printf (out, ",\"entity\":\"%s\",\"count\":%" G_GINT64_FORMAT ",\"ids\":[",
+                          record_metrics[records.metric].incident != NULL ? "incident" : "ticket",
+                          (gint64)rowids->len);
+  if (!append_ids (job, record_metrics[records.metric].incident != NULL ? incident_id_sql
+                                                                        : ticket_id_sql,
+                   rowids, out, error))
+    {
+      g_string_free (out, TRUE);
+      return FALSE;
+    }
+  g_string_append (out, "]}");
+  fq_job_respond_json_text (job, SOUP_STATUS_OK, g_string_free (out, FALSE));
+  return TRUE;
+}
+
 /* ---- routes ---- */
 
 #define METRICS_ROLES (FQ_ROLE_BIT (FQ_ROLE_LEADER) | FQ_ROLE_BIT (FQ_ROLE_COORDINATOR) | \
@@ -1552,6 +1952,13 @@ metrics_units (FqRequest *request)
 }
 
 static void
+metrics_records (FqRequest *request)
+{
+  if (fq_request_require_role (request, METRICS_ROLES))
+    fq_request_run (request, FQ_JOB_READ, records_job, NULL, NULL);
+}
+
+static void
 metrics_categories (FqRequest *request)
 {
   if (fq_request_require_role (request, METRICS_ROLES))
@@ -1566,4 +1973,5 @@ fq_metrics_register (FqServer *server)
   fq_server_add_route (server, "GET", "/metrics/units", FQ_ROUTE_DEFAULT, metrics_units);
   fq_server_add_route (server, "GET", "/metrics/categories", FQ_ROUTE_DEFAULT,
                        metrics_categories);
+  fq_server_add_route (server, "GET", "/metrics/records", FQ_ROUTE_DEFAULT, metrics_records);
 }

@@ -8,7 +8,9 @@
  *   - GET /metrics/summary for the last year, city-wide and for a district
  *     (target: at most 200 ms);
  *   - GET /metrics/trend (months over the year, days over 90 days),
- *     /metrics/units and /metrics/categories for the last year, city-wide.
+ *     /metrics/units and /metrics/categories for the last year, city-wide;
+ *   - GET /metrics/records of every incident of the last year, city-wide
+ *     (the largest "explain this number").
  *
  * Prints p50 and p99 of the wall time of each, and the server's CPU time
  * per call (from /proc), which tells more than wall time on a busy machine.
@@ -203,7 +205,7 @@ main (int   argc,
     const char *what;
     char       *path;
     double      target;
-  } cases[6];
+  } cases[7];
 
   g_test_init (&argc, &argv, NULL);
   fq_test_require_server_binary ();
@@ -257,6 +259,11 @@ main (int   argc,
   cases[5].what = "categories, last year, city";
   cases[5].path = g_strdup_printf ("/metrics/categories?from=%s&to=%s", from, to);
   cases[5].target = 0;
+  /* Explain this number on the biggest figure: every incident of the year. */
+  cases[6].what = "records of incidents, last year, city";
+  cases[6].path = g_strdup_printf ("/metrics/records?metric=incidents_total&from=%s&to=%s",
+                                   from, to);
+  cases[6].target = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases) && ok; i++)
     ok = time_calls (server, leader, cases[i].what, cases[i].path, calls, cases[i].target, rows);

@@ -9,10 +9,15 @@
  *    calls −47.6% month on month and −12.5% year on year, 110 calls −12%
  *    year on year; 3,675 tickets in a year of which 3,587 closed
  *    (completion rate 0.976);
- *  - a random city (seeded) over eighteen months, where every figure of the
- *    summary, the trend, the unit assessment and the category counts is
+ *  - a random city (seeded) over eighteen months, with convening sessions
+ *    in every state and invitations in every status, where every figure
+ *    of the summary, the trend, the unit assessment (session attendance
+ *    included) and the category counts is
  *    compared with a count of the raw records done here, independently of
  *    the server, for several periods and scope nodes;
+ *  - "explain this number": the records each figure lists are exactly
+ *    those counted here, and as many as the figure says, for four periods,
+ *    four scope nodes, trend buckets, categories, groups and units;
  *  - records made through the API (intake with an explicit past
  *    received_at, triage, repeat detection, ticket actions);
  *  - errors and roles.
@@ -78,6 +83,26 @@ typedef struct
   const char *returned_by;  /* the unit of its `returned` events */
 } Tkt;
 
+/* A convening session and its invitations (session attendance). */
+enum { SS_SCHEDULED, SS_IN_PROGRESS, SS_CONCLUDED, SS_CANCELLED };
+static const char * const session_states[] = { "scheduled", "in_progress", "concluded", "cancelled" };
+enum { IS_INVITED, IS_CHECKED_IN, IS_ABSENT, IS_EXCUSED };
+static const char * const invitee_states[] = { "invited", "checked_in", "absent", "excused" };
+
+#define MAX_INVITEES 4
+
+typedef struct
+{
+  char       *id;
+  gint64      scheduled_at;
+  const char *grid;
+  int         state;
+  guint       n;
+  const char *units[MAX_INVITEES];
+  int         status[MAX_INVITEES];
+  int         delay[MAX_INVITEES];     /* minutes; -1: none recorded */
+} Ses;
+
 static struct
 {
   FqTestServer *server;
@@ -95,6 +120,7 @@ static struct
   GPtrArray    *units;              /* unit ids */
   GArray       *incs;
   GArray       *tkts;
+  GArray       *sess;
 } w;
 
 /* ---- time ---- */
@@ -660,6 +686,35 @@ construct (void)
         }
     }
 
+  /* Convening sessions over 2021, in every state, with invitations in
+   * every status. */
+  for (guint i = 0; i < 240; i++)
+    {
+      Ses ses = { 0, };
+      GPtrArray *places = i % 2 ? w.pilot_communities : w.other_communities;
+
+      ses.id = g_strdup_printf ("SM%07u", i);
+      ses.scheduled_at = cst (2021, 1, 1) + (gint64)g_rand_int_range (r, 0, 365) * DAY +
+                         g_rand_int_range (r, 8 * 3600, 18 * 3600);
+      ses.grid = g_ptr_array_index (places, g_rand_int_range (r, 0, places->len));
+      ses.state = g_rand_int_range (r, 0, 10) < 7 ? SS_CONCLUDED
+                : g_rand_int_range (r, 0, 3) == 0 ? SS_IN_PROGRESS
+                : g_rand_boolean (r) ? SS_SCHEDULED : SS_CANCELLED;
+      ses.n = g_rand_int_range (r, 2, MAX_INVITEES + 1);
+      for (guint k = 0; k < ses.n; k++)
+        {
+          /* Distinct units: consecutive ones from a random start. */
+          ses.units[k] = g_ptr_array_index (w.units, (i * 7 + k) % w.units->len);
+          static const int others[] = { IS_INVITED, IS_ABSENT, IS_EXCUSED };
+
+          ses.status[k] = g_rand_int_range (r, 0, 10) < 6 ? IS_CHECKED_IN
+                        : others[g_rand_int_range (r, 0, G_N_ELEMENTS (others))];
+          ses.delay[k] = ses.status[k] == IS_CHECKED_IN && g_rand_int_range (r, 0, 5) > 0
+                         ? g_rand_int_range (r, 0, 40) : -1;
+        }
+      g_array_append_val (w.sess, ses);
+    }
+
   /* The edges of a CST day: 23:59:59 and 00:00:00 local. */
   add_inc (cst (2021, 3, 2) - 1, g_ptr_array_index (w.pilot_communities, 0), 0, D_ON_SCENE,
            FALSE, NULL);
@@ -704,6 +759,7 @@ write_rows (const char *path)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *inc_stmt = NULL, *tkt_stmt = NULL, *ev_stmt = NULL;
+  sqlite3_stmt *ses_stmt = NULL, *inv_stmt = NULL;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   exec_ok (db, "BEGIN");
@@ -720,6 +776,41 @@ write_rows (const char *path)
   g_assert_cmpint (sqlite3_prepare_v2 (db,
     "INSERT INTO events (ticket, at, kind, unit, note) VALUES (?,?,'returned',?,'test')",
     -1, &ev_stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "INSERT INTO sessions (id, ticket, grid, title, convener_unit, scheduled_at, state,"
+    " created_at, updated_at, rev) VALUES (?,'TM0000000',?,'metrics test',?,?,?,?,?,1)",
+    -1, &ses_stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "INSERT INTO session_invitees (session, position, unit, status, delay_minutes)"
+    " VALUES (?,?,?,?,?)", -1, &inv_stmt, NULL), ==, SQLITE_OK);
+
+  for (guint i = 0; i < w.sess->len; i++)
+    {
+      const Ses *ses = &g_array_index (w.sess, Ses, i);
+
+      sqlite3_bind_text (ses_stmt, 1, ses->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (ses_stmt, 2, ses->grid, -1, SQLITE_STATIC);
+      sqlite3_bind_text (ses_stmt, 3, ses->units[0], -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (ses_stmt, 4, ses->scheduled_at);
+      sqlite3_bind_text (ses_stmt, 5, session_states[ses->state], -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (ses_stmt, 6, ses->scheduled_at - DAY);
+      sqlite3_bind_int64 (ses_stmt, 7, ses->scheduled_at);
+      g_assert_cmpint (sqlite3_step (ses_stmt), ==, SQLITE_DONE);
+      sqlite3_reset (ses_stmt);
+      for (guint k = 0; k < ses->n; k++)
+        {
+          sqlite3_bind_text (inv_stmt, 1, ses->id, -1, SQLITE_STATIC);
+          sqlite3_bind_int (inv_stmt, 2, k);
+          sqlite3_bind_text (inv_stmt, 3, ses->units[k], -1, SQLITE_STATIC);
+          sqlite3_bind_text (inv_stmt, 4, invitee_states[ses->status[k]], -1, SQLITE_STATIC);
+          if (ses->delay[k] >= 0)
+            sqlite3_bind_int (inv_stmt, 5, ses->delay[k]);
+          else
+            sqlite3_bind_null (inv_stmt, 5);
+          g_assert_cmpint (sqlite3_step (inv_stmt), ==, SQLITE_DONE);
+          sqlite3_reset (inv_stmt);
+        }
+    }
 
   for (guint i = 0; i < w.incs->len; i++)
     {
@@ -782,6 +873,8 @@ write_rows (const char *path)
   sqlite3_finalize (inc_stmt);
   sqlite3_finalize (tkt_stmt);
   sqlite3_finalize (ev_stmt);
+  sqlite3_finalize (ses_stmt);
+  sqlite3_finalize (inv_stmt);
   exec_ok (db, "COMMIT");
   sqlite3_close (db);
 }
@@ -899,6 +992,7 @@ world_setup (void)
   w.units = g_ptr_array_new ();
   w.incs = g_array_new (FALSE, FALSE, sizeof (Inc));
   w.tkts = g_array_new (FALSE, FALSE, sizeof (Tkt));
+  w.sess = g_array_new (FALSE, FALSE, sizeof (Ses));
 
   w.server = fq_test_server_new (args);
   g_assert_true (fq_test_server_start (w.server, 120, &error));
@@ -940,6 +1034,9 @@ world_teardown (void)
     g_free (g_array_index (w.tkts, Tkt, i).id);
   g_clear_pointer (&w.incs, g_array_unref);
   g_clear_pointer (&w.tkts, g_array_unref);
+  for (guint i = 0; i < w.sess->len; i++)
+    g_free (g_array_index (w.sess, Ses, i).id);
+  g_clear_pointer (&w.sess, g_array_unref);
   g_clear_pointer (&w.pilot_communities, g_ptr_array_unref);
   g_clear_pointer (&w.other_communities, g_ptr_array_unref);
   g_clear_pointer (&w.categories, g_ptr_array_unref);
@@ -1231,6 +1328,7 @@ test_trend (void)
 typedef struct
 {
   gint64 led, away, within, closed, resolved, on_time, returns, backflow, sat_sum, sat_n;
+  gint64 invited, checked_in, excused, delay_sum, delay_n;
 } UnitExpect;
 
 static void
@@ -1253,6 +1351,7 @@ test_units (void)
         JsonArray *rows;
         double last_score = G_MAXDOUBLE;
         gboolean seen_null = FALSE;
+        gint64 attended = 0;
 
         for (guint i = 0; i < w.tkts->len; i++)
           {
@@ -1291,6 +1390,33 @@ test_units (void)
               }
           }
 
+        /* Invitations to the sessions held (in progress or concluded) in
+         * the period at a place of the scope. */
+        for (guint i = 0; i < w.sess->len; i++)
+          {
+            const Ses *ses = &g_array_index (w.sess, Ses, i);
+
+            if (ses->scheduled_at < periods[p][0] || ses->scheduled_at >= periods[p][1] ||
+                !in_scope (ses->grid, prefix) ||
+                (ses->state != SS_IN_PROGRESS && ses->state != SS_CONCLUDED))
+              continue;
+            for (guint k = 0; k < ses->n; k++)
+              {
+                UnitExpect *u = g_hash_table_lookup (expected, ses->units[k]);
+
+                if (u == NULL)
+                  g_hash_table_insert (expected, (char *)ses->units[k], u = g_new0 (UnitExpect, 1));
+                u->invited++;
+                u->checked_in += ses->status[k] == IS_CHECKED_IN;
+                u->excused += ses->status[k] == IS_EXCUSED;
+                if (ses->status[k] == IS_CHECKED_IN && ses->delay[k] >= 0)
+                  {
+                    u->delay_sum += ses->delay[k];
+                    u->delay_n++;
+                  }
+              }
+          }
+
         fq_test_assert_status (resp, 200);
         rows = fq_test_obj_array (fq_test_response_object (resp), "units");
         g_assert_nonnull (rows);
@@ -1309,9 +1435,26 @@ test_units (void)
             g_assert_cmpint (fq_test_obj_int (row, "accepted_within_limit"), ==, u->within);
             g_assert_cmpint (fq_test_obj_int (row, "returns"), ==, u->returns);
             g_assert_cmpint (fq_test_obj_int (row, "backflow"), ==, u->backflow);
-            g_assert_cmpint (fq_test_obj_int (row, "sessions_invited"), ==, 0);
-            g_assert_cmpint (fq_test_obj_int (row, "sessions_checked_in"), ==, 0);
-            g_assert_true (fq_test_obj_is_null (row, "attendance_rate"));
+            g_assert_cmpint (fq_test_obj_int (row, "sessions_invited"), ==, u->invited);
+            attended += u->checked_in;
+            g_assert_cmpint (fq_test_obj_int (row, "sessions_checked_in"), ==, u->checked_in);
+            g_assert_cmpint (fq_test_obj_int (row, "sessions_excused"), ==, u->excused);
+            if (u->invited - u->excused > 0)
+              {
+                double rate = (double)u->checked_in / (u->invited - u->excused);
+
+                check_close ("attendance_rate", member_double (row, "attendance_rate"), rate);
+                parts += 0.10 * rate;
+                weights += 0.10;
+              }
+            else
+              g_assert_true (fq_test_obj_is_null (row, "attendance_rate"));
+            if (u->delay_n > 0)
+              check_close ("mean_checkin_delay_minutes",
+                           member_double (row, "mean_checkin_delay_minutes"),
+                           (double)u->delay_sum / u->delay_n);
+            else
+              g_assert_true (fq_test_obj_is_null (row, "mean_checkin_delay_minutes"));
             if (u->led > 0)
               {
                 check_close ("acceptance_rate", member_double (row, "acceptance_rate"), (double)u->within / u->led);
@@ -1357,6 +1500,8 @@ test_units (void)
                 seen_null = TRUE;
               }
           }
+        /* The sessions really take part in the assessment. */
+        g_assert_cmpint (attended, >, 0);
       }
 }
 
@@ -1616,6 +1761,350 @@ test_through_api (void)
   }
 }
 
+/* ---- explain this number: GET /metrics/records ---- */
+
+/* Whether the test's own record counts in figure @metric (DOMAIN.md's
+ * definitions, written here again rather than taken from the server). */
+static gboolean
+inc_counts_in (const Inc  *inc,
+               const char *metric)
+{
+  if (strcmp (metric, "incidents_total") == 0 || strcmp (metric, "incidents") == 0)
+    return TRUE;
+  if (strcmp (metric, "police_incidents") == 0)
+    return inc->decision == D_POLICE;
+  if (strcmp (metric, "non_police_disputes") == 0)
+    return inc->decision == D_ON_SCENE || inc->decision == D_MEDIATE ||
+           inc->decision == D_DIVERT || inc->decision == D_MERGE;
+  if (strcmp (metric, "mediated") == 0)
+    return inc->decision == D_MEDIATE;
+  if (strcmp (metric, "diverted") == 0)
+    return inc->decision == D_DIVERT;
+  if (strcmp (metric, "diversion_share") == 0)
+    return inc->decision == D_MEDIATE || inc->decision == D_DIVERT;
+  if (strcmp (metric, "repeat_calls") == 0)
+    return inc->repeat_of || inc->decision == D_MERGE;
+  if (strcmp (metric, "proactive_reports") == 0)
+    return strcmp (sources[inc->source], "grid") == 0;
+  if (g_str_has_prefix (metric, "incidents_by_source."))
+    return strcmp (sources[inc->source], metric + strlen ("incidents_by_source.")) == 0;
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+static gboolean
+tkt_counts_in (const Tkt  *t,
+               const char *metric)
+{
+  if (strcmp (metric, "tickets_created") == 0 || strcmp (metric, "tickets") == 0)
+    return TRUE;
+  if (strcmp (metric, "tickets_closed") == 0 || strcmp (metric, "closed") == 0 ||
+      strcmp (metric, "completion_rate") == 0)
+    return t->state == S_CLOSED;
+  if (strcmp (metric, "on_time_rate") == 0)
+    return t->resolved_at != 0 && (t->deadline == 0 || t->resolved_at <= t->deadline);
+  if (strcmp (metric, "median_hours_to_resolve") == 0 || strcmp (metric, "tickets_resolved") == 0)
+    return t->resolved_at != 0;
+  if (strcmp (metric, "median_hours_to_accept") == 0)
+    return t->accepted_at != 0;
+  if (strcmp (metric, "backflow_tickets") == 0)
+    return t->returned > 0 || t->rejected > 0 || t->reopened > 0;
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+static gboolean
+is_ticket_metric (const char *metric)
+{
+  static const char * const names[] = {
+    "tickets_created", "tickets", "tickets_closed", "closed", "completion_rate", "on_time_rate",
+    "median_hours_to_resolve", "tickets_resolved", "median_hours_to_accept", "backflow_tickets",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (metric, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* GET /metrics/records, checked against the test's own list of the
+ * records: the same ids, each once, and count == the number of ids.
+ * @category, @group, @unit (nullable) limit it as the endpoint does.
+ * Returns the count. */
+static gint64
+check_records (const char *metric,
+               gint64      from,
+               gint64      to,
+               const char *grid,
+               const char *category,
+               const char *group,
+               const char *unit)
+{
+  g_autofree char *extra = g_strdup_printf ("&metric=%s%s%s%s%s%s%s", metric,
+                                            category != NULL ? "&category=" : "",
+                                            category != NULL ? category : "",
+                                            group != NULL ? "&group=" : "",
+                                            group != NULL ? group : "",
+                                            unit != NULL ? "&unit=" : "",
+                                            unit != NULL ? unit : "");
+  g_autoptr(FqTestResponse) resp = get_metrics (w.leader, "records", from, to, grid, extra);
+  g_autoptr(GHashTable) expected = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *prefix = prefix_of (grid);
+  gboolean tickets = is_ticket_metric (metric);
+  JsonObject *root;
+  JsonArray *ids;
+
+  if (tickets)
+    for (guint i = 0; i < w.tkts->len; i++)
+      {
+        const Tkt *t = &g_array_index (w.tkts, Tkt, i);
+
+        if (t->created_at < from || t->created_at >= to || !in_scope (t->grid, prefix) ||
+            (category != NULL && g_strcmp0 (t->category, category) != 0) ||
+            (group != NULL && g_strcmp0 (g_hash_table_lookup (w.category_group, t->category),
+                                         group) != 0) ||
+            (unit != NULL && g_strcmp0 (t->lead, unit) != 0) ||
+            !tkt_counts_in (t, metric))
+          continue;
+        g_hash_table_add (expected, t->id);
+      }
+  else
+    for (guint i = 0; i < w.incs->len; i++)
+      {
+        const Inc *inc = &g_array_index (w.incs, Inc, i);
+
+        if (inc->at < from || inc->at >= to || !in_scope (inc->grid, prefix) ||
+            (category != NULL && g_strcmp0 (inc->category, category) != 0) ||
+            (group != NULL && (inc->category == NULL ||
+                               g_strcmp0 (g_hash_table_lookup (w.category_group, inc->category),
+                                          group) != 0)) ||
+            !inc_counts_in (inc, metric))
+          continue;
+        g_hash_table_add (expected, inc->id);
+      }
+
+  fq_test_assert_status (resp, 200);
+  root = fq_test_response_object (resp);
+  g_assert_cmpstr (fq_test_obj_str (root, "entity"), ==, tickets ? "ticket" : "incident");
+  g_assert_cmpstr (fq_test_obj_str (root, "metric"), ==, metric);
+  g_assert_cmpstr (fq_test_obj_str (root, "grid"), ==, grid);
+  ids = fq_test_obj_array (root, "ids");
+  g_assert_nonnull (ids);
+  g_assert_cmpint (fq_test_obj_int (root, "count"), ==, json_array_get_length (ids));
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    {
+      const char *id = json_array_get_string_element (ids, i);
+
+      if (!g_hash_table_contains (expected, id))
+        g_error ("%s %s: %s listed but not counted here", metric, grid, id);
+      g_assert_true (g_hash_table_add (seen, (char *)id));
+    }
+  if (g_hash_table_size (seen) != g_hash_table_size (expected))
+    g_error ("%s %s: listed %u, counted %u here", metric, grid, g_hash_table_size (seen),
+             g_hash_table_size (expected));
+  return json_array_get_length (ids);
+}
+
+/* A count of the summary's "current", by the figure's name (a ratio: its
+ * numerator's count, computed from the ratio and the denominator). */
+static gint64
+summary_count (JsonObject *current,
+               const char *metric)
+{
+  if (g_str_has_prefix (metric, "incidents_by_source."))
+    return fq_test_obj_int (fq_test_obj_obj (current, "incidents_by_source"),
+                            metric + strlen ("incidents_by_source."));
+  if (strcmp (metric, "diversion_share") == 0)
+    return fq_test_obj_int (current, "mediated") + fq_test_obj_int (current, "diverted");
+  if (strcmp (metric, "completion_rate") == 0)
+    return fq_test_obj_int (current, "tickets_closed");
+  return fq_test_obj_int (current, metric);
+}
+
+static void
+test_records (void)
+{
+  /* Figures a tile shows, whose count is in the summary. */
+  static const char * const counted[] = {
+    "incidents_total", "police_incidents", "non_police_disputes", "mediated", "diverted",
+    "diversion_share", "repeat_calls", "proactive_reports", "incidents_by_source.110",
+    "incidents_by_source.grid", "tickets_created", "tickets_closed", "completion_rate",
+    "backflow_tickets",
+  };
+  /* Figures whose records the summary does not count directly. */
+  static const char * const listed[] = { "on_time_rate", "median_hours_to_accept",
+                                         "median_hours_to_resolve" };
+  const gint64 periods[][2] = {
+    { pilot_from, pilot_to },
+    { cst (2021, 7, 1), cst (2021, 10, 1) },
+    { cst (2021, 6, 15) + 3 * 3600, cst (2021, 8, 2) + 11 * 3600 },
+    { tickets_from, tickets_to },
+  };
+  const char *scopes[] = { FQ_TEST_CITY, FQ_TEST_XIALU, FQ_TEST_TUANCHENGSHAN,
+                           FQ_TEST_GUANGZHOULU };
+
+  for (guint p = 0; p < G_N_ELEMENTS (periods); p++)
+    for (guint s = 0; s < G_N_ELEMENTS (scopes); s++)
+      {
+        g_autoptr(FqTestResponse) summary = get_metrics (w.leader, "summary", periods[p][0],
+                                                         periods[p][1], scopes[s], NULL);
+        JsonObject *current;
+
+        fq_test_assert_status (summary, 200);
+        current = fq_test_obj_obj (fq_test_response_object (summary), "current");
+        for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
+          {
+            gint64 n = check_records (counted[i], periods[p][0], periods[p][1], scopes[s],
+                                      NULL, NULL, NULL);
+
+            if (n != summary_count (current, counted[i]))
+              g_error ("%s at %s: %" G_GINT64_FORMAT " records, the figure says %" G_GINT64_FORMAT,
+                       counted[i], scopes[s], n, summary_count (current, counted[i]));
+          }
+        for (guint i = 0; i < G_N_ELEMENTS (listed); i++)
+          check_records (listed[i], periods[p][0], periods[p][1], scopes[s], NULL, NULL, NULL);
+      }
+
+  /* The pilot month's published figures, through their records. */
+  g_assert_cmpint (check_records ("non_police_disputes", pilot_from, pilot_to, FQ_TEST_XIALU,
+                                  NULL, NULL, NULL), ==, 2989);
+  g_assert_cmpint (check_records ("diversion_share", pilot_from, pilot_to, FQ_TEST_XIALU,
+                                  NULL, NULL, NULL), ==, 97 + 389);
+  g_assert_cmpint (check_records ("tickets_closed", tickets_from, tickets_to, FQ_TEST_CITY,
+                                  NULL, NULL, NULL), ==, 3587);
+
+  /* A trend bar: a bucket's figure and its records. */
+  {
+    gint64 from = cst (2021, 3, 1), to = cst (2021, 3, 22);
+    g_autoptr(FqTestResponse) trend = get_metrics (w.leader, "trend", from, to, FQ_TEST_XIALU,
+                                                   "&bucket=week");
+    JsonArray *buckets;
+
+    fq_test_assert_status (trend, 200);
+    buckets = fq_test_obj_array (fq_test_response_object (trend), "buckets");
+    for (guint i = 0; i < json_array_get_length (buckets); i++)
+      {
+        JsonObject *b = json_array_get_object_element (buckets, i);
+        g_autoptr(GDateTime) start = g_date_time_new_from_iso8601 (fq_test_obj_str (b, "start"), NULL);
+        g_autoptr(GDateTime) end = g_date_time_new_from_iso8601 (fq_test_obj_str (b, "end"), NULL);
+        gint64 bfrom = MAX (from, g_date_time_to_unix (start));
+        gint64 bto = MIN (to, g_date_time_to_unix (end));
+        const char *names[] = { "incidents", "non_police_disputes", "diverted", "repeat_calls",
+                                "closed", "tickets" };
+
+        for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+          g_assert_cmpint (check_records (names[k], bfrom, bto, FQ_TEST_XIALU, NULL, NULL, NULL),
+                           ==, fq_test_obj_int (b, names[k]));
+      }
+  }
+
+  /* A category and a category group: the breakdown's bars. */
+  {
+    gint64 from = cst (2021, 4, 1), to = cst (2021, 7, 1);
+    g_autoptr(FqTestResponse) cats = get_metrics (w.leader, "categories", from, to, FQ_TEST_CITY,
+                                                  NULL);
+    JsonObject *root;
+    JsonArray *rows;
+    guint checked = 0;
+
+    fq_test_assert_status (cats, 200);
+    root = fq_test_response_object (cats);
+    rows = fq_test_obj_array (root, "categories");
+    for (guint i = 0; i < json_array_get_length (rows) && checked < 3; i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+        const char *code = fq_test_obj_str (row, "code");
+
+        if (code == NULL)
+          continue;
+        g_assert_cmpint (check_records ("incidents", from, to, FQ_TEST_CITY, code, NULL, NULL),
+                         ==, fq_test_obj_int (row, "incidents"));
+        g_assert_cmpint (check_records ("diverted", from, to, FQ_TEST_CITY, code, NULL, NULL),
+                         ==, fq_test_obj_int (row, "diverted"));
+        g_assert_cmpint (check_records ("tickets_closed", from, to, FQ_TEST_CITY, code, NULL,
+                                        NULL),
+                         ==, fq_test_obj_int (row, "tickets_closed"));
+        checked++;
+      }
+    g_assert_cmpuint (checked, ==, 3);
+    rows = fq_test_obj_array (root, "groups");
+    checked = 0;
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+        const char *code = fq_test_obj_str (row, "code");
+
+        if (code == NULL)
+          continue;
+        g_assert_cmpint (check_records ("non_police_disputes", from, to, FQ_TEST_CITY, NULL, code,
+                                        NULL),
+                         ==, fq_test_obj_int (row, "non_police_disputes"));
+        g_assert_cmpint (check_records ("tickets", from, to, FQ_TEST_CITY, NULL, code, NULL),
+                         ==, fq_test_obj_int (row, "tickets"));
+        checked++;
+      }
+    g_assert_cmpuint (checked, >, 0);
+  }
+
+  /* A unit of the assessment: the tickets it leads. */
+  {
+    gint64 from = cst (2021, 7, 1), to = cst (2021, 10, 1);
+    g_autoptr(FqTestResponse) units = get_metrics (w.leader, "units", from, to, FQ_TEST_XIALU,
+                                                   NULL);
+    JsonArray *rows;
+
+    fq_test_assert_status (units, 200);
+    rows = fq_test_obj_array (fq_test_response_object (units), "units");
+    g_assert_cmpuint (json_array_get_length (rows), >, 0);
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+        const char *unit = fq_test_obj_str (row, "unit");
+
+        g_assert_cmpint (check_records ("tickets", from, to, FQ_TEST_XIALU, NULL, NULL, unit),
+                         ==, fq_test_obj_int (row, "tickets_led"));
+      }
+  }
+
+  /* Errors and roles. */
+  {
+    gint64 from = cst (2021, 5, 1), to = cst (2021, 6, 1);
+    g_autoptr(FqTestResponse) none = get_metrics (w.leader, "records", from, to, NULL, NULL);
+    g_autoptr(FqTestResponse) unknown = get_metrics (w.leader, "records", from, to, NULL,
+                                                     "&metric=score");
+    g_autoptr(FqTestResponse) unit_inc = get_metrics (w.leader, "records", from, to, NULL,
+                                                      "&metric=incidents_total&unit=x");
+    g_autoptr(FqTestResponse) bad_cat = get_metrics (w.leader, "records", from, to, NULL,
+                                                     "&metric=incidents&category=ZZZ");
+    g_autoptr(FqTestResponse) bad_group = get_metrics (w.leader, "records", from, to, NULL,
+                                                       "&metric=incidents&group=ZZZ");
+    g_autoptr(FqTestResponse) as_unit = get_metrics (w.unit, "records", from, to, NULL,
+                                                     "&metric=incidents_total");
+    g_autoptr(FqTestResponse) as_grid = get_metrics (w.grid, "records", from, to, NULL,
+                                                     "&metric=incidents_total");
+    g_autoptr(FqTestResponse) outside = get_metrics (w.leader, "records", from, to,
+                                                     "429999999999", "&metric=incidents_total");
+    g_autoptr(FqTestResponse) as_coordinator = get_metrics (w.coordinator, "records", from, to,
+                                                            NULL, "&metric=repeat_calls");
+
+    fq_test_assert_error (none, 400, "bad_request");
+    g_assert_cmpstr (fq_test_response_error_field (none), ==, "metric");
+    fq_test_assert_error (unknown, 400, "bad_request");
+    g_assert_cmpstr (fq_test_response_error_field (unknown), ==, "metric");
+    fq_test_assert_error (unit_inc, 400, "bad_request");
+    g_assert_cmpstr (fq_test_response_error_field (unit_inc), ==, "unit");
+    fq_test_assert_error (bad_cat, 400, "bad_request");
+    g_assert_cmpstr (fq_test_response_error_field (bad_cat), ==, "category");
+    fq_test_assert_error (bad_group, 400, "bad_request");
+    g_assert_cmpstr (fq_test_response_error_field (bad_group), ==, "group");
+    fq_test_assert_error (as_unit, 403, "forbidden");
+    fq_test_assert_error (as_grid, 403, "forbidden");
+    fq_test_assert_error (outside, 404, "not_found");
+    fq_test_assert_status (as_coordinator, 200);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1633,6 +2122,7 @@ main (int   argc,
   g_test_add_func ("/metrics/categories", test_categories);
   g_test_add_func ("/metrics/scope-and-roles", test_scope_default_and_roles);
   g_test_add_func ("/metrics/bad-periods", test_bad_periods);
+  g_test_add_func ("/metrics/records", test_records);
   g_test_add_func ("/metrics/through-api", test_through_api);
 
   status = g_test_run ();
