@@ -36,11 +36,19 @@ struct _FqServer
   GThread        *reader_threads[FQ_N_READERS];
   GAsyncQueue    *read_queue;    /* FqJob, any thread */
   guint           n_outstanding; /* jobs queued and not yet completed */
+  GAsyncQueue    *done_queue;    /* FqJob finished by a thread, any thread */
+  GSource        *done_source;   /* made ready when done_queue fills */
+
+  GThread        *checkpoint_thread; /* copies the WAL into the database */
+  GMutex          checkpoint_lock;
+  GCond           checkpoint_cond;
+  gboolean        checkpoint_wanted; /* under checkpoint_lock */
+  gboolean        checkpoint_quit;   /* under checkpoint_lock */
 
   gint64          last_seq;      /* the last seq pushed to clients */
   gboolean        stopping;
 
-  GHashTable     *idle_watches;  /* GSocket → GSource, see watch_idle_socket() */
+  GHashTable     *idle_watches;  /* GSocket → IdleWatch, see request_finished_cb() */
 
   FqAuthState    *auth;          /* fq-auth.c */
   FqHubState     *hub;           /* fq-changes.c */

@@ -77,6 +77,8 @@ typedef struct
   guint    demo_history_months;
   double   demo_feed_rate;       /* per minute */
   gint64   accept_limit_seconds; /* SLA acceptance limit */
+  gint64   auto_escalate_seconds; /* escalate after overdue this long; 0: never */
+  guint    sla_interval_seconds; /* how often the SLA watch runs; 0: 60 */
   gint64   token_lifetime_seconds;
   char    *tls_cert;
   char    *tls_key;
@@ -101,6 +103,7 @@ typedef enum
   FQ_ROUTE_DEFAULT = 0,
   FQ_ROUTE_PUBLIC  = 1 << 0, /* no token needed */
   FQ_ROUTE_BODY    = 1 << 1, /* a JSON object body is required (parsed before the handler) */
+  FQ_ROUTE_LARGE_BODY = 1 << 2, /* the body may be up to FQ_SERVER_MAX_LARGE_BODY (imports) */
 } FqRouteFlags;
 
 typedef void (*FqHandlerFunc) (FqRequest *request);
@@ -243,12 +246,18 @@ void             fq_job_set_audit         (FqJob      *job,
 
 void fq_auth_register       (FqServer *server);  /* /auth/..., /me, /users */
 void fq_audit_register      (FqServer *server);  /* /audit */
+void fq_privacy_register    (FqServer *server);  /* /incidents/{id}/reveal */
 void fq_changes_register    (FqServer *server);  /* /changes, /events, /health */
 void fq_reference_register  (FqServer *server);  /* /grid, /categories, /units */
 void fq_incidents_register  (FqServer *server);  /* /incidents */
 void fq_tickets_register    (FqServer *server);  /* /tickets */
 void fq_metrics_register    (FqServer *server);  /* /metrics */
 void fq_sessions_register   (FqServer *server);  /* /tickets/{id}/sessions, /sessions */
+void fq_open311_register    (FqServer *server);  /* /open311_keys (the tree itself: fq-open311.h) */
+void fq_import_register     (FqServer *server);  /* /imports */
+
+/* The body limit of FQ_ROUTE_LARGE_BODY routes: ten thousand work orders. */
+#define FQ_SERVER_MAX_LARGE_BODY (32 * 1024 * 1024)
 
 /* The domain schema (fq-schema-domain.c): SQL run by the store's migration
  * to version N, after the infrastructure tables. NULL-terminated. */

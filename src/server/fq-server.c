@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "fq-open311.h"
+#include "fq-permissions.h"
 #include "fq-server-infra.h"
 #include "fq-store.h"
 
@@ -21,10 +23,21 @@
  * group durable. Only after COMMIT does the batch go back to the main thread,
  * which then runs the completion hooks, pushes the committed changes in seq
  * order and answers the paused messages, in queue order.
+ *
+ * Finished jobs go back through one queue (done_queue) and one source that
+ * the threads make ready: a busy main loop wakes once for many answers
+ * instead of once per job. The WAL is copied into the database by a
+ * checkpoint thread with its own connection, so that the writer's commits
+ * never wait for a checkpoint's writes and fsync.
  */
 
 #define FQ_MAX_BATCH        512
 #define FQ_IDEMPOTENCY_MAX  200
+/* WAL pages (16 MiB) after which the checkpoint thread is woken: four
+ * times SQLite's own threshold, so that a page written by many commits is
+ * copied into the database once (a quarter less checkpoint I/O at intake
+ * than with 1000). */
+#define FQ_CHECKPOINT_PAGES 4000
 
 typedef struct
 {
@@ -33,6 +46,7 @@ typedef struct
   guint          n_segments;
   FqRouteFlags   flags;
   FqHandlerFunc  handler;
+  const FqPermission *permission; /* NULL: in no row of the matrix, refused to all */
 } FqRoute;
 
 struct _FqRequest
@@ -419,8 +433,11 @@ void
 fq_request_set_login_user (FqRequest    *request,
                            const FqUser *user)
 {
+  /* Copied first: @user may be the request's own (fq_request_get_user). */
+  FqUser *copy = fq_user_copy (user);
+
   g_clear_pointer (&request->user, fq_user_free);
-  request->user = fq_user_copy (user);
+  request->user = copy;
   g_clear_pointer (&request->idempotency_key, g_free);
 }
 
@@ -850,8 +867,21 @@ job_run_func (FqJob *job)
     }
 }
 
-static gboolean job_done_cb   (gpointer data);
-static gboolean batch_done_cb (gpointer data);
+static gboolean job_done_cb (gpointer data);
+
+/* Hands finished jobs back to the main thread, in order; any thread. */
+static void
+deliver_jobs (FqServer  *server,
+              FqJob    **jobs,
+              guint      n_jobs)
+{
+  g_async_queue_lock (server->done_queue);
+  for (guint i = 0; i < n_jobs; i++)
+    g_async_queue_push_unlocked (server->done_queue, jobs[i]);
+  g_async_queue_unlock (server->done_queue);
+  /* Cheap while the source is already ready: no second wake-up. */
+  g_source_set_ready_time (server->done_source, 0);
+}
 
 /* ---- reader threads ---- */
 
@@ -895,7 +925,7 @@ reader_thread (gpointer data)
 
       job_finish_response (job);
       job->conn = NULL;
-      g_main_context_invoke (server->context, job_done_cb, job);
+      deliver_jobs (server, &job, 1);
     }
 
   conn_free (conn);
@@ -1072,6 +1102,18 @@ writer_run_job (FqJob   *job,
   if (!ok || job->status >= 400)
     {
       g_clear_pointer (&job->changes, g_ptr_array_unref);
+      /* A full disk (SQLITE_FULL) or an I/O error may make SQLite roll
+       * back the whole transaction, savepoint and all: the batch is gone,
+       * and each of its writes is answered with this job's error (503 for
+       * a full disk), none with "no such savepoint". */
+      if (sqlite3_get_autocommit (job->conn->db))
+        {
+          g_propagate_error (batch_error, job->error != NULL
+                                            ? g_error_copy (job->error)
+                                            : g_error_new (FQ_ERROR, FQ_ERROR_INTERNAL,
+                                                           "the transaction was rolled back"));
+          return FALSE;
+        }
       if (!conn_exec_cached (job->conn, "ROLLBACK TO job", batch_error))
         return FALSE;
     }
@@ -1160,8 +1202,7 @@ writer_thread (gpointer data)
       for (guint i = 0; i < batch->len; i++)
         ((FqJob *)g_ptr_array_index (batch, i))->conn = NULL;
 
-      g_main_context_invoke (server->context, batch_done_cb,
-                             g_steal_pointer (&batch));
+      deliver_jobs (server, (FqJob **)batch->pdata, batch->len);
     }
 
   return NULL;
@@ -1194,15 +1235,18 @@ job_done_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Completes every job the threads have finished, in the order they were
+ * delivered: a batch's jobs in queue order, batches in commit order. */
 static gboolean
-batch_done_cb (gpointer data)
+done_source_cb (gpointer data)
 {
-  GPtrArray *batch = data;
+  FqServer *server = data;
+  FqJob *job;
 
-  for (guint i = 0; i < batch->len; i++)
+  /* Unready first: a job delivered from now on wakes the loop again. */
+  g_source_set_ready_time (server->done_source, -1);
+  while ((job = g_async_queue_try_pop (server->done_queue)) != NULL)
     {
-      FqJob *job = g_ptr_array_index (batch, i);
-
       /* Changes first: a client that reads its answer and then looks at
        * /changes or its WebSocket finds them there already. */
       if (job->error == NULL && job->changes != NULL)
@@ -1218,9 +1262,92 @@ batch_done_cb (gpointer data)
         }
       job_complete (job);
     }
+  return G_SOURCE_CONTINUE;
+}
 
-  g_ptr_array_unref (batch);
-  return G_SOURCE_REMOVE;
+static gboolean
+done_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs done_source_funcs = {
+  .dispatch = done_source_dispatch,
+};
+
+/* ---- the checkpoint thread ---- */
+
+/* Called by SQLite on the writer thread after each commit, with the
+ * number of pages in the WAL. */
+static int
+wal_hook_cb (gpointer    data,
+             sqlite3    *db,
+             const char *name,
+             int         n_pages)
+{
+  FqServer *server = data;
+
+  if (n_pages >= FQ_CHECKPOINT_PAGES)
+    {
+      g_mutex_lock (&server->checkpoint_lock);
+      if (!server->checkpoint_wanted)
+        {
+          server->checkpoint_wanted = TRUE;
+          g_cond_signal (&server->checkpoint_cond);
+        }
+      g_mutex_unlock (&server->checkpoint_lock);
+    }
+
+  /* The WAL starts again from its beginning only once every frame is in
+   * the database, which a checkpoint beside a writer that never pauses
+   * does not reach: under sustained writes it would grow without end.
+   * Past twice the threshold the writer copies what the checkpoint thread
+   * has not (its frames since that checkpoint began), and its next commit
+   * restarts the WAL. Busy (the thread is at it): the next commit tries. */
+  if (n_pages >= 2 * FQ_CHECKPOINT_PAGES)
+    sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  return SQLITE_OK;
+}
+
+static gpointer
+checkpoint_thread (gpointer data)
+{
+  FqServer *server = data;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  db = fq_store_open (server->db_path, &error);
+  if (db == NULL)
+    g_error ("checkpoint: %s", error->message);
+
+  for (;;)
+    {
+      int rc, log_pages = 0, done_pages = 0;
+
+      g_mutex_lock (&server->checkpoint_lock);
+      while (!server->checkpoint_wanted && !server->checkpoint_quit)
+        g_cond_wait (&server->checkpoint_cond, &server->checkpoint_lock);
+      if (server->checkpoint_quit)
+        {
+          g_mutex_unlock (&server->checkpoint_lock);
+          break;
+        }
+      server->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&server->checkpoint_lock);
+
+      /* PASSIVE: never holds up the writer or a reader; pages a reader
+       * still needs wait for the next round. */
+      rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &done_pages);
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+        g_warning ("checkpoint: %s", sqlite3_errmsg (db));
+      else
+        g_debug ("checkpoint: %d of %d WAL pages copied", done_pages, log_pages);
+    }
+
+  fq_store_close (db);
+  return NULL;
 }
 
 static void
@@ -1365,6 +1492,10 @@ fq_server_add_route (FqServer      *server,
   route->segments = split_path (pattern, &route->n_segments);
   route->flags = flags;
   route->handler = handler;
+  route->permission = fq_permissions_lookup (method, pattern);
+  if (route->permission == NULL && !(flags & FQ_ROUTE_PUBLIC))
+    g_message ("%s %s is not in the permission matrix (fq-permissions.c): refused to every role",
+               method, pattern);
   g_ptr_array_add (server->routes, route);
 }
 
@@ -1399,6 +1530,28 @@ respond_early_error (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
 }
 
+/* The body limit of @path: 1 MiB, unless a route of that path takes large
+ * bodies (FQ_ROUTE_LARGE_BODY: the hotline import). */
+static goffset
+body_limit_for_path (FqServer   *server,
+                     const char *path)
+{
+  g_auto(GStrv) segments = NULL;
+  guint n_segments;
+
+  if (!g_str_has_prefix (path, FQ_API_PREFIX "/"))
+    return FQ_JSON_MAX_BODY;
+  segments = split_path (path + strlen (FQ_API_PREFIX), &n_segments);
+  for (guint i = 0; i < server->routes->len; i++)
+    {
+      FqRoute *route = g_ptr_array_index (server->routes, i);
+
+      if ((route->flags & FQ_ROUTE_LARGE_BODY) && route_matches (route, segments, n_segments))
+        return FQ_SERVER_MAX_LARGE_BODY;
+    }
+  return FQ_JSON_MAX_BODY;
+}
+
 /* Before the body is read: refuse a body announced as too large at once,
  * so that a megabyte we will not use never crosses the wire. */
 static void
@@ -1411,11 +1564,11 @@ early_handler_cb (SoupServer        *soup,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (headers) > FQ_JSON_MAX_BODY)
+      soup_message_headers_get_content_length (headers) > body_limit_for_path (user_data, path))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
-      respond_early_error (msg, FQ_ERROR_TOO_LARGE, "the request body is larger than 1 MiB");
+      respond_early_error (msg, FQ_ERROR_TOO_LARGE, "the request body is too large");
     }
 }
 
@@ -1439,10 +1592,11 @@ read_body (FqRequest *request,
   gsize length;
 
   body = soup_server_message_get_request_body (request->msg);
-  if (body->length > FQ_JSON_MAX_BODY)
+  if (body->length > ((route->flags & FQ_ROUTE_LARGE_BODY) ? FQ_SERVER_MAX_LARGE_BODY
+                                                           : FQ_JSON_MAX_BODY))
     {
       respond_error_literal (request, FQ_ERROR_TOO_LARGE, NULL,
-                             "the request body is larger than 1 MiB");
+                             "the request body is too large");
       return FALSE;
     }
 
@@ -1552,6 +1706,17 @@ api_handler_cb (SoupServer        *soup,
           goto out;
         }
       request->user = fq_user_copy (user);
+
+      /* The permission matrix's role column, for every route in one place;
+       * scope is decided per record by fq_user_can_see(). */
+      if (!fq_permission_allows (route->permission, user->role))
+        {
+          respond_error_literal (request, FQ_ERROR_FORBIDDEN, NULL,
+                                 route->permission != NULL
+                                   ? "your role may not do this"
+                                   : "this endpoint is not in the permission matrix");
+          goto out;
+        }
     }
 
   if (strcmp (method, "GET") != 0)
@@ -1580,8 +1745,50 @@ out:
   fq_request_unref (request);
 }
 
-/* Everything outside /api/v1 (and the Open311 tree, once it exists) is
- * unknown: answer with the API's error object all the same. */
+/* The Open311 tree (fq-open311.c): no bearer token (POST carries an
+ * api_key instead), bodies form-encoded or JSON, its own error shape. The
+ * request's segments are the path below /open311/v2. */
+static void
+open311_handler_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  FqServer *server = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  FqRequest *request;
+  const char *rest;
+
+  request = g_new0 (FqRequest, 1);
+  request->ref_count = 1;
+  request->server = server;
+  request->msg = g_object_ref (msg);
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->path = g_strdup (path);
+  request->remote = g_strdup (soup_server_message_get_remote_host (msg));
+  if (query != NULL)
+    request->query = g_hash_table_ref (query);
+
+  rest = path + strlen (FQ_OPEN311_PREFIX);
+  if (server->stopping || (*rest != '\0' && *rest != '/'))
+    {
+      fq_open311_respond_error (request, server->stopping ? 503 : 404,
+                                server->stopping ? "the server is shutting down"
+                                                 : "no such resource");
+      goto out;
+    }
+  request->segments = split_path (rest, &request->n_segments);
+
+  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  fq_open311_handle (request, bytes);
+
+out:
+  fq_request_unref (request);
+}
+
+/* Everything outside /api/v1 and the Open311 tree is unknown: answer with
+ * the API's error object all the same. */
 static void
 fallback_handler_cb (SoupServer        *soup,
                      SoupServerMessage *msg,
@@ -1594,18 +1801,35 @@ fallback_handler_cb (SoupServer        *soup,
 
 /* ---- idle keep-alive connections ---- */
 
-/* libsoup 3.2.3 reads the end of stream of a keep-alive connection that
- * the client closes between two requests, but then never closes its side:
- * the socket stays in CLOSE_WAIT and its descriptor is lost, one per
- * connection, until the server runs out. Until the fix (libsoup 3.3) is on
- * the target, watch each idle connection and close a socket whose peer has
- * gone; a new request on it just ends the watch. */
+/* libsoup 3.2.3 leaks every keep-alive connection that the client closes
+ * between two requests: it waits for the next request with a message that
+ * has no completion callback yet, reads the end of stream into it, finishes
+ * it, and never tells the server, which keeps the connection in its list
+ * for ever (the fix is in libsoup 3.3). Measured here: about 2 KiB and, until
+ * the socket is closed, one descriptor (CLOSE_WAIT) per connection; a
+ * soak with connection churn grew by 40 MiB per 20,000 connections.
+ *
+ * Until the fix is on the target, each idle connection is watched, at a
+ * higher priority than libsoup's own source on the same socket, so that the
+ * watch sees the end of stream first. A peer that has gone has its
+ * connection taken from libsoup with soup_server_message_steal_connection()
+ * on the last message (libsoup then drops it from its list and frees it, as
+ * for any disconnection) and closed here. A new request on the connection
+ * just ends the watch. Upgraded (WebSocket) and closing connections are
+ * not watched: they are no longer libsoup's HTTP connections. */
+typedef struct
+{
+  GSource           *source;
+  SoupServerMessage *msg;   /* the last request answered on the connection */
+} IdleWatch;
+
 static gboolean
 idle_socket_cb (GSocket      *socket,
                 GIOCondition  condition,
                 gpointer      user_data)
 {
   FqServer *server = user_data;
+  IdleWatch *watch = g_hash_table_lookup (server->idle_watches, socket);
   char byte;
   gssize n;
 
@@ -1614,8 +1838,15 @@ idle_socket_cb (GSocket      *socket,
       n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return G_SOURCE_CONTINUE;
-      if (n <= 0)
-        g_socket_close (socket, NULL);
+      if (n <= 0 && watch != NULL)
+        {
+          g_autoptr(GIOStream) stream = soup_server_message_steal_connection (watch->msg);
+
+          if (stream != NULL)
+            g_io_stream_close (stream, NULL, NULL);
+          else
+            g_socket_close (socket, NULL);
+        }
     }
 
   g_hash_table_remove (server->idle_watches, socket);
@@ -1625,10 +1856,12 @@ idle_socket_cb (GSocket      *socket,
 static void
 idle_watch_free (gpointer data)
 {
-  GSource *source = data;
+  IdleWatch *watch = data;
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  g_source_destroy (watch->source);
+  g_source_unref (watch->source);
+  g_object_unref (watch->msg);
+  g_free (watch);
 }
 
 static void
@@ -1650,16 +1883,32 @@ request_finished_cb (SoupServer        *soup,
 {
   FqServer *server = user_data;
   GSocket *socket = soup_server_message_get_socket (msg);
-  GSource *source;
+  const char *connection;
+  const char *asked;
+  IdleWatch *watch;
 
   if (socket == NULL || g_socket_is_closed (socket) || server->stopping ||
       g_hash_table_contains (server->idle_watches, socket))
     return;
 
-  source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (source, G_SOURCE_FUNC (idle_socket_cb), server, NULL);
-  g_source_attach (source, server->context);
-  g_hash_table_insert (server->idle_watches, g_object_ref (socket), source);
+  /* Only a connection that libsoup keeps open for another request. */
+  connection = soup_message_headers_get_list (soup_server_message_get_response_headers (msg),
+                                              "Connection");
+  asked = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                         "Connection");
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS ||
+      soup_server_message_get_http_version (msg) != SOUP_HTTP_1_1 ||
+      (connection != NULL && soup_header_contains (connection, "close")) ||
+      (asked != NULL && soup_header_contains (asked, "close")))
+    return;
+
+  watch = g_new0 (IdleWatch, 1);
+  watch->msg = g_object_ref (msg);
+  watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_priority (watch->source, G_PRIORITY_HIGH);
+  g_source_set_callback (watch->source, G_SOURCE_FUNC (idle_socket_cb), server, NULL);
+  g_source_attach (watch->source, server->context);
+  g_hash_table_insert (server->idle_watches, g_object_ref (socket), watch);
 }
 
 /* ---- life cycle ---- */
@@ -1705,6 +1954,13 @@ fq_server_new (const FqServerConfig  *config,
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   server->write_queue = g_async_queue_new ();
   server->read_queue = g_async_queue_new ();
+  server->done_queue = g_async_queue_new ();
+  server->done_source = g_source_new (&done_source_funcs, sizeof (GSource));
+  g_source_set_static_name (server->done_source, "fq-server jobs done");
+  g_source_set_callback (server->done_source, done_source_cb, server, NULL);
+  g_source_attach (server->done_source, server->context);
+  g_mutex_init (&server->checkpoint_lock);
+  g_cond_init (&server->checkpoint_cond);
   server->writer_conn = conn_new (db);
   server->last_seq = fq_store_last_seq (db);
 
@@ -1746,6 +2002,8 @@ fq_server_start (FqServer  *server,
 
   soup_server_add_early_handler (server->soup, FQ_API_PREFIX, early_handler_cb, server, NULL);
   soup_server_add_handler (server->soup, FQ_API_PREFIX, api_handler_cb, server, NULL);
+  soup_server_add_early_handler (server->soup, FQ_OPEN311_PREFIX, early_handler_cb, server, NULL);
+  soup_server_add_handler (server->soup, FQ_OPEN311_PREFIX, open311_handler_cb, server, NULL);
   soup_server_add_handler (server->soup, "/", fallback_handler_cb, server, NULL);
 
   fq_auth_register (server);
@@ -1753,10 +2011,17 @@ fq_server_start (FqServer  *server,
   fq_changes_register (server);
   fq_reference_register (server);
   fq_incidents_register (server);
+  fq_privacy_register (server);
   fq_tickets_register (server);
   fq_metrics_register (server);
   fq_sessions_register (server);
+  fq_open311_register (server);
+  fq_import_register (server);
 
+  /* The writer's commits only ask for a checkpoint (SQLite would run it on
+   * the committing connection); the checkpoint thread does it. */
+  sqlite3_wal_hook (server->writer_conn->db, wal_hook_cb, server);
+  server->checkpoint_thread = g_thread_new ("fq-checkpoint", checkpoint_thread, server);
   server->writer_thread = g_thread_new ("fq-writer", writer_thread, server);
   for (guint i = 0; i < FQ_N_READERS; i++)
     server->reader_threads[i] = g_thread_new ("fq-reader", reader_thread, server);
@@ -1873,6 +2138,14 @@ fq_server_shutdown (FqServer *server)
       for (guint i = 0; i < FQ_N_READERS; i++)
         g_thread_join (g_steal_pointer (&server->reader_threads[i]));
 
+      /* No commit asks for a checkpoint any more; closing the writer's
+       * connection, the last one, checkpoints what is left. */
+      g_mutex_lock (&server->checkpoint_lock);
+      server->checkpoint_quit = TRUE;
+      g_cond_signal (&server->checkpoint_cond);
+      g_mutex_unlock (&server->checkpoint_lock);
+      g_thread_join (g_steal_pointer (&server->checkpoint_thread));
+
       while (g_main_context_pending (server->context))
         g_main_context_iteration (server->context, FALSE);
     }
@@ -1893,6 +2166,12 @@ fq_server_free (FqServer *server)
   g_clear_pointer (&server->routes, g_ptr_array_unref);
   g_clear_pointer (&server->write_queue, g_async_queue_unref);
   g_clear_pointer (&server->read_queue, g_async_queue_unref);
+  if (server->done_source != NULL)
+    g_source_destroy (server->done_source);
+  g_clear_pointer (&server->done_source, g_source_unref);
+  g_clear_pointer (&server->done_queue, g_async_queue_unref);
+  g_mutex_clear (&server->checkpoint_lock);
+  g_cond_clear (&server->checkpoint_cond);
   g_clear_pointer (&server->refdata, fq_refdata_unref);
   g_clear_pointer (&server->category_hint, fq_category_hint_unref);
   g_clear_pointer (&server->context, g_main_context_unref);
