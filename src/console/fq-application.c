@@ -9,6 +9,7 @@
 
 #include "fq-application.h"
 #include "fq-login-window.h"
+#include "fq-notifier.h"
 #include "fq-window.h"
 
 struct _FqApplication
@@ -18,6 +19,7 @@ struct _FqApplication
   /* Owned */
   GSettings      *settings;
   FqContext      *context;
+  FqNotifier     *notifier;
   GCancellable   *cancellable;
   char           *server_url;
   char           *role;
@@ -40,6 +42,9 @@ static const GOptionEntry option_entries[] = {
     N_("Address of the Fengqiao server"), N_("URL") },
   { "role", 'r', 0, G_OPTION_ARG_STRING, NULL,
     N_("Demo user to sign in as: operator, coordinator, unit, leader, grid or admin"), N_("ROLE") },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Also trust the certificate authority in this PEM file (kept for later starts; "
+       "an empty value forgets it)"), N_("FILE") },
   { NULL }
 };
 
@@ -85,6 +90,7 @@ session_expired_cb (FqApplication *self,
    * when the main window, its last window, goes. */
   show_login (self, _("Your session has expired. Please sign in again."));
 
+  g_clear_object (&self->notifier);
   if (self->context != NULL)
     fq_context_stop (self->context);
   g_clear_object (&self->context);
@@ -114,6 +120,9 @@ open_main_window (FqApplication *self)
   g_assert (self->context != NULL);
 
   self->window = fq_window_new (self, self->context);
+  /* Desktop notifications for what is live from now on. */
+  g_clear_object (&self->notifier);
+  self->notifier = fq_notifier_new (G_APPLICATION (self), self->context);
   g_signal_connect_object (self->window, "destroy",
                            G_CALLBACK (window_destroy_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (self->window));
@@ -277,6 +286,7 @@ fq_application_command_line (GApplication            *app,
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   const char *server_url = NULL;
   const char *role = NULL;
+  const char *ca_file = NULL;
 
   /* A second start while a session runs only brings the window forward. */
   if (self->context == NULL && self->login_window == NULL)
@@ -287,6 +297,16 @@ fq_application_command_line (GApplication            *app,
         {
           g_free (self->server_url);
           self->server_url = g_strdup (server_url);
+        }
+
+      if (g_variant_dict_lookup (options, "ca-file", "^&ay", &ca_file))
+        {
+          /* Kept as a setting: the next start trusts the same authority. */
+          g_autofree char *path = ca_file[0] != '\0'
+            ? g_canonicalize_filename (ca_file, g_application_command_line_get_cwd (command_line))
+            : g_strdup ("");
+
+          g_settings_set_string (self->settings, "ca-file", path);
         }
 
       if (g_variant_dict_lookup (options, "role", "&s", &role))
@@ -350,6 +370,7 @@ sign_out_action (GSimpleAction *action,
   if (self->context == NULL)
     return;
 
+  g_clear_object (&self->notifier);
   context = g_steal_pointer (&self->context);
   fq_client_logout_async (fq_context_get_client (context), NULL, logout_cb, NULL);
   fq_context_stop (context);
@@ -399,8 +420,24 @@ quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A click on a notification: the ticket it is about. */
+static void
+show_ticket_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  FqApplication *self = user_data;
+
+  if (self->window == NULL)
+    return;
+
+  gtk_window_present (GTK_WINDOW (self->window));
+  fq_window_show_ticket (self->window, g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
+  { "show-ticket", show_ticket_action, "s" },
   { "sign-out", sign_out_action },
   { "about", about_action },
 };
@@ -418,9 +455,14 @@ fq_application_startup (GApplication *app)
     { "win.new-incident", { "<Control>n", NULL } },
     { "win.show-incoming", { "<Alt>1", "<Control>1", NULL } },
     { "win.show-tickets", { "<Alt>2", "<Control>2", NULL } },
+    { "win.show-view::board", { "<Control><Shift>b", NULL } },
+    { "win.show-view::sessions", { "<Control><Shift>s", NULL } },
+    { "win.show-view::summary", { "<Control><Shift>m", NULL } },
+    { "win.show-view::admin", { "<Control><Shift>a", NULL } },
     { "win.search", { "<Control>f", NULL } },
     { "win.overdue-only", { "<Control><Shift>o", NULL } },
     { "win.toggle-sidebar", { "F9", NULL } },
+    { "win.wall-mode", { "F11", NULL } },
     { "win.find-place", { "<Control>l", NULL } },
     { "win.close-details", { "<Control>w", NULL } },
     { "win.focus-next-pane", { "F6", NULL } },
@@ -449,6 +491,7 @@ fq_application_shutdown (GApplication *app)
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->notifier);
   if (self->context != NULL)
     fq_context_stop (self->context);
   g_clear_object (&self->context);
@@ -461,6 +504,7 @@ fq_application_finalize (GObject *object)
 {
   FqApplication *self = (FqApplication *)object;
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->context);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);

@@ -6,11 +6,17 @@
 
 #include <glib/gi18n.h>
 
+#include "fq-admin-view.h"
+#include "fq-grid-report-dialog.h"
 #include "fq-grid-sidebar.h"
+#include "fq-import-dialog.h"
 #include "fq-incident-board.h"
 #include "fq-intake-dialog.h"
+#include "fq-sessions-view.h"
+#include "fq-summary-view.h"
 #include "fq-ticket-pane.h"
 #include "fq-triage-pane.h"
+#include "fq-wall-mode.h"
 #include "fq-window.h"
 #include "fq-ui-util.h"
 
@@ -19,7 +25,14 @@ struct _FqWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template widgets */
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewStack         *main_stack;
+  AdwViewStackPage     *sessions_page;
+  AdwViewStackPage     *summary_page;
+  AdwViewStackPage     *admin_page;
+  FqSessionsView       *sessions_view;
+  FqSummaryView        *summary_view;
+  FqAdminView          *admin_view;
   GtkToggleButton      *sidebar_button;
   GtkButton            *connection_button;
   GtkLabel             *connection_label;
@@ -98,7 +111,7 @@ update_title (FqWindow *self)
       g_string_append (subtitle, scope_name);
     }
 
-  adw_window_title_set_subtitle (self->window_title, subtitle->str);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle->str);
 }
 
 /* "在线 / 正在连接 / 离线（自 HH:MM）· N 项待同步" */
@@ -194,6 +207,14 @@ sync_error_cb (FqWindow     *self,
 }
 
 static void
+cache_reset_cb (FqWindow *self)
+{
+  fq_window_toast (self, _("The server's data is not what this console had kept "
+                           "(it was reset or restored from a backup). "
+                           "Everything is being loaded again from the server."));
+}
+
+static void
 outbox_conflict_cb (FqWindow     *self,
                     const char   *key,
                     const char   *entity,
@@ -272,9 +293,7 @@ open_ticket_cb (FqWindow     *self,
                 const char   *id,
                 FqTriagePane *pane)
 {
-  fq_incident_board_select_ticket (self->board, id);
-  fq_ticket_pane_set_ticket (self->ticket_pane, id);
-  show_detail (self, "ticket");
+  fq_window_show_ticket (self, id);
 }
 
 static void
@@ -301,6 +320,8 @@ sidebar_scope_cb (FqWindow      *self,
                   FqGridSidebar *sidebar)
 {
   fq_incident_board_set_scope (self->board, fq_grid_sidebar_get_scope_prefix (sidebar));
+  /* The summary follows the place chosen in the grid. */
+  fq_summary_view_set_scope (self->summary_view, fq_grid_sidebar_get_scope_prefix (sidebar));
   update_title (self);
 }
 
@@ -315,6 +336,34 @@ show_incident_cb (FqWindow       *self,
 }
 
 static void
+main_stack_page_cb (FqWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->main_stack);
+
+  /* The grid sidebar and its toggle belong to the board. */
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), g_strcmp0 (name, "board") == 0);
+}
+
+static void
+show_view_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  fq_window_show_view (FQ_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+show_session_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  fq_window_show_view (self, "sessions");
+  fq_sessions_view_show_session (self->sessions_view, g_variant_get_string (param, NULL));
+}
+
+static void
 new_incident_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -322,10 +371,28 @@ new_incident_action (GtkWidget  *widget,
   FqWindow *self = FQ_WINDOW (widget);
   FqIntakeDialog *dialog;
 
+  /* A grid worker reports what they find on a round: the compact form. */
+  if (fq_context_get_role (self->context) == FQ_ROLE_GRID_WORKER)
+    {
+      gtk_window_present (GTK_WINDOW (fq_grid_report_dialog_new (GTK_WINDOW (self),
+                                                                 self->context)));
+      return;
+    }
+
   dialog = fq_intake_dialog_new (GTK_WINDOW (self), self->context);
   g_signal_connect_object (dialog, "show-incident",
                            G_CALLBACK (show_incident_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+import_orders_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  FqWindow *self = FQ_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (fq_import_dialog_new (GTK_WINDOW (self), self->context)));
 }
 
 static void
@@ -380,6 +447,14 @@ find_place_action (GtkWidget  *widget,
 
   gtk_toggle_button_set_active (self->sidebar_button, TRUE);
   fq_grid_sidebar_focus_search (self->sidebar);
+}
+
+static void
+wall_mode_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  fq_wall_mode_toggle (fq_wall_mode_get_for_window (FQ_WINDOW (widget)));
 }
 
 static void
@@ -509,6 +584,18 @@ apply_role (FqWindow *self)
                          || role == FQ_ROLE_ADMIN || role == FQ_ROLE_COORDINATOR;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-incident", can_take_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-orders",
+                                 role == FQ_ROLE_OPERATOR || role == FQ_ROLE_COORDINATOR ||
+                                 role == FQ_ROLE_ADMIN);
+
+  /* The pages each role works with (DOMAIN.md, roles). */
+  adw_view_stack_page_set_visible (self->sessions_page,
+                                   role == FQ_ROLE_COORDINATOR || role == FQ_ROLE_UNIT ||
+                                   role == FQ_ROLE_LEADER || role == FQ_ROLE_ADMIN);
+  adw_view_stack_page_set_visible (self->summary_page,
+                                   role == FQ_ROLE_LEADER || role == FQ_ROLE_COORDINATOR ||
+                                   role == FQ_ROLE_ADMIN);
+  adw_view_stack_page_set_visible (self->admin_page, role == FQ_ROLE_ADMIN);
 
   /* A unit's staff work on their tickets; the incoming calls are not theirs. */
   if (role == FQ_ROLE_UNIT)
@@ -537,6 +624,9 @@ fq_window_constructed (GObject *object)
   fq_incident_board_set_context (self->board, self->context);
   fq_triage_pane_set_context (self->triage_pane, self->context);
   fq_ticket_pane_set_context (self->ticket_pane, self->context);
+  fq_sessions_view_set_context (self->sessions_view, self->context);
+  fq_summary_view_set_context (self->summary_view, self->context);
+  fq_admin_view_set_context (self->admin_view, self->context);
 
   if (sync != NULL)
     {
@@ -545,6 +635,8 @@ fq_window_constructed (GObject *object)
       g_signal_connect_object (sync, "notify::catching-up", G_CALLBACK (update_connection),
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (sync, "error", G_CALLBACK (sync_error_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (sync, "cache-reset", G_CALLBACK (cache_reset_cb),
                                self, G_CONNECT_SWAPPED);
     }
   if (outbox != NULL)
@@ -650,6 +742,9 @@ fq_window_class_init (FqWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "win.new-incident", NULL, new_incident_action);
+  gtk_widget_class_install_action (widget_class, "win.import-orders", NULL, import_orders_action);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "win.show-session", "s", show_session_action);
   gtk_widget_class_install_action (widget_class, "win.show-incoming", NULL, show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-tickets", NULL, show_page_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
@@ -659,14 +754,25 @@ fq_window_class_init (FqWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.close-details", NULL, close_details_action);
   gtk_widget_class_install_action (widget_class, "win.focus-next-pane", NULL, focus_pane_action);
   gtk_widget_class_install_action (widget_class, "win.focus-previous-pane", NULL, focus_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.wall-mode", NULL, wall_mode_action);
 
   g_type_ensure (FQ_TYPE_GRID_SIDEBAR);
   g_type_ensure (FQ_TYPE_INCIDENT_BOARD);
   g_type_ensure (FQ_TYPE_TRIAGE_PANE);
   g_type_ensure (FQ_TYPE_TICKET_PANE);
+  g_type_ensure (FQ_TYPE_SESSIONS_VIEW);
+  g_type_ensure (FQ_TYPE_SUMMARY_VIEW);
+  g_type_ensure (FQ_TYPE_ADMIN_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/cn/fengqiao/Console/fq-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, FqWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, sessions_page);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_page);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_page);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, sessions_view);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_view);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_view);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, connection_button);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, connection_label);
@@ -688,6 +794,7 @@ fq_window_class_init (FqWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, triage_submitted_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_scope_cb);
   gtk_widget_class_bind_template_callback (widget_class, paned_max_position_cb);
+  gtk_widget_class_bind_template_callback (widget_class, main_stack_page_cb);
 }
 
 static void
@@ -734,4 +841,50 @@ fq_window_toast (FqWindow   *self,
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Shows a page of the view stack: "board", "sessions", "summary" or "admin"
+ * (ignored when the page is hidden for the user's role). */
+void
+fq_window_show_view (FqWindow   *self,
+                     const char *name)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (FQ_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  child = adw_view_stack_get_child_by_name (self->main_stack, name);
+  if (child == NULL ||
+      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->main_stack, child)))
+    return;
+
+  adw_view_stack_set_visible_child (self->main_stack, child);
+}
+
+/* "Explain this number": the board, filtered to exactly @ids. */
+void
+fq_window_show_records (FqWindow           *self,
+                        FqBoardPage         page,
+                        const char         *title,
+                        const char * const *ids)
+{
+  g_return_if_fail (FQ_IS_WINDOW (self));
+
+  fq_window_show_view (self, "board");
+  fq_incident_board_show_records (self->board, page, title, ids);
+}
+
+/* Opens ticket @id in the details pane of the board. */
+void
+fq_window_show_ticket (FqWindow   *self,
+                       const char *id)
+{
+  g_return_if_fail (FQ_IS_WINDOW (self));
+  g_return_if_fail (id != NULL);
+
+  fq_window_show_view (self, "board");
+  fq_incident_board_select_ticket (self->board, id);
+  fq_ticket_pane_set_ticket (self->ticket_pane, id);
+  show_detail (self, "ticket");
 }

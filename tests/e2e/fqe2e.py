@@ -752,3 +752,178 @@ def run(test_func):
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     sys.exit(status)
+
+
+# --- Tickets (appended for the ticket lifecycle test) ----------------------------
+
+def ticket_table(window, timeout=30):
+    """The board's ticket table (a GtkColumnView labelled "Tickets"; its
+    page and tab carry the same name)."""
+    return find_by(window, lambda n: n.name == "Tickets"
+                   and n.roleName in ("tree table", "table"),
+                   timeout=timeout, what="the board's ticket table (accessible label 'Tickets')")
+
+
+def open_ticket(main, title, timeout=30):
+    """Shows the board's tickets (Alt+2), moves to the row of @title with
+    the keyboard and opens it in the ticket pane; returns the pane's title
+    label."""
+    focus_window(main)
+    combo("<Alt>2")
+    time.sleep(0.3)
+    table = ticket_table(main)
+
+    def index_of():
+        rows = table_rows(table, limit=120)
+        if not rows:
+            # The page is not showing (the keys went to a window that was
+            # not on top yet): ask again.
+            focus_window(main)
+            combo("<Alt>2")
+            time.sleep(1)
+        return next((i + 1 for i, r in enumerate(rows) if title in r), None)
+    index = wait_until(index_of, timeout, "a row of %r among the tickets" % title) - 1
+    press("Home")
+    for _ in range(index):
+        press("Down")
+    press("Return")
+    return wait_until(lambda: find_by(main, lambda n: n.roleName == "label" and n.name == title
+                                      and not _under_name(n, "Tickets"), timeout=0.5),
+                      timeout, "the ticket pane showing %r" % title)
+
+
+def _under_name(node, name, depth=14):
+    p = node.parent
+    for _ in range(depth):
+        if p is None:
+            return False
+        if p.name == name:
+            return True
+        p = p.parent
+    return False
+
+
+def ticket_kicker(main):
+    """The ticket pane's first line: "Ticket T… · State"."""
+    node = find_by(main, lambda n: n.roleName == "label"
+                   and re.match(r"^Ticket \S+ · ", n.name or ""), timeout=10,
+                   what="the ticket pane's kicker line")
+    return node.name
+
+
+def timeline_rows(main):
+    """The accessible names of the timeline's rows, oldest first: each is
+    "What, HH:MM, unit · actor, detail, note, step"."""
+    timeline = find(main, name="Timeline, oldest first", timeout=10,
+                    what="the ticket pane's timeline")
+    return [c.name for c in timeline.children if c.name]
+
+
+# --- Convening sessions (appended for the sessions test) ---------------------------
+
+def show_sessions(main, timeout=20):
+    """Switches the window to its Sessions page (the view switcher's tab)."""
+    tab = find_by(main, lambda n: n.roleName == "page tab" and (n.name or "") == "Sessions",
+                  timeout=timeout, what="the Sessions tab of the view switcher")
+    tab.click()
+    return tab
+
+
+def session_row(main, title, timeout=30):
+    """The row of the sessions list whose accessible name starts with
+    @title ("Title, State, N of M units reported, details")."""
+    return find_by(main, lambda n: n.roleName == "list item"
+                   and (n.name or "").startswith(title + ","),
+                   timeout=timeout, what="the sessions list's row of %r" % title)
+
+
+def roster_tile(main, unit_name, timeout=10):
+    """A roster tile of the in-session panel: a button named
+    "Unit name: attendance"."""
+    return find_by(main, lambda n: n.roleName == "push button"
+                   and (n.name or "").startswith(unit_name + ": "),
+                   timeout=timeout, what="the roster tile of %r" % unit_name)
+
+
+def roster_status(main, unit_name):
+    """What a roster tile says after the unit's name."""
+    return roster_tile(main, unit_name).name[len(unit_name) + 2:]
+
+
+def start_signed_in_apart(workdir, server, user, ctx, timeout=60):
+    """Like start_signed_in(), for a second console next to the first: the
+    console is a unique GApplication, so a second start on the same session
+    bus would only hand its command line to the first. This one gets a
+    session bus of its own (a dbus-daemon stopped with the test) and is
+    pointed at the same accessibility bus (AT_SPI_BUS_ADDRESS), so that
+    dogtail sees both."""
+    os.makedirs(workdir, exist_ok=True)
+    a11y = subprocess.run(["gdbus", "call", "--session", "--dest", "org.a11y.Bus",
+                           "--object-path", "/org/a11y/bus", "--method",
+                           "org.a11y.Bus.GetAddress"], capture_output=True, text=True,
+                          timeout=10).stdout
+    m = re.search(r"'([^']+)'", a11y)
+    check(m is not None, "no accessibility bus address: %r" % a11y)
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           stdin=subprocess.DEVNULL, text=True)
+    address = bus.stdout.readline().strip()
+    check(address, "the private session bus did not start")
+    ctx.setdefault("buses", []).append(bus)
+    console = Console(workdir, server.url, extra_env={"DBUS_SESSION_BUS_ADDRESS": address,
+                                                      "AT_SPI_BUS_ADDRESS": m.group(1)})
+    ctx["consoles"].append(console)
+    console.start()
+    main = sign_in(console, user, timeout=timeout)
+    wait_until(lambda: connection_text(main).startswith("Online"), 60,
+               "the console to be online")
+    return console, main
+
+
+def stop_buses(ctx):
+    """Stops the session buses of start_signed_in_apart()."""
+    for bus in ctx.get("buses", []):
+        bus.terminate()
+        try:
+            bus.wait(5)
+        except subprocess.TimeoutExpired:
+            bus.kill()
+
+
+class SecondSessionBus:
+    """A private session bus for a second console: the console is a unique
+    GApplication, so a second one on the same session bus would only
+    activate the first. Its accessibility goes to the same AT-SPI bus as
+    everything else (AT_SPI_BUS_ADDRESS), so that this process sees both
+    consoles. Use env() as the console's extra_env; stop() at the end."""
+
+    def __init__(self):
+        out = subprocess.run(["dbus-send", "--session", "--print-reply=literal",
+                              "--dest=org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus.GetAddress"],
+                             capture_output=True, text=True, timeout=10)
+        check(out.returncode == 0, "cannot ask the session bus for the AT-SPI bus: %s" % out.stderr)
+        self.a11y_address = out.stdout.strip()
+        self.proc = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.address = self.proc.stdout.readline().decode().strip()
+        check(self.address, "the second session bus printed no address")
+        log("second session bus at", self.address)
+
+    def env(self):
+        return {"DBUS_SESSION_BUS_ADDRESS": self.address, "AT_SPI_BUS_ADDRESS": self.a11y_address}
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+def start_signed_in_env(workdir, server, user, extra_env, timeout=60):
+    """start_signed_in() with extra environment for the console."""
+    console = Console(workdir, server.url, extra_env=extra_env)
+    console.start()
+    main = sign_in(console, user, timeout=timeout)
+    wait_until(lambda: connection_text(main).startswith("Online"), 60,
+               "the console to be online")
+    return console, main

@@ -399,6 +399,38 @@ def run(spec, tap, server):
     check(leader, "GET", "/changes?since=x", expect=400, label="GET /changes?since=x -> 400")
     check(admin, "GET", "/audit?limit=20", expect=200)
     check(leader, "GET", "/audit", expect=403, label="GET /audit as leader -> 403")
+    # Open311 keys and the hotline import.
+    status, key = check(admin, "POST", "/open311_keys", {"name": "conformance"}, 201)
+    check(admin, "GET", "/open311_keys", expect=200)
+    if isinstance(key, dict) and key.get("id"):
+        check(admin, "POST", f"/open311_keys/{key['id']}/revoke", expect=200,
+              label="POST /open311_keys/{id}/revoke -> 200")
+    check(op, "GET", "/open311_keys", expect=403, label="GET /open311_keys as operator -> 403")
+    rows = [{"external_id": f"CONF-{random.randrange(1 << 30)}", "grid": GUANGZHOULU,
+             "summary": "路灯不亮"},
+            {"external_id": "CONF-BAD", "grid": "999999999999", "summary": "x"}]
+    check(op, "POST", "/imports", {"rows": rows, "dry_run": True}, 200,
+          label="POST /imports dry run -> 200")
+    check(op, "POST", "/imports", {"rows": rows, "dry_run": False}, 400,
+          label="POST /imports with an invalid row -> 400")
+    check(op, "POST", "/imports", {"rows": rows, "dry_run": False, "skip_invalid": True}, 200,
+          label="POST /imports skipping the invalid row -> 200")
+    # Metrics and "explain this number".
+    period = "from=2026-01-01T00:00:00%2B08:00&to=2027-01-01T00:00:00%2B08:00"
+    for what in ("summary", "trend", "units", "categories"):
+        check(leader, "GET", f"/metrics/{what}?{period}", expect=200)
+    check(leader, "GET", f"/metrics/trend?{period}&bucket=week&grid=420204000000", expect=200,
+          label="GET /metrics/trend by week in a district -> 200")
+    check(leader, "GET", f"/metrics/records?{period}&metric=non_police_disputes", expect=200)
+    check(leader, "GET", f"/metrics/records?{period}&metric=tickets_closed&grid=420204000000", expect=200,
+          label="GET /metrics/records of tickets in a district -> 200")
+    check(leader, "GET", f"/metrics/records?{period}&metric=nothing", expect=400,
+          label="GET /metrics/records unknown metric -> 400")
+    check(leader, "GET", f"/metrics/records?{period}&metric=diverted&grid=999999999999", expect=404,
+          label="GET /metrics/records unknown grid -> 404")
+    check(unit, "GET", f"/metrics/summary?{period}", expect=403, label="GET /metrics/summary as unit -> 403")
+    check(leader, "GET", "/metrics/summary?from=x", expect=400, label="GET /metrics/summary bad from -> 400")
+
     check(op, "POST", "/auth/logout", expect=204)
     check(op, "GET", "/me", expect=401, label="GET /me after logout -> 401")
 
