@@ -25,6 +25,11 @@
 #define ATOM_GRID 0
 #define ATOM_CATEGORY 1
 
+/* The row's text has an ASCII capital: only then does a search need to
+ * fold case; other rows are searched with memmem () for the lower-cased
+ * words as they are. */
+#define TEXT_HAS_UPPER 1
+
 #define TIME_BITS 40
 #define TIME_MASK ((G_GUINT64_CONSTANT (1) << TIME_BITS) - 1)
 
@@ -41,7 +46,8 @@ typedef struct
   gint8       source;
   gint8       status;
   gint8       decision;
-  guint8      pad[3];
+  guint8      text_flags;   /* TEXT_HAS_UPPER */
+  guint8      pad[2];
   guint32     grid;         /* atom */
   guint32     category;     /* atom */
   guint32     ticket;
@@ -249,6 +255,7 @@ typedef struct
   char          *query;
   GStrv          words;
   gboolean      *word_fold;      /* per word: needs ASCII case folding */
+  gsize         *word_len;
   int            source;
   int            status;
   int            decision;
@@ -277,6 +284,7 @@ inc_spec_free (gpointer data)
   g_free (spec->query);
   g_strfreev (spec->words);
   g_free (spec->word_fold);
+  g_free (spec->word_len);
   g_strfreev (spec->group_categories);
   g_clear_pointer (&spec->category_names, g_hash_table_unref);
   g_clear_pointer (&spec->ids, g_hash_table_unref);
@@ -306,8 +314,16 @@ inc_spec_copy (const IncSpec *src)
 
   if (spec->query != NULL && spec->query[0] != '\0')
     {
-      g_auto(GStrv) raw = g_strsplit_set (spec->query, " \t\u3000", -1);
+      g_autofree char *spaced = g_strdup (spec->query);
+      g_auto(GStrv) raw = NULL;
       GPtrArray *words = g_ptr_array_new ();
+
+      /* The ideographic space separates words too. It is three bytes, so
+       * it becomes three spaces here: g_strsplit_set () splits on bytes,
+       * and its bytes are also in other characters. */
+      for (char *p = strstr (spaced, "\u3000"); p != NULL; p = strstr (p, "\u3000"))
+        memset (p, ' ', strlen ("\u3000"));
+      raw = g_strsplit_set (spaced, " \t", -1);
 
       for (guint i = 0; raw[i] != NULL; i++)
         if (raw[i][0] != '\0')
@@ -316,6 +332,9 @@ inc_spec_copy (const IncSpec *src)
       spec->words = (GStrv)g_ptr_array_free (words, FALSE);
 
       spec->word_fold = g_new0 (gboolean, g_strv_length (spec->words) + 1);
+      spec->word_len = g_new0 (gsize, g_strv_length (spec->words) + 1);
+      for (guint i = 0; spec->words[i] != NULL; i++)
+        spec->word_len[i] = strlen (spec->words[i]);
       for (guint i = 0; spec->words[i] != NULL; i++)
         for (const char *p = spec->words[i]; *p; p++)
           if (g_ascii_isalpha (*p))
@@ -405,18 +424,40 @@ inc_sort_key (FqRowStore    *store,
   return (primary << TIME_BITS) | (TIME_MASK - t);
 }
 
+/* @needle is lower-case and @n long. The candidates are found with
+ * memchr () for either case of its first byte, which is what makes a
+ * million rows a matter of milliseconds. */
 static gboolean
 contains_fold (const char *hay,
                gsize       hay_len,
-               const char *needle)
+               const char *needle,
+               gsize       n)
 {
-  gsize n = strlen (needle);
+  char lower = needle[0];
+  char upper = g_ascii_toupper (lower);
+  const char *last;   /* the last place the needle can start */
 
+  if (n == 0)
+    return TRUE;
   if (n > hay_len)
     return FALSE;
-  for (gsize i = 0; i + n <= hay_len; i++)
-    if (g_ascii_strncasecmp (hay + i, needle, n) == 0)
-      return TRUE;
+
+  last = hay + hay_len - n;
+  for (const char *p = hay; p <= last;)
+    {
+      const char *hit = memchr (p, lower, last - p + 1);
+      const char *other = NULL;
+
+      if (upper != lower)
+        other = memchr (p, upper, (hit != NULL ? hit : last + 1) - p);
+      if (other != NULL)
+        hit = other;
+      if (hit == NULL)
+        return FALSE;
+      if (g_ascii_strncasecmp (hit + 1, needle + 1, n - 1) == 0)
+        return TRUE;
+      p = hit + 1;
+    }
   return FALSE;
 }
 
@@ -457,12 +498,12 @@ inc_matches (FqRowStore    *store,
 
       for (guint i = 0; spec->words[i] != NULL; i++)
         {
-          if (spec->word_fold[i])
+          if (spec->word_fold[i] && (row->text_flags & TEXT_HAS_UPPER))
             {
-              if (!contains_fold (text, row->text_len, spec->words[i]))
+              if (!contains_fold (text, row->text_len, spec->words[i], spec->word_len[i]))
                 return FALSE;
             }
-          else if (memmem (text, row->text_len, spec->words[i], strlen (spec->words[i])) == NULL)
+          else if (memmem (text, row->text_len, spec->words[i], spec->word_len[i]) == NULL)
             return FALSE;
         }
     }
@@ -548,6 +589,13 @@ set_text (FqRowStore *store,
     }
 
   row->text_len = total - 1;
+  row->text_flags = 0;
+  for (const char *p = fq_row_store_str (store, row->text), *end = p + row->text_len; p < end; p++)
+    if (g_ascii_isupper (*p))
+      {
+        row->text_flags |= TEXT_HAS_UPPER;
+        break;
+      }
   row->off_address = lens[0] + 1;
   row->off_name = row->off_address + lens[1] + 1;
   row->off_phone = row->off_name + lens[2] + 1;
@@ -840,6 +888,7 @@ rest_timeout_cb (gpointer data)
 }
 
 static IncSpec *make_spec (FqIncidentList *self);
+static void push_spec (FqIncidentList *self);
 
 static void
 store_applied (gpointer owner,
@@ -871,6 +920,11 @@ store_applied (gpointer owner,
   if (was_loading != fq_incident_list_get_loading (self) || kind != FQ_ROW_STORE_RESULT_BATCH)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  /* A spec held back while this result was computed. */
+  if (self->spec_dirty && self->spec_idle_id == 0 && self->load_state == LOAD_DONE &&
+      !fq_row_store_get_refiltering (self->store))
+    push_spec (self);
 }
 
 static const FqRowStoreCallbacks inc_callbacks = {
@@ -1145,8 +1199,11 @@ spec_idle_cb (gpointer data)
   FqIncidentList *self = data;
 
   self->spec_idle_id = 0;
-  /* While loading, the spec is sent once the store is full. */
-  if (self->load_state == LOAD_DONE)
+  /* While loading, the spec is sent once the store is full. While the
+   * store works on an older spec, the newest is sent when that one is
+   * applied (see store_applied()): keys typed fast never queue filters
+   * whose results nobody would see. */
+  if (self->load_state == LOAD_DONE && !fq_row_store_get_refiltering (self->store))
     push_spec (self);
 }
 

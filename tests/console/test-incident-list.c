@@ -524,6 +524,39 @@ test_filters_and_sorts (Fixture       *f,
   wait_until_idle (f);
   check (f, &e);
 
+  /* Either case in the query, and a match that does not start the word. */
+  fq_incident_list_set_query (f->list, "NoIS");
+  e.query = "NoIS";
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (f->mirror->len, >, 0);
+
+  fq_incident_list_set_query (f->list, "OISE");
+  e.query = "OISE";
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (f->mirror->len, >, 0);
+
+  /* Keys typed while a query is filtered: that one is not queued behind
+   * it but sent when it is applied, and the last query wins. */
+  fq_incident_list_set_query (f->list, "噪");
+  /* Sends it to the worker; its result comes in a later iteration. */
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_true (fq_incident_list_get_busy (f->list));
+  fq_incident_list_set_query (f->list, "噪音 ");
+  g_main_context_iteration (NULL, FALSE);
+  fq_incident_list_set_query (f->list, "噪音 广");
+  e.query = "噪音 广";
+  wait_until_idle (f);
+  check (f, &e);
+
+  /* The ideographic space separates words as a space does. */
+  fq_incident_list_set_query (f->list, "噪音\u3000广州路1");
+  e.query = "噪音 广州路1";
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (f->mirror->len, >, 0);
+
   fq_incident_list_set_query (f->list, NULL);
   e.query = NULL;
   fq_incident_list_set_scope (f->list, "420202002");

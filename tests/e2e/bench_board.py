@@ -9,6 +9,11 @@ its process start), which the table gives too. Prints a
 table; fails only on a real error, not on a missed figure.
 
 FQ_BENCH_INCIDENTS overrides the number of incidents (default 1000000).
+FQ_BENCH_PERF=FILE records a profile of the console while it filters
+(`perf record --call-graph dwarf` attached to it, written to FILE: the
+distribution's libraries have no frame pointers), when perf is installed.
+Besides wall times, the table gives the console's CPU time per key (all its
+threads, from /proc), which a busy machine stretches much less.
 
 The cache is made as the console makes it: the console signs in once and
 syncs one real incident, then that row is copied, with new ids, times,
@@ -19,7 +24,9 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
+import subprocess
 import time
 
 import fqe2e
@@ -103,6 +110,29 @@ def markers(console, what, offset=0):
     prefix = "fengqiao: %s " % what
     return [float(line[len(prefix):]) for line in text.splitlines()
             if line.startswith(prefix) and line[len(prefix):].strip().replace(".", "", 1).isdigit()]
+
+
+def cpu_s(pid):
+    """User and system CPU time of process @pid, all threads, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_perf(pid):
+    out = os.environ.get("FQ_BENCH_PERF")
+    if not out or shutil.which("perf") is None:
+        return None
+    proc = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-p", str(pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return proc
+
+
+def stop_perf(proc):
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
 
 
 def log_size(console):
@@ -198,8 +228,12 @@ def test(workdir, ctx):
     time.sleep(0.5)
     per_key = []
     previous = count_all
+    perf = start_perf(console.proc.pid)
     for k, ch in enumerate(QUERY, start=1):
         n_applied = len(markers(console, "filter-applied", log_offset))
+        # The last key's work, the redraw included, is over.
+        time.sleep(0.5)
+        c0 = cpu_s(console.proc.pid)
         t0 = time.monotonic()
         fqe2e.type_text(ch)
         try:
@@ -216,11 +250,15 @@ def test(workdir, ctx):
         except fqe2e.TestFailure:
             count = previous
         dt = time.monotonic() - t0
-        per_key.append((QUERY[:k], dt, count, expected.get(k, 0), t_applied))
-        log("typed %r: applied after %s s, count after %.3f s, %s rows (expected %s)"
-            % (QUERY[:k], "%.3f" % t_applied if t_applied is not None else "?", dt, count,
-               expected.get(k, 0)))
+        # The frame that shows the result, and the AT-SPI work, included.
+        time.sleep(0.4)
+        cpu = cpu_s(console.proc.pid) - c0
+        per_key.append((QUERY[:k], dt, count, expected.get(k, 0), t_applied, cpu))
+        log("typed %r: applied after %s s, count after %.3f s, console CPU %.3f s, %s rows "
+            "(expected %s)" % (QUERY[:k], "%.3f" % t_applied if t_applied is not None else "?",
+                               dt, cpu, count, expected.get(k, 0)))
         previous = count
+    stop_perf(perf)
     rss_after = console.rss_kib()
 
     print()
@@ -237,7 +275,9 @@ def test(workdir, ctx):
                   % (i, t - t_signin))
         print("| start %d: RSS 2 s after the first row | %.0f MB |" % (i, rss / 1024))
     print("| incoming count shown | %s |" % count_all)
-    for text, dt, count, exp, applied in per_key:
+    for text, dt, count, exp, applied, cpu in per_key:
+        print("| filter %r: console CPU time for the key (all threads, 0.4 s after the count) "
+              "| %.3f s |" % (text, cpu))
         if applied is not None:
             print("| filter %r: key to result applied to the model (console's marker) | %.3f s |"
                   % (text, applied))
