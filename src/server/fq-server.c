@@ -1662,18 +1662,14 @@ api_handler_cb (SoupServer        *soup,
     }
   request->segments = split_path (rest, &request->n_segments);
 
-  allow = g_string_new (NULL);
-  for (guint i = 0; i < server->routes->len; i++)
+  for (guint i = 0; i < server->routes->len && route == NULL; i++)
     {
       FqRoute *candidate = g_ptr_array_index (server->routes, i);
 
       if (!route_matches (candidate, request->segments, request->n_segments))
         continue;
       path_known = TRUE;
-      if (allow->len > 0)
-        g_string_append (allow, ", ");
-      g_string_append (allow, candidate->method);
-      if (route == NULL && strcmp (candidate->method, method) == 0)
+      if (strcmp (candidate->method, method) == 0)
         route = candidate;
     }
 
@@ -1684,6 +1680,18 @@ api_handler_cb (SoupServer        *soup,
     }
   if (route == NULL)
     {
+      /* The Allow header only for the error: not built per request. */
+      allow = g_string_new (NULL);
+      for (guint i = 0; i < server->routes->len; i++)
+        {
+          FqRoute *candidate = g_ptr_array_index (server->routes, i);
+
+          if (!route_matches (candidate, request->segments, request->n_segments))
+            continue;
+          if (allow->len > 0)
+            g_string_append (allow, ", ");
+          g_string_append (allow, candidate->method);
+        }
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", allow->str);
       respond_error_literal (request, FQ_ERROR_METHOD_NOT_ALLOWED, NULL,

@@ -24,7 +24,8 @@
  * Prints a table with the targets; exits non-zero only on a real error
  * (the server does not start, requests fail), never on a missed target.
  * FQ_BENCH_INCIDENTS, FQ_BENCH_MONTHS and FQ_BENCH_THREADS override the
- * sizes.
+ * sizes; FQ_BENCH_PHASES, a set of letters (i intake, c /changes,
+ * l latency; all by default), runs only some phases, e.g. to profile one.
  */
 
 #include "config.h"
@@ -1035,6 +1036,7 @@ main (int   argc,
   /* The writer commits one batch per fsync: intake scales with the number
    * of requests in flight, as it does with many desks at once. */
   guint n_threads = env_uint ("FQ_BENCH_THREADS", 32);
+  const char *phases = g_getenv ("FQ_BENCH_PHASES");
   g_autofree char *months_arg = g_strdup_printf ("%u", months);
   g_autofree char *months_label = g_strdup_printf ("%u months of history", months);
   const char *args[] = { "--demo", "--demo-history-months", months_arg, "--demo-feed-rate", "0", NULL };
@@ -1071,17 +1073,26 @@ main (int   argc,
   report (g_strdup_printf ("server RSS after start, %s", months_label), fq_test_server_get_rss_kib (server) / 1024.0,
           "MiB", NULL, -1);
 
-  ok &= bench_intake (server, MIN (incidents / 10, 5000u), 4, months_label);
-  ok &= bench_intake (server, incidents, n_threads, months_label);
-  report (g_strdup_printf ("server RSS after history + %u incidents", incidents + MIN (incidents / 10, 5000u)),
-          fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
-  ok &= bench_changes (server);
-  ok &= bench_changes_scan (server);
-  ok &= bench_changes_raw (server);
-  /* One connection first: the server's own cost without client contention. */
-  ok &= bench_latency (server, 1, 2000, 0);
-  ok &= bench_latency (server, 50, 200, 0);
-  ok &= bench_latency (server, 50, 200, 20);
+  if (phases == NULL || strchr (phases, 'i') != NULL)
+    {
+      ok &= bench_intake (server, MIN (incidents / 10, 5000u), 4, months_label);
+      ok &= bench_intake (server, incidents, n_threads, months_label);
+      report (g_strdup_printf ("server RSS after history + %u incidents", incidents + MIN (incidents / 10, 5000u)),
+              fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
+    }
+  if (phases == NULL || strchr (phases, 'c') != NULL)
+    {
+      ok &= bench_changes (server);
+      ok &= bench_changes_scan (server);
+      ok &= bench_changes_raw (server);
+    }
+  if (phases == NULL || strchr (phases, 'l') != NULL)
+    {
+      /* One connection first: the server's own cost without client contention. */
+      ok &= bench_latency (server, 1, 2000, 0);
+      ok &= bench_latency (server, 50, 200, 0);
+      ok &= bench_latency (server, 50, 200, 20);
+    }
   report (g_strdup ("server RSS at the end"), fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
 
   g_print ("#\n# %-80s %12s %-12s %-10s %s\n", "benchmark", "value", "unit", "target", "");
