@@ -64,28 +64,6 @@ struct _FqAdminView
 G_DEFINE_FINAL_TYPE (FqAdminView, fq_admin_view, GTK_TYPE_WIDGET)
 
 static const char *
-role_label (FqRole role)
-{
-  switch (role)
-    {
-    case FQ_ROLE_OPERATOR:
-      return _("Operator");
-    case FQ_ROLE_COORDINATOR:
-      return _("Coordinator");
-    case FQ_ROLE_UNIT:
-      return _("Unit staff");
-    case FQ_ROLE_GRID_WORKER:
-      return _("Grid worker");
-    case FQ_ROLE_LEADER:
-      return _("Leader");
-    case FQ_ROLE_ADMIN:
-      return _("Administrator");
-    default:
-      return "";
-    }
-}
-
-static const char *
 member_string (JsonObject *object,
                const char *member)
 {
@@ -480,7 +458,7 @@ build_form (Form       *form,
       GtkWidget *scope_row;
 
       for (guint r = 0; r <= FQ_ROLE_ADMIN; r++)
-        gtk_string_list_append (roles, role_label (r));
+        gtk_string_list_append (roles, fq_role_label (r));
       if (role_name != NULL)
         fq_enum_from_string (FQ_TYPE_ROLE, role_name, &role);
 
@@ -749,7 +727,7 @@ create_user_row (gpointer item,
   place = scope != NULL ? fq_context_lookup_grid_name (self->context, scope) : NULL;
 
   /* Names come from the cache's reference data; the code until then. */
-  g_string_append_printf (subtitle, "%s · %s", username, role_label (role));
+  g_string_append_printf (subtitle, "%s · %s", username, fq_role_label (role));
   if (scope != NULL)
     g_string_append_printf (subtitle, " · %s", place != NULL && *place != '\0' ? place : scope);
   if (unit != NULL)

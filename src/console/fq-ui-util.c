@@ -75,6 +75,28 @@ fq_ticket_state_label (FqTicketState state)
 }
 
 const char *
+fq_role_label (FqRole role)
+{
+  switch (role)
+    {
+    case FQ_ROLE_OPERATOR:
+      return _("Operator");
+    case FQ_ROLE_COORDINATOR:
+      return _("Coordinator");
+    case FQ_ROLE_UNIT:
+      return _("Unit staff");
+    case FQ_ROLE_GRID_WORKER:
+      return _("Grid worker");
+    case FQ_ROLE_LEADER:
+      return _("Leader");
+    case FQ_ROLE_ADMIN:
+      return _("Administrator");
+    default:
+      return "";
+    }
+}
+
+const char *
 fq_tier_label (FqTier tier)
 {
   switch (tier)

@@ -22,6 +22,7 @@ const char *fq_source_label         (FqSource       source);
 const char *fq_decision_label       (int            decision);
 const char *fq_ticket_state_label   (FqTicketState  state);
 const char *fq_tier_label           (FqTier         tier);
+const char *fq_role_label           (FqRole         role);
 const char *fq_ticket_action_label  (FqTicketAction action);
 const char *fq_event_kind_label     (FqEventKind    kind);
 const char *fq_return_reason_label  (FqReturnReason reason);

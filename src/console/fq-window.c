@@ -63,28 +63,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-role_label (FqRole role)
-{
-  switch (role)
-    {
-    case FQ_ROLE_OPERATOR:
-      return _("Operator");
-    case FQ_ROLE_COORDINATOR:
-      return _("Coordinator");
-    case FQ_ROLE_UNIT:
-      return _("Unit staff");
-    case FQ_ROLE_GRID_WORKER:
-      return _("Grid worker");
-    case FQ_ROLE_LEADER:
-      return _("Leader");
-    case FQ_ROLE_ADMIN:
-      return _("Administrator");
-    default:
-      return "";
-    }
-}
-
 static void
 update_title (FqWindow *self)
 {
@@ -95,7 +73,7 @@ update_title (FqWindow *self)
 
   /* "综治中心协调员 · 黄石市": who is signed in, and where the board looks. */
   if (name == NULL || name[0] == '\0')
-    name = role_label (fq_context_get_role (self->context));
+    name = fq_role_label (fq_context_get_role (self->context));
   g_string_append (subtitle, name);
   if (unit != NULL && unit[0] != '\0')
     {

@@ -32,53 +32,18 @@ typedef struct
 } Fixture;
 
 static void
-login_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(JsonObject) user = fq_client_login_finish (FQ_CLIENT (object), result, NULL);
-
-  g_assert_nonnull (user);
-  *(gboolean *)user_data = TRUE;
-}
-
-static void
-start_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fq_context_start_finish (FQ_CONTEXT (object), result, &error));
-  g_assert_no_error (error);
-  *(gboolean *)user_data = TRUE;
-}
-
-static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
   g_autofree char *server_dir = NULL;
-  g_autofree char *sessions = NULL;
-  g_autofree char *cache = NULL;
-  gboolean done = FALSE;
 
   f->dir = g_dir_make_tmp ("fq-test-admin-view-XXXXXX", NULL);
   if (!fq_test_have_server ())
     return;
 
   server_dir = g_build_filename (f->dir, "server", NULL);
-  sessions = g_build_filename (f->dir, "sessions", NULL);
-  cache = g_build_filename (f->dir, "cache.db", NULL);
   f->server = fq_test_start_server (server_dir, NULL);
-
-  f->context = fq_context_new (NULL, fq_local_server_get_url (f->server));
-  fq_client_set_session_dir (fq_context_get_client (f->context), sessions);
-  fq_client_login_async (fq_context_get_client (f->context), data, "demo", NULL, login_cb, &done);
-  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
-  done = FALSE;
-  fq_context_start_async (f->context, cache, NULL, start_cb, &done);
-  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+  f->context = fq_test_start_context (f->server, NULL, f->dir, data);
 
   /* The test's own connection, in a session directory of its own. */
   {
