@@ -511,7 +511,11 @@ tic_matches (FqRowStore    *store,
 
   if (spec->unit != NULL)
     {
-      gboolean lead = spec->unit_atom != 0 && row->lead_unit == spec->unit_atom;
+      /* The unit's atom is looked up when the filter is prepared; a unit
+       * whose first ticket arrives later has none yet, so compare names. */
+      gboolean lead = spec->unit_atom != 0
+        ? row->lead_unit == spec->unit_atom
+        : g_strcmp0 (fq_row_store_atom_str (store, ATOM_UNIT, row->lead_unit), spec->unit) == 0;
 
       if (!lead && (row->assisting == 0 ||
                     strstr (fq_row_store_str (store, row->assisting), spec->unit_padded) == NULL))

@@ -333,6 +333,28 @@ test_unit_queue (Fixture       *f,
   g_assert_cmpstr (order, ==, "T03 T04 T01 T09 T08 T02");
 }
 
+/* A unit that has no ticket in the cache when its queue is set up (a unit
+ * user's console right after signing in) must still see its first ticket
+ * when it arrives. */
+static void
+test_unit_queue_first_ticket (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *order = NULL;
+  Tic t = { "T10", FQ_TICKET_STATE_DISPATCHED, 6, 0, 0, 0, "U-new" };
+
+  fq_ticket_list_set_unit (f->list, "U-new");
+  wait_until_idle (f);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "");
+  g_free (order);
+
+  push (f, ticket_change (f, &t, 0));
+  wait_until_idle (f);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "T10");
+}
+
 static void
 test_ids (Fixture       *f,
           gconstpointer  data)
@@ -378,6 +400,8 @@ main (int   argc,
   g_test_add ("/ticket-list/backflow-counts", Fixture, NULL, setup, test_backflow_counts, teardown);
   g_test_add ("/ticket-list/hard-cases", Fixture, NULL, setup, test_hard_cases, teardown);
   g_test_add ("/ticket-list/unit-queue", Fixture, NULL, setup, test_unit_queue, teardown);
+  g_test_add ("/ticket-list/unit-queue-first-ticket", Fixture, NULL, setup,
+              test_unit_queue_first_ticket, teardown);
   g_test_add ("/ticket-list/ids", Fixture, NULL, setup, test_ids, teardown);
 
   return g_test_run ();
