@@ -208,12 +208,6 @@ session_state_label (const char *state)
 }
 
 static gboolean
-phone_is_masked (const char *phone)
-{
-  return phone != NULL && strchr (phone, '*') != NULL;
-}
-
-static gboolean
 ticket_is_open (FqTicketState state)
 {
   return state == FQ_TICKET_STATE_DISPATCHED || state == FQ_TICKET_STATE_ACCEPTED
@@ -389,11 +383,40 @@ static FqReport *
 build_report (FqTicketPane *self)
 {
   g_autoptr(GPtrArray) incidents = NULL;
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
 
   if (self->ticket_json == NULL)
     return NULL;
   incidents = incidents_in_order (self);
-  return fq_ticket_report_new (self->context, self->ticket_json, incidents,
+
+  /* The record shows callers' numbers as the pane does: masked unless this
+   * person revealed them. */
+  for (guint i = 0; i < incidents->len; i++)
+    {
+      JsonObject *src = g_ptr_array_index (incidents, i);
+      JsonObject *copy = json_object_new ();
+      const char *id = json_object_get_string_member_with_default (src, "id", "");
+      const char *phone = json_object_get_string_member_with_default (src, "caller_phone", NULL);
+      const char *revealed = g_hash_table_lookup (self->revealed, id);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, src);
+      while (json_object_iter_next (&iter, &name, &value))
+        json_object_set_member (copy, name, json_node_copy (value));
+      if (revealed != NULL)
+        json_object_set_string_member (copy, "caller_phone", revealed);
+      else if (phone != NULL && phone[0] != '\0')
+        {
+          g_autofree char *masked = fq_mask_phone (phone);
+
+          json_object_set_string_member (copy, "caller_phone", masked);
+        }
+      g_ptr_array_add (shown, copy);
+    }
+
+  return fq_ticket_report_new (self->context, self->ticket_json, shown,
                                fq_timeline_view_get_events (self->timeline_view));
 }
 
@@ -969,6 +992,7 @@ update_incident_row (FqTicketPane *self,
   g_autoptr(GString) subtitle = g_string_new (NULL);
   g_autofree char *when = NULL;
   const char *name, *phone, *revealed;
+  g_autofree char *masked = NULL;
   GtkWidget *reveal;
 
   if (row == NULL || json == NULL || (incident = fq_incident_new_from_json (json, NULL)) == NULL)
@@ -981,6 +1005,8 @@ update_incident_row (FqTicketPane *self,
   revealed = g_hash_table_lookup (self->revealed, id);
   if (revealed != NULL)
     phone = revealed;
+  else if (phone != NULL && phone[0] != '\0')
+    phone = masked = fq_mask_phone (phone);
   if (name != NULL && name[0] != '\0')
     g_string_append_printf (subtitle, " · %s", name);
   if (phone != NULL && phone[0] != '\0')
@@ -992,12 +1018,11 @@ update_incident_row (FqTicketPane *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
 
   /* Only operators and coordinators may see a full number, and only by
-   * asking for it (the server audits each reveal). */
+   * asking for it (the server audits each reveal), as in the triage pane. */
   reveal = g_object_get_data (G_OBJECT (row), "fq-reveal");
   gtk_widget_set_visible (reveal,
-                          revealed == NULL && phone_is_masked (phone)
-                          && (fq_context_get_role (self->context) == FQ_ROLE_OPERATOR
-                              || fq_context_get_role (self->context) == FQ_ROLE_COORDINATOR));
+                          revealed == NULL && masked != NULL
+                          && fq_role_may_reveal_phone (fq_context_get_role (self->context)));
 }
 
 typedef struct

@@ -449,41 +449,7 @@ category_position (FqTriagePane *self,
 static gboolean
 can_reveal (FqTriagePane *self)
 {
-  FqRole role;
-
-  if (self->context == NULL)
-    return FALSE;
-  role = fq_context_get_role (self->context);
-  return role == FQ_ROLE_OPERATOR || role == FQ_ROLE_COORDINATOR;
-}
-
-/* 13812345678 → 138****5678, as the server masks for the other roles. */
-static char *
-mask_phone (const char *phone)
-{
-  GString *out = g_string_new (NULL);
-  guint n_digits = 0, seen = 0, keep_head, keep_tail;
-
-  for (const char *p = phone; *p != '\0'; p++)
-    n_digits += g_ascii_isdigit (*p) != 0;
-  if (n_digits >= 11)
-    keep_head = 3, keep_tail = 4;
-  else if (n_digits >= 7)
-    keep_head = 2, keep_tail = 2;
-  else
-    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
-
-  for (const char *p = phone; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        g_string_append_c (out, *p);
-      else
-        {
-          g_string_append_c (out, seen < keep_head || seen >= n_digits - keep_tail ? *p : '*');
-          seen++;
-        }
-    }
-  return g_string_free (out, FALSE);
+  return self->context != NULL && fq_role_may_reveal_phone (fq_context_get_role (self->context));
 }
 
 static void
@@ -498,7 +464,7 @@ show_caller (FqTriagePane *self)
   if (self->revealed_phone != NULL)
     phone = self->revealed_phone;
   else if (revealable)
-    phone = masked = mask_phone (phone);
+    phone = masked = fq_mask_phone (phone);
 
   text = g_strdup_printf ("%s%s%s%s%s", caller != NULL ? caller : "",
                           caller != NULL && phone != NULL ? "  " : "",

@@ -96,6 +96,50 @@ fq_role_label (FqRole role)
     }
 }
 
+/* Operators and coordinators may see callers' full numbers, each look
+ * audited by the server (POST /incidents/{id}/reveal); others never. */
+gboolean
+fq_role_may_reveal_phone (FqRole role)
+{
+  return role == FQ_ROLE_OPERATOR || role == FQ_ROLE_COORDINATOR;
+}
+
+/* 13812345678 → 138****5678, as the server masks for the other roles; a
+ * number that is already masked stays as it is. */
+char *
+fq_mask_phone (const char *phone)
+{
+  GString *out;
+  guint n_digits = 0, seen = 0, keep_head, keep_tail;
+
+  /* Already masked by the server: as it is. */
+  if (strchr (phone, '*') != NULL)
+    return g_strdup (phone);
+
+  out = g_string_new (NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    n_digits += g_ascii_isdigit (*p) != 0;
+  if (n_digits >= 11)
+    keep_head = 3, keep_tail = 4;
+  else if (n_digits >= 7)
+    keep_head = 2, keep_tail = 2;
+  else
+    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
+
+  for (const char *p = phone; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        g_string_append_c (out, *p);
+      else
+        {
+          g_string_append_c (out, seen < keep_head || seen >= n_digits - keep_tail ? *p : '*');
+          seen++;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 const char *
 fq_tier_label (FqTier tier)
 {

@@ -23,6 +23,10 @@ const char *fq_decision_label       (int            decision);
 const char *fq_ticket_state_label   (FqTicketState  state);
 const char *fq_tier_label           (FqTier         tier);
 const char *fq_role_label           (FqRole         role);
+/* Operators and coordinators: a full number, shown on request (audited). */
+gboolean    fq_role_may_reveal_phone (FqRole        role);
+/* "138****5678" for "13812345678"; a masked number as it is. (transfer full) */
+char       *fq_mask_phone           (const char    *phone);
 const char *fq_ticket_action_label  (FqTicketAction action);
 const char *fq_event_kind_label     (FqEventKind    kind);
 const char *fq_return_reason_label  (FqReturnReason reason);
