@@ -22,8 +22,9 @@
  *
  * Only requests that came in through Open311 are readable here, and only
  * through the fields of the specification: status notes are written from
- * the ticket's state, never from the staff's internal notes, and callers'
- * names and phones are never answered. Keys are issued, listed and revoked
+ * the ticket's state, never from the staff's internal notes, callers'
+ * names and phones are never answered, and phone numbers typed into a
+ * description are answered masked (138****5678). Keys are issued, listed and revoked
  * by an administrator through /api/v1/open311_keys, and stored as a hash,
  * like sign-in tokens.
  */
@@ -987,7 +988,9 @@ list_requests_job (FqJob     *job,
       fq_job_respond (job, SOUP_STATUS_NOT_FOUND, error_array (SOUP_STATUS_NOT_FOUND, message));
       return TRUE;
     }
-  fq_job_respond (job, SOUP_STATUS_OK, json_builder_get_root (builder));
+  /* Anyone may read these: numbers typed into a description are masked
+   * (fq-privacy.c). */
+  fq_job_respond (job, SOUP_STATUS_OK, fq_privacy_mask_public_node (json_builder_get_root (builder)));
   return TRUE;
 }
 

@@ -346,6 +346,11 @@ fq_permissions_to_markdown (void)
     "Callers' phone numbers are shown in full to operators and coordinators\n"
     "(within their scope) only; every other role reads them masked\n"
     "(`138****5678`) in every answer, the change feed and the WebSocket.\n"
+    "Numbers typed into free text (summaries, descriptions, notes, minutes,\n"
+    "imported and Open311 requests) are masked the same way for them: mobile\n"
+    "numbers, landlines with an area code, and 7–8 digits after a word such\n"
+    "as 电话 or Tel. Identifiers (`id`, `*_id`, `code`, `seq`, `rev`, …) are\n"
+    "never changed.\n"
     "`POST /incidents/{id}/reveal` answers the full number to an operator or\n"
     "a coordinator and writes who asked, for which incident, to the audit.\n");
 

@@ -4,9 +4,42 @@
  * Callers' phone numbers are personal data. Only the roles that call people
  * back (operators and coordinators, within their scope) read them; everyone
  * else — unit staff, grid workers, leaders, administrators — gets them masked
- * as 138****5678 in every answer: REST bodies (fq_job_respond), the change
- * feed (/changes) and the WebSocket (/events). Masking is done here, at the
- * edge, so no handler can forget it.
+ * as 138****5678 in every answer: REST bodies (fq_job_respond,
+ * fq_job_respond_json_text, fq_request_respond), the change feed (/changes)
+ * and the WebSocket (/events). Open311's public answers are masked as for
+ * them (fq_privacy_mask_public_node). Masking is done here, at the edge, so
+ * no handler can forget it. The reference data (/categories, /units, /grid)
+ * is written by the server from its data files and holds no free text.
+ *
+ * Two rules, applied to every JSON string value of an answer to such a role:
+ *
+ *  - the member "caller_phone" is masked whole (fq_privacy_mask_phone());
+ *  - every other string value is searched for phone numbers typed into free
+ *    text (summaries, descriptions, notes, minutes, imported records, …),
+ *    and each number found is masked by the same rule. The finder
+ *    (fq_privacy_find_phone()) knows three shapes:
+ *      mobile    11 digits 1[3-9]xxxxxxxxx, alone or grouped 3-4-4 by
+ *                spaces or hyphens, with an optional +86 / 86 prefix (the
+ *                prefix stays readable, the number is masked);
+ *      landline  an area code 0[1-9] plus 1–2 digits, optionally in ASCII or
+ *                full-width parentheses, then an optional space or hyphen and
+ *                7–8 digits (not starting with 0); or 10–12 digits in one run
+ *                starting with 0[1-9];
+ *      local     7–8 digits in one run, only within four characters after a
+ *                phone keyword (电话, 手机, 联系方式, 号码, 来电, 座机, 传真,
+ *                tel, phone, telephone, mobile, fax; the Latin ones in
+ *                any case, not as the end of a longer word).
+ *    A match is never part of a longer run of digits: 12-digit grid codes,
+ *    timestamps, ids and amounts stay intact. Full-width digits are not
+ *    recognised.
+ *
+ * Identifiers are left alone: values of the members id, seq, rev, code,
+ * key, token, username and of any member ending in _id, _ids, _code, _codes,
+ * _seq, _key, _token or _hash (and the strings of arrays held by such
+ * members; an import's external_id is one). They name records, accounts
+ * and keys rather than describe them, and rewriting one would break the
+ * client that sends it back. Everything else is searched, member names
+ * never, numbers and booleans never: when in doubt, a number is masked.
  *
  * POST /incidents/{id}/reveal answers one incident's full number to a role
  * that may read it (the permission matrix: operator, coordinator) within
@@ -21,7 +54,10 @@
 #include "fq-entities.h"
 #include "fq-server-infra.h"
 
-#define PHONE_MEMBER "\"caller_phone\":"
+#define PHONE_MEMBER "caller_phone"
+
+/* Nesting deeper than this is still scanned, with no identifier names. */
+#define MAX_DEPTH 64
 
 gboolean
 fq_user_sees_phones (const FqUser *user)
@@ -33,90 +69,9 @@ fq_user_sees_phones (const FqUser *user)
   return user->role == FQ_ROLE_OPERATOR || user->role == FQ_ROLE_COORDINATOR;
 }
 
-char *
-fq_privacy_mask_phone (const char *phone)
-{
-  GString *out;
-  guint n_digits = 0;
-  guint seen = 0;
-  guint keep_head, keep_tail;
-
-  g_return_val_if_fail (phone != NULL, NULL);
-
-  for (const char *p = phone; *p != '\0'; p++)
-    if (g_ascii_isdigit (*p))
-      n_digits++;
-
-  /* 13812345678 → 138****5678; short numbers keep less, so that at least
-   * half of the digits are always hidden. */
-  if (n_digits >= 11)
-    keep_head = 3, keep_tail = 4;
-  else if (n_digits >= 7)
-    keep_head = 2, keep_tail = 2;
-  else
-    keep_head = 0, keep_tail = n_digits >= 4 ? 1 : 0;
-
-  out = g_string_sized_new (strlen (phone));
-  for (const char *p = phone; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        {
-          g_string_append_c (out, *p);
-          continue;
-        }
-      if (seen < keep_head || seen >= n_digits - keep_tail)
-        g_string_append_c (out, *p);
-      else
-        g_string_append_c (out, '*');
-      seen++;
-    }
-  return g_string_free (out, FALSE);
-}
-
-static void
-mask_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *object = json_node_get_object (node);
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
-
-      json_object_iter_init (&iter, object);
-      while (json_object_iter_next (&iter, &name, &member))
-        {
-          if (strcmp (name, "caller_phone") == 0 && JSON_NODE_HOLDS_VALUE (member) &&
-              json_node_get_value_type (member) == G_TYPE_STRING)
-            {
-              g_autofree char *masked = fq_privacy_mask_phone (json_node_get_string (member));
-
-              json_node_set_string (member, masked);
-            }
-          else
-            mask_node (member);
-        }
-    }
-  else if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        mask_node (json_array_get_element (array, i));
-    }
-}
-
-void
-fq_privacy_mask_node (const FqUser *user,
-                      JsonNode     *node)
-{
-  if (node == NULL || fq_user_sees_phones (user))
-    return;
-  mask_node (node);
-}
-
-/* Appends @phone (@length bytes) to @out, masked as fq_privacy_mask_phone()
- * does, without a copy of its own. */
+/* Appends @phone (@length bytes) to @out, masked: 13812345678 →
+ * 138****5678; short numbers keep less, so that at least half of the
+ * digits are always hidden. Other characters are kept. */
 static void
 append_masked_phone (GString    *out,
                      const char *phone,
@@ -146,68 +101,825 @@ append_masked_phone (GString    *out,
     }
 }
 
+char *
+fq_privacy_mask_phone (const char *phone)
+{
+  GString *out;
+
+  g_return_val_if_fail (phone != NULL, NULL);
+
+  out = g_string_sized_new (strlen (phone));
+  append_masked_phone (out, phone, strlen (phone));
+  return g_string_free (out, FALSE);
+}
+
+/* ---- the finder ---- */
+
+static inline gboolean
+digit_at (const char *text,
+          gsize       length,
+          gsize       i)
+{
+  return i < length && g_ascii_isdigit (text[i]);
+}
+
+static inline gboolean
+separator_at (const char *text,
+              gsize       length,
+              gsize       i)
+{
+  return i < length && (text[i] == ' ' || text[i] == '-');
+}
+
+/* The length of the run of digits at @i. */
+static gsize
+digit_run (const char *text,
+           gsize       length,
+           gsize       i)
+{
+  gsize n = 0;
+
+  while (digit_at (text, length, i + n))
+    n++;
+  return n;
+}
+
+static inline gboolean
+bytes_at (const char *text,
+          gsize       length,
+          gsize       i,
+          const char *bytes)
+{
+  gsize n = strlen (bytes);
+
+  return i + n <= length && memcmp (text + i, bytes, n) == 0;
+}
+
+/* A mobile number whose first digit (after any prefix) is at @i. */
+static gboolean
+match_mobile_body (const char *text,
+                   gsize       length,
+                   gsize       i,
+                   gsize      *end)
+{
+  gsize run = digit_run (text, length, i);
+
+  if (run < 3 || text[i] != '1' || text[i + 1] < '3' || text[i + 1] > '9')
+    return FALSE;
+  if (run == 11)
+    {
+      *end = i + 11;
+      return TRUE;
+    }
+  if (run == 3 && separator_at (text, length, i + 3) &&
+      digit_run (text, length, i + 4) == 4 && separator_at (text, length, i + 8) &&
+      digit_run (text, length, i + 9) == 4)
+    {
+      *end = i + 13;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A mobile number starting at @i (a digit or '+'), with its optional
+ * +86 / 86 prefix; *@start is where the number proper starts. */
+static gboolean
+match_mobile (const char *text,
+              gsize       length,
+              gsize       i,
+              gsize      *start,
+              gsize      *end)
+{
+  gsize body = i;
+
+  if (text[i] == '+')
+    {
+      if (!bytes_at (text, length, i + 1, "86"))
+        return FALSE;
+      body = i + 3;
+      if (separator_at (text, length, body))
+        body++;
+    }
+  else if (bytes_at (text, length, i, "86"))
+    {
+      gsize run = digit_run (text, length, i);
+
+      if (run == 13)
+        body = i + 2;
+      else if (run == 2 && separator_at (text, length, i + 2))
+        body = i + 3;
+    }
+  if (!match_mobile_body (text, length, body, end))
+    return FALSE;
+  *start = body;
+  return TRUE;
+}
+
+/* A landline number with its area code, starting at @i. */
+static gboolean
+match_landline (const char *text,
+                gsize       length,
+                gsize       i,
+                gsize      *end)
+{
+  gboolean paren = FALSE;
+  gsize p = i, run, local;
+
+  if (text[p] == '(')
+    paren = TRUE, p++;
+  else if (bytes_at (text, length, p, "（"))
+    paren = TRUE, p += strlen ("（");
+  if (!digit_at (text, length, p) || text[p] != '0' || !digit_at (text, length, p + 1) ||
+      text[p + 1] == '0')
+    return FALSE;
+
+  run = digit_run (text, length, p);
+  if (!paren && run >= 10 && run <= 12)
+    {
+      *end = p + run;
+      return TRUE;
+    }
+  if (run < 3 || run > 4)
+    return FALSE;
+  p += run;
+  if (paren)
+    {
+      if (bytes_at (text, length, p, ")"))
+        p++;
+      else if (bytes_at (text, length, p, "）"))
+        p += strlen ("）");
+      else
+        return FALSE;
+      if (separator_at (text, length, p))
+        p++;
+    }
+  else if (separator_at (text, length, p))
+    p++;
+  else
+    return FALSE;
+
+  local = digit_run (text, length, p);
+  if (local < 7 || local > 8 || text[p] == '0')
+    return FALSE;
+  *end = p + local;
+  return TRUE;
+}
+
+static const char *const keywords[] = {
+  "电话", "手机", "联系方式", "号码", "来电", "座机", "传真",
+};
+
+static const char *const latin_keywords[] = {
+  "tel", "phone", "telephone", "mobile", "fax",
+};
+
+/* Whether a phone keyword ends at @i of @text. */
+static gboolean
+keyword_ends_at (const char *text,
+                 gsize       i)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (keywords); k++)
+    {
+      gsize n = strlen (keywords[k]);
+
+      if (i >= n && memcmp (text + i - n, keywords[k], n) == 0)
+        return TRUE;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (latin_keywords); k++)
+    {
+      gsize n = strlen (latin_keywords[k]);
+
+      if (i >= n && g_ascii_strncasecmp (text + i - n, latin_keywords[k], n) == 0 &&
+          (i == n || !g_ascii_isalpha (text[i - n - 1])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether a phone keyword ends at most four characters (none a digit)
+ * before @i. */
+static gboolean
+after_keyword (const char *text,
+               gsize       i)
+{
+  gsize q = i;
+
+  for (guint n_chars = 0; ; n_chars++)
+    {
+      if (keyword_ends_at (text, q))
+        return TRUE;
+      if (n_chars == 4 || q == 0)
+        return FALSE;
+      q--;
+      while (q > 0 && ((guchar)text[q] & 0xC0) == 0x80)
+        q--;
+      if (g_ascii_isdigit (text[q]))
+        return FALSE;
+    }
+}
+
+gboolean
+fq_privacy_find_phone (const char *text,
+                       gsize       length,
+                       gsize       from,
+                       gsize      *start,
+                       gsize      *end)
+{
+  g_return_val_if_fail (text != NULL || length == 0, FALSE);
+  g_return_val_if_fail (start != NULL && end != NULL, FALSE);
+
+  for (gsize i = from; i < length; i++)
+    {
+      char c = text[i];
+
+      /* A match starts where a run of digits (or a prefix) starts. */
+      if (i > 0 && g_ascii_isdigit (text[i - 1]))
+        continue;
+      if (g_ascii_isdigit (c) || c == '+')
+        {
+          if (match_mobile (text, length, i, start, end))
+            return TRUE;
+        }
+      if (c == '0' || c == '(' || (guchar)c == 0xEF)
+        {
+          if (match_landline (text, length, i, end))
+            {
+              *start = i;
+              return TRUE;
+            }
+        }
+      if (g_ascii_isdigit (c))
+        {
+          gsize run = digit_run (text, length, i);
+
+          if (run >= 7 && run <= 8 && after_keyword (text, i))
+            {
+              *start = i;
+              *end = i + run;
+              return TRUE;
+            }
+          /* Nothing starts inside this run. */
+          i += run - 1;
+        }
+    }
+  return FALSE;
+}
+
+/* Appends @text (@length bytes) to @out, if not NULL, with every phone
+ * number in it masked; returns whether one was found. */
+static gboolean
+append_masked_free_text (GString    *out,
+                         const char *text,
+                         gsize       length)
+{
+  gsize from = 0, start, end;
+  gboolean found = FALSE;
+
+  while (fq_privacy_find_phone (text, length, from, &start, &end))
+    {
+      found = TRUE;
+      if (out == NULL)
+        return TRUE;
+      g_string_append_len (out, text + from, start - from);
+      append_masked_phone (out, text + start, end - start);
+      from = end;
+    }
+  if (out != NULL)
+    g_string_append_len (out, text + from, length - from);
+  return found;
+}
+
+char *
+fq_privacy_mask_free_text (const char *text)
+{
+  GString *out;
+  gsize length;
+  guint n_digits = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  for (length = 0; text[length] != '\0'; length++)
+    n_digits += g_ascii_isdigit (text[length]) ? 1 : 0;
+  /* Every shape has seven digits at least. */
+  if (n_digits < 7 || !append_masked_free_text (NULL, text, length))
+    return NULL;
+  out = g_string_sized_new (length);
+  append_masked_free_text (out, text, length);
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+fq_privacy_masked_text_matches (const char *text,
+                                const char *q)
+{
+  g_autofree char *masked = NULL;
+  g_autofree char *folded_text = NULL;
+  g_autofree char *folded_q = NULL;
+
+  if (text == NULL || q == NULL)
+    return FALSE;
+  masked = fq_privacy_mask_free_text (text);
+  folded_text = g_ascii_strdown (masked != NULL ? masked : text, -1);
+  folded_q = g_ascii_strdown (q, -1);
+  return strstr (folded_text, folded_q) != NULL;
+}
+
+/* Whether the member @name (@length bytes) holds an identifier, which is
+ * never masked (see the top of this file). */
+static gboolean
+is_identifier_member (const char *name,
+                      gsize       length)
+{
+#define WORD(s) { s, sizeof s - 1 }
+  static const struct { const char *text; gsize length; } names[] = {
+    WORD ("id"), WORD ("seq"), WORD ("rev"), WORD ("code"), WORD ("key"), WORD ("token"),
+    WORD ("username"),
+  }, suffixes[] = {
+    WORD ("_id"), WORD ("_ids"), WORD ("_code"), WORD ("_codes"), WORD ("_seq"), WORD ("_key"),
+    WORD ("_token"), WORD ("_hash"),
+  };
+#undef WORD
+
+  if (name == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (length == names[i].length && memcmp (name, names[i].text, length) == 0)
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      gsize n = suffixes[i].length;
+
+      if (length > n && memcmp (name + length - n, suffixes[i].text, n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+fq_privacy_is_identifier_member (const char *name)
+{
+  return name != NULL && is_identifier_member (name, strlen (name));
+}
+
+/* ---- JSON trees ---- */
+
+static JsonNode *
+string_node (const char *value)
+{
+  JsonNode *node = json_node_alloc ();
+
+  return json_node_init_string (node, value);
+}
+
+/* A masked copy of @node, the value of member @name (or an element of
+ * the array that member holds; NULL for none), or NULL when nothing in it
+ * needs masking. @node is never changed: answers may be sealed or shared. */
+static JsonNode *
+mask_node (JsonNode   *node,
+           const char *name)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObject *copy = NULL;
+      JsonObjectIter iter;
+      const char *member_name;
+      JsonNode *member;
+      GList *done = NULL;
+
+      json_object_iter_init_ordered (&iter, object);
+      while (json_object_iter_next_ordered (&iter, &member_name, &member))
+        {
+          JsonNode *masked = mask_node (member, member_name);
+
+          if (masked != NULL && copy == NULL)
+            {
+              /* The first change: copy what came before it. */
+              copy = json_object_new ();
+              done = g_list_reverse (done);
+              for (GList *l = done; l != NULL; l = l->next)
+                json_object_set_member (copy, l->data,
+                                        json_node_ref (json_object_get_member (object, l->data)));
+              g_clear_pointer (&done, g_list_free);
+            }
+          if (copy != NULL)
+            json_object_set_member (copy, member_name,
+                                    masked != NULL ? masked : json_node_ref (member));
+          else
+            done = g_list_prepend (done, (gpointer)member_name);
+        }
+      g_list_free (done);
+      if (copy == NULL)
+        return NULL;
+      node = json_node_init_object (json_node_alloc (), copy);
+      json_object_unref (copy);
+      return node;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+      JsonArray *copy = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          /* The member's name covers its array's strings, not those of
+           * arrays inside it (as in mask_json_text()). */
+          JsonNode *masked = mask_node (element, JSON_NODE_HOLDS_ARRAY (element) ? NULL : name);
+
+          if (masked != NULL && copy == NULL)
+            {
+              copy = json_array_sized_new (n);
+              for (guint k = 0; k < i; k++)
+                json_array_add_element (copy, json_node_ref (json_array_get_element (array, k)));
+            }
+          if (copy != NULL)
+            json_array_add_element (copy, masked != NULL ? masked : json_node_ref (element));
+        }
+      if (copy == NULL)
+        return NULL;
+      node = json_node_init_array (json_node_alloc (), copy);
+      json_array_unref (copy);
+      return node;
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      const char *value = json_node_get_string (node);
+      g_autofree char *masked = NULL;
+
+      if (name != NULL && strcmp (name, PHONE_MEMBER) == 0)
+        {
+          masked = fq_privacy_mask_phone (value);
+          if (strcmp (masked, value) == 0)
+            return NULL;
+        }
+      else if (!fq_privacy_is_identifier_member (name))
+        masked = fq_privacy_mask_free_text (value);
+      return masked != NULL ? string_node (masked) : NULL;
+    }
+  return NULL;
+}
+
+JsonNode *
+fq_privacy_mask_node (const FqUser *user,
+                      JsonNode     *node)
+{
+  JsonNode *masked;
+
+  if (node == NULL || fq_user_sees_phones (user))
+    return node;
+  masked = mask_node (node, NULL);
+  if (masked == NULL)
+    return node;
+  json_node_unref (node);
+  return masked;
+}
+
+JsonNode *
+fq_privacy_mask_public_node (JsonNode *node)
+{
+  JsonNode *masked;
+
+  if (node == NULL)
+    return NULL;
+  masked = mask_node (node, NULL);
+  if (masked == NULL)
+    return node;
+  json_node_unref (node);
+  return masked;
+}
+
+/* ---- JSON text ---- */
+
+/* Decodes the JSON string content @raw (@length bytes, with escapes) into
+ * UTF-8, or NULL if it holds U+0000 or a malformed escape. */
+static char *
+decode_json_string (const char *raw,
+                    gsize       length)
+{
+  GString *out = g_string_sized_new (length);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      gunichar c;
+
+      if (raw[i] != '\\')
+        {
+          g_string_append_c (out, raw[i]);
+          continue;
+        }
+      if (++i >= length)
+        goto fail;
+      switch (raw[i])
+        {
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          {
+            g_autofree char *hex = NULL;
+
+            if (i + 4 >= length)
+              goto fail;
+            hex = g_strndup (raw + i + 1, 4);
+            for (guint k = 0; k < 4; k++)
+              if (!g_ascii_isxdigit (hex[k]))
+                goto fail;
+            c = g_ascii_strtoull (hex, NULL, 16);
+            i += 4;
+            if (c >= 0xD800 && c < 0xDC00 && i + 6 < length && raw[i + 1] == '\\' &&
+                raw[i + 2] == 'u')
+              {
+                g_autofree char *low_hex = g_strndup (raw + i + 3, 4);
+                gunichar low = g_ascii_strtoull (low_hex, NULL, 16);
+
+                if (low >= 0xDC00 && low < 0xE000)
+                  {
+                    c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                  }
+              }
+            if (c == 0)
+              goto fail;
+            g_string_append_unichar (out, c);
+          }
+          break;
+        default:
+          /* \" \\ \/ */
+          g_string_append_c (out, raw[i]);
+        }
+    }
+  return g_string_free (out, FALSE);
+
+fail:
+  g_string_free (out, TRUE);
+  return NULL;
+}
+
+typedef struct
+{
+  const char *name;   /* the member holding this array, or NULL */
+  gsize       length;
+} Level;
+
+/* Masks the phones found in @raw (@length bytes) as they are, appending to
+ * @out (if not NULL) from *@copied on; see mask_string_text(). */
+static gboolean
+mask_raw_text (GString     *out,
+               const char **copied,
+               const char  *raw,
+               gsize        length)
+{
+  gsize from = 0, start, end;
+  gboolean found = FALSE;
+
+  while (fq_privacy_find_phone (raw, length, from, &start, &end))
+    {
+      found = TRUE;
+      if (out == NULL)
+        return TRUE;
+      g_string_append_len (out, *copied, raw + start - *copied);
+      append_masked_phone (out, raw + start, end - start);
+      *copied = raw + end;
+      from = end;
+    }
+  return found;
+}
+
+/* Masks the string content @raw (@length bytes, between the quotes at
+ * @raw - 1 and @raw + @length) held by member @name; appends to @out, if not
+ * NULL, everything from *@copied up to the end of the string and moves
+ * *@copied there. Returns whether anything was masked. */
+static gboolean
+mask_string_text (GString     *out,
+                  const char **copied,
+                  const char  *raw,
+                  gsize        length,
+                  guint        n_digits,
+                  gboolean     escaped,
+                  const char  *name,
+                  gsize        name_length)
+{
+  if (name != NULL && name_length == strlen (PHONE_MEMBER) &&
+      memcmp (name, PHONE_MEMBER, name_length) == 0)
+    {
+      g_autofree char *decoded = NULL;
+
+      /* Our serialisers write validated phone text here (digits, +, -,
+       * spaces), with nothing to unescape; anything else is decoded first
+       * so that an escape's hex digits are not taken for the number's. */
+      if (length == 0)
+        return FALSE;
+      if (out == NULL)
+        return TRUE;
+      if (escaped && (decoded = decode_json_string (raw, length)) != NULL)
+        {
+          g_autofree char *masked = fq_privacy_mask_phone (decoded);
+
+          g_string_append_len (out, *copied, raw - 1 - *copied);
+          fq_json_escape_append (out, masked);
+          *copied = raw + length + 1;
+        }
+      else
+        {
+          g_string_append_len (out, *copied, raw - *copied);
+          append_masked_phone (out, raw, length);
+          *copied = raw + length;
+        }
+      return TRUE;
+    }
+  /* Every shape has seven digits at least: most strings (names, places,
+   * Chinese text) end here. */
+  if ((n_digits < 7 && !escaped) || is_identifier_member (name, name_length))
+    return FALSE;
+
+  if (!escaped)
+    return mask_raw_text (out, copied, raw, length);
+  else
+    {
+      /* Escapes: the finder reads the decoded text, and a changed string
+       * is written again whole. */
+      g_autofree char *decoded = decode_json_string (raw, length);
+      g_autofree char *masked = NULL;
+
+      if (decoded == NULL)
+        return mask_raw_text (out, copied, raw, length);
+      masked = fq_privacy_mask_free_text (decoded);
+      if (masked == NULL)
+        return FALSE;
+      if (out != NULL)
+        {
+          g_string_append_len (out, *copied, raw - 1 - *copied);
+          fq_json_escape_append (out, masked);
+          *copied = raw + length + 1;
+        }
+      return TRUE;
+    }
+}
+
+/* How many ASCII digits @text (@length bytes) holds, eight bytes at a time:
+ * a byte b with 0x2F < b < 0x3A sets its top bit in the mask (the
+ * "hasbetween" bit trick; bytes of 0x80 and above never count). */
+static guint
+count_digits (const char *text,
+              gsize       length)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint n = 0;
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 x, low, mask;
+
+      memcpy (&x, text + i, 8);
+      low = x & (ones * 127);
+      mask = ((ones * (127 + 0x3A) - low) & ~x & (low + ones * (127 - 0x2F))) & (ones * 128);
+      n += __builtin_popcountll (mask);
+    }
+  for (; i < length; i++)
+    n += (guchar)(text[i] - '0') < 10;
+  return n;
+}
+
+/* Walks serialised JSON @json (@length bytes) and masks its string values;
+ * appends the result to @out, or with @out NULL only tells whether
+ * anything would be masked. */
+static gboolean
+mask_json_text (GString    *out,
+                const char *json,
+                gsize       length)
+{
+  Level levels[MAX_DEPTH];
+  guint depth = 0;
+  const char *pending = NULL;  /* the member name whose value comes next */
+  gsize pending_length = 0;
+  const char *copied = json;
+  gboolean found = FALSE;
+  gsize i = 0;
+
+  while (i < length)
+    {
+      switch (json[i])
+        {
+        case '"':
+          {
+            gsize j = i + 1, k;
+            guint n_digits = 0;
+            gboolean escaped;
+
+            /* The closing quote: the next one not escaped by an odd number
+             * of backslashes (memchr is much faster than a loop here). */
+            for (;;)
+              {
+                const char *quote = memchr (json + j, '"', length - j);
+                gsize n_backslashes = 0;
+
+                if (quote == NULL)
+                  {
+                    j = length;
+                    break;
+                  }
+                j = quote - json;
+                while (j - n_backslashes > i + 1 && json[j - n_backslashes - 1] == '\\')
+                  n_backslashes++;
+                if (n_backslashes % 2 == 0)
+                  break;
+                j++;
+              }
+            escaped = j < length && memchr (json + i + 1, '\\', j - i - 1) != NULL;
+            n_digits = count_digits (json + i + 1, j - i - 1);
+            if (j >= length)
+              {
+                i = length;  /* not JSON: left as it is */
+                break;
+              }
+            for (k = j + 1; k < length && g_ascii_isspace (json[k]); k++)
+              ;
+            if (k < length && json[k] == ':')
+              {
+                pending = json + i + 1;
+                pending_length = j - i - 1;
+              }
+            else
+              {
+                const char *name = pending;
+                gsize name_length = pending_length;
+
+                if (name == NULL && depth > 0 && depth <= MAX_DEPTH)
+                  {
+                    name = levels[depth - 1].name;
+                    name_length = levels[depth - 1].length;
+                  }
+                pending = NULL;
+                if (mask_string_text (out, &copied, json + i + 1, j - i - 1, n_digits, escaped,
+                                      name, name_length))
+                  {
+                    found = TRUE;
+                    if (out == NULL)
+                      return TRUE;
+                  }
+              }
+            i = j + 1;
+          }
+          break;
+        case '[':
+        case '{':
+          if (depth < MAX_DEPTH)
+            {
+              levels[depth].name = json[i] == '[' ? pending : NULL;
+              levels[depth].length = json[i] == '[' ? pending_length : 0;
+            }
+          depth++;
+          pending = NULL;
+          i++;
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          pending = NULL;
+          i++;
+          break;
+        case ',':
+          pending = NULL;
+          i++;
+          break;
+        default:
+          i++;
+        }
+    }
+  if (out != NULL)
+    g_string_append_len (out, copied, json + length - copied);
+  return found;
+}
+
 void
 fq_privacy_mask_text_append (GString    *out,
                              const char *json,
                              gsize       length)
 {
-  static const char needle[] = PHONE_MEMBER "\"";
-  const char *end_of_text = json + length;
-  const char *copied = json;
-  const char *p;
-
   /* The /changes page splices every row: masked straight into the page,
-   * with no copy of the row in between. @json is NUL-terminated at
-   * @length (SQLite's text). */
-  for (p = strstr (json, needle); p != NULL && p < end_of_text; p = strstr (p, needle))
-    {
-      const char *value = p + strlen (needle);
-      const char *end = strchr (value, '"');
-
-      if (end == NULL)
-        break;
-      g_string_append_len (out, copied, value - copied);
-      append_masked_phone (out, value, end - value);
-      copied = p = end;
-    }
-  g_string_append_len (out, copied, end_of_text - copied);
+   * with no copy of the row in between. */
+  mask_json_text (out, json, length);
 }
 
 char *
 fq_privacy_mask_text (const char *json)
 {
-  static const char needle[] = PHONE_MEMBER "\"";
-  const char *copied = json;
-  const char *p;
+  gsize length;
   GString *out;
 
   g_return_val_if_fail (json != NULL, NULL);
 
-  /* Our serialisers write the member as "caller_phone":"…" with no space and
-   * validated phone text (digits, +, -, spaces: nothing to unescape). */
-  p = strstr (json, needle);
-  if (p == NULL)
+  length = strlen (json);
+  if (!mask_json_text (NULL, json, length))
     return NULL;
-
-  out = g_string_sized_new (strlen (json));
-  while (p != NULL)
-    {
-      const char *value = p + strlen (needle);
-      const char *end = strchr (value, '"');
-      g_autofree char *phone = NULL;
-      g_autofree char *masked = NULL;
-
-      if (end == NULL)
-        break;
-      g_string_append_len (out, copied, value - copied);
-      phone = g_strndup (value, end - value);
-      masked = fq_privacy_mask_phone (phone);
-      g_string_append (out, masked);
-      copied = end;
-      p = strstr (end, needle);
-    }
-  g_string_append (out, copied);
-
+  out = g_string_sized_new (length + 16);
+  mask_json_text (out, json, length);
   return g_string_free (out, FALSE);
 }
 

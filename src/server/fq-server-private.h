@@ -57,9 +57,31 @@ gboolean  fq_user_can_see   (const FqUser       *user,
  * everyone else. */
 gboolean  fq_user_sees_phones    (const FqUser *user);
 char     *fq_privacy_mask_phone  (const char   *phone);
-/* Masks every "caller_phone" member in @node unless @user may read them. */
-void      fq_privacy_mask_node   (const FqUser *user,
+/* @node (transfer full) with every phone masked (the "caller_phone" members
+ * whole, numbers found in other strings) unless @user may read them: @node
+ * itself, or a masked copy and @node is released. @node is never changed. */
+JsonNode *fq_privacy_mask_node   (const FqUser *user,
                                   JsonNode     *node);
+/* The same for an answer to nobody signed in (Open311). */
+JsonNode *fq_privacy_mask_public_node (JsonNode *node);
+/* The first phone number in @text[@from, @length) typed as free text
+ * (mobile, landline with area code, local number after a keyword): TRUE
+ * with its extent [*@start, *@end), a +86 prefix left out. */
+gboolean  fq_privacy_find_phone  (const char   *text,
+                                  gsize         length,
+                                  gsize         from,
+                                  gsize        *start,
+                                  gsize        *end);
+/* A copy of @text with the numbers fq_privacy_find_phone() finds masked, or
+ * NULL if it has none. */
+char     *fq_privacy_mask_free_text (const char *text);
+/* Whether a search for @q (ASCII case-insensitive, as SQL LIKE) still finds
+ * @text (nullable) once its phones are masked: a role that may not read
+ * phone numbers must not find a call by them either, one digit at a time. */
+gboolean  fq_privacy_masked_text_matches (const char *text,
+                                          const char *q);
+/* Whether the member @name holds an identifier, never masked. */
+gboolean  fq_privacy_is_identifier_member (const char *name);
 /* A copy of serialised @json with its phones masked, or NULL if it has none. */
 char     *fq_privacy_mask_text   (const char   *json);
 /* Appends serialised @json (@length bytes, NUL-terminated) to @out with its

@@ -484,6 +484,9 @@ fq_request_respond (FqRequest *request,
   char *text = NULL;
   gsize length = 0;
 
+  /* Answers made without a job (/me, /users) are masked as in
+   * fq_job_respond() (fq-privacy.c). */
+  owned = fq_privacy_mask_node (request->user, owned);
   if (owned != NULL)
     text = fq_json_to_string (owned, &length);
   fq_request_respond_text (request, status, text, length);
@@ -691,7 +694,7 @@ fq_job_respond (FqJob    *job,
   job->body = body;
   /* Every JSON answer passes here: callers' phones are masked for the roles
    * that may not read them (fq-privacy.c). */
-  fq_privacy_mask_node (job->user, job->body);
+  job->body = fq_privacy_mask_node (job->user, job->body);
 }
 
 void
