@@ -164,7 +164,14 @@ rebuild_reference (FqContext *self)
 }
 
 /* The digits of a grid code each level uses (its scope prefix). */
-static const guint level_digits[] = { 4, 6, 9, 12, 14 };
+static const guint level_digits[] = {
+  [FQ_GRID_LEVEL_PROVINCE] = 2,
+  [FQ_GRID_LEVEL_CITY] = 4,
+  [FQ_GRID_LEVEL_DISTRICT] = 6,
+  [FQ_GRID_LEVEL_STREET] = 9,
+  [FQ_GRID_LEVEL_COMMUNITY] = 12,
+  [FQ_GRID_LEVEL_GRID] = 14,
+};
 
 /* Adds the node @code at @level, its ancestors first. The cache holds the
  * nodes of the user's scope only: the ancestors above it are added under
@@ -206,7 +213,7 @@ add_node_with_ancestors (FqRefData  *ref,
         fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
                              json_object_get_string_member_with_default (pobj, "level", ""),
                              &plevel);
-      if (plevel < FQ_GRID_LEVEL_CITY || plevel >= level)
+      if (plevel < FQ_GRID_LEVEL_PROVINCE || plevel >= level)
         return;
       add_node_with_ancestors (ref, grid, parent, plevel);
       if (fq_refdata_get_node (ref, parent) == NULL)

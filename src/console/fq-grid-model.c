@@ -115,6 +115,7 @@ fq_grid_item_class_init (FqGridItemClass *klass)
 static void
 fq_grid_item_init (FqGridItem *self)
 {
+  self->level = FQ_GRID_LEVEL_CITY;
 }
 
 const char *
@@ -235,6 +236,7 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (FqGridModel, fq_grid_model, G_TYPE_OBJECT)
 
 static const guint level_digits[] = {
+  [FQ_GRID_LEVEL_PROVINCE] = 2,
   [FQ_GRID_LEVEL_CITY] = 4,
   [FQ_GRID_LEVEL_DISTRICT] = 6,
   [FQ_GRID_LEVEL_STREET] = 9,
@@ -561,7 +563,7 @@ owner_of (FqGridModel *self,
     return item;
 
   len = strlen (code);
-  for (int lv = FQ_GRID_LEVEL_GRID; lv >= FQ_GRID_LEVEL_CITY; lv--)
+  for (int lv = FQ_GRID_LEVEL_GRID; lv >= FQ_GRID_LEVEL_PROVINCE; lv--)
     {
       g_autofree char *prefix = NULL;
 

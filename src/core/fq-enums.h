@@ -12,8 +12,12 @@ G_BEGIN_DECLS
  * (fq-enum-types.h).
  */
 
+/* Grid levels from the top down, so that a level compares with < and > by
+ * depth; the nick, not the number, is what files, the API and the
+ * databases carry. */
 typedef enum /*< prefix=FQ_GRID_LEVEL >*/
 {
+  FQ_GRID_LEVEL_PROVINCE,  /*< nick=province >*/
   FQ_GRID_LEVEL_CITY,      /*< nick=city >*/
   FQ_GRID_LEVEL_DISTRICT,  /*< nick=district >*/
   FQ_GRID_LEVEL_STREET,    /*< nick=street >*/

@@ -192,6 +192,7 @@ fq_grid_node_class_init (FqGridNodeClass *klass)
 static void
 fq_grid_node_init (FqGridNode *self)
 {
+  self->level = FQ_GRID_LEVEL_CITY;
 }
 
 /**

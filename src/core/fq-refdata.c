@@ -43,8 +43,8 @@ struct _FqRefData
   const FqGridNodeInfo *root;
 };
 
-/* Grid levels by their nick, so that a build whose FqGridLevel has a
- * `province` value (see data/README.md) needs no change here. */
+/* The shape of each grid level, found by its nick. A province file
+ * (data/README.md) is rooted at a `province`; a city file at its `city`. */
 typedef struct
 {
   const char *nick;

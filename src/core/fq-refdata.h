@@ -15,8 +15,9 @@ G_BEGIN_DECLS
  * Grid codes are the official 12-digit statistical division codes (a city is
  * 420200000000); grid cells below a community have 14 digits. A node's
  * "scope prefix" is its code without the zeros its level leaves unused
- * (city 4 digits, district 6, street 9, community 12, grid 14): a record is
- * inside a node's subtree exactly when its grid code starts with that prefix.
+ * (province 2 digits, city 4, district 6, street 9, community 12, grid 14):
+ * a record is inside a node's subtree exactly when its grid code starts with
+ * that prefix.
  */
 
 typedef struct

@@ -366,6 +366,130 @@ fq_reference_import_dir (sqlite3     *db,
   return TRUE;
 }
 
+/* The file's nodes above @old_root, from the file's root down. */
+static GPtrArray *
+ancestors_in_file (FqRefData            *ref,
+                   const FqGridNodeInfo *old_root)
+{
+  GPtrArray *chain = g_ptr_array_new ();
+  const FqGridNodeInfo *node = fq_refdata_get_node (ref, old_root->code);
+
+  for (node = fq_refdata_get_node (ref, node->parent);
+       node != NULL;
+       node = fq_refdata_get_node (ref, node->parent))
+    g_ptr_array_insert (chain, 0, (gpointer)node);
+  return chain;
+}
+
+static gint64
+min_ord (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 ord = 0;
+
+  if (sqlite3_prepare_v2 (db, "SELECT coalesce (min (ord), 0) FROM grid_nodes", -1, &stmt,
+                          NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    ord = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return ord;
+}
+
+/* The file puts a new root above this server's root (a province file
+ * around the city the server started with): the new ancestors are stored
+ * before the old root (the grid is loaded in `ord` order, parents first),
+ * the old root gets its parent, every node that was here is sent again
+ * (its path now starts at the new root), and the administrators of the
+ * whole server, who are scoped to its root, stay so. */
+static gboolean
+wrap_old_root (sqlite3               *db,
+               FqRefData             *ref,
+               FqRefData             *existing,
+               const FqGridNodeInfo  *old_root,
+               gint64                 now,
+               guint                 *n_nodes,
+               GError               **error)
+{
+  g_autoptr(GPtrArray) chain = ancestors_in_file (ref, old_root);
+  g_autoptr(FqRefData) after = NULL;
+  g_autoptr(GPtrArray) here = NULL;
+  const FqGridNodeInfo *new_root = g_ptr_array_index (chain, 0);
+  const FqGridNodeInfo *parent = g_ptr_array_index (chain, chain->len - 1);
+  sqlite3_stmt *stmt;
+  gint64 ord = min_ord (db) - chain->len;
+  gboolean inserted;
+  int rc;
+
+  for (guint i = 0; i < chain->len; i++)
+    {
+      if (!insert_node (db, g_ptr_array_index (chain, i), ord + i, now, &inserted, error))
+        return FALSE;
+      if (inserted)
+        (*n_nodes)++;
+    }
+
+  stmt = fq_store_prepare_cached (db, "UPDATE grid_nodes SET parent = ? WHERE code = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, parent->code, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, old_root->code, -1, SQLITE_STATIC);
+  if (!step_done (db, stmt, error))
+    return FALSE;
+
+  after = fq_reference_load (db, error);
+  if (after == NULL)
+    return FALSE;
+  here = fq_refdata_get_nodes (existing);
+  for (guint i = 0; i < here->len; i++)
+    {
+      const FqGridNodeInfo *node = g_ptr_array_index (here, i);
+      g_autofree char *json = record_json ((BuildFunc)build_node,
+                                           fq_refdata_get_node (after, node->code));
+
+      if (fq_store_append_change (db, now, "grid", node->code, "upsert", node->code, NULL,
+                                  json, error) <= 0)
+        return FALSE;
+    }
+
+  stmt = fq_store_prepare_cached (db,
+                                  "INSERT INTO audit (at, entity, entity_id, detail)"
+                                  " SELECT ?, 'user', username, ? FROM users"
+                                  " WHERE role = 'admin' AND scope = ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  {
+    g_autofree char *detail = g_strdup_printf ("scope %s → %s (--import-grid: new root)",
+                                               old_root->code, new_root->code);
+
+    sqlite3_bind_int64 (stmt, 1, now);
+    sqlite3_bind_text (stmt, 2, detail, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 3, old_root->code, -1, SQLITE_STATIC);
+    if (!step_done (db, stmt, error))
+      return FALSE;
+  }
+
+  stmt = fq_store_prepare_cached (db,
+                                  "UPDATE users SET scope = ?, updated_at = ?"
+                                  " WHERE role = 'admin' AND scope = ?",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, new_root->code, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_text (stmt, 3, old_root->code, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (!fq_store_check (db, rc, error))
+    return FALSE;
+
+  g_message ("%s (%s) is the new root above %s; %d administrators of the whole server "
+             "are now scoped to it", new_root->code, new_root->name, old_root->code,
+             sqlite3_changes (db));
+  return TRUE;
+}
+
 gboolean
 fq_reference_import_grid (sqlite3     *db,
                           const char  *tsv_path,
@@ -380,10 +504,14 @@ fq_reference_import_grid (sqlite3     *db,
   g_autofree char *templates = g_build_filename (datadir, "unit-templates.json", NULL);
   GPtrArray *nodes;
   const FqGridNodeInfo *root;
+  const FqGridNodeInfo *old_root;
+  const FqGridNodeInfo *wrapped = NULL;
+  guint n_above = 0;
 
   existing = fq_reference_load (db, error);
   if (existing == NULL)
     return FALSE;
+  old_root = fq_refdata_get_root (existing);
 
   if (!fq_refdata_load_grid (ref, tsv_path, error))
     {
@@ -391,14 +519,30 @@ fq_reference_import_grid (sqlite3     *db,
       return FALSE;
     }
 
-  /* The file is a subtree: its root must already be a node here, so that
-   * everything new hangs below the existing hierarchy. */
+  /* The file is a subtree: either its root is already a node here, so
+   * that everything new hangs below the existing hierarchy, or it holds
+   * this server's root below a new one (a province file on a server that
+   * started with one of its cities). */
   root = fq_refdata_get_root (ref);
-  if (root == NULL || fq_refdata_get_node (existing, root->code) == NULL)
+  if (root != NULL && fq_refdata_get_node (existing, root->code) == NULL && old_root != NULL)
+    {
+      wrapped = fq_refdata_get_node (ref, old_root->code);
+      if (wrapped != NULL && wrapped->level != old_root->level)
+        {
+          g_set_error (error, FQ_ERROR, FQ_ERROR_INVALID_FIELD,
+                       "%s: node %s is a %s here, not a %s", tsv_path, old_root->code,
+                       fq_enum_to_string (FQ_TYPE_GRID_LEVEL, old_root->level),
+                       fq_enum_to_string (FQ_TYPE_GRID_LEVEL, wrapped->level));
+          return FALSE;
+        }
+    }
+  if (root == NULL || (fq_refdata_get_node (existing, root->code) == NULL && wrapped == NULL))
     {
       g_set_error (error, FQ_ERROR, FQ_ERROR_INVALID_FIELD,
-                   "%s: its root %s is not a node of this server; a subtree must start at an "
-                   "existing node", tsv_path, root ? root->code : "(none)");
+                   "%s: its root %s is not a node of this server, and the file does not hold "
+                   "this server's root %s; a subtree must start at an existing node or contain "
+                   "the whole grid", tsv_path, root ? root->code : "(none)",
+                   old_root ? old_root->code : "(none)");
       return FALSE;
     }
   nodes = fq_refdata_get_nodes (ref);
@@ -407,9 +551,11 @@ fq_reference_import_grid (sqlite3     *db,
       const FqGridNodeInfo *node = g_ptr_array_index (nodes, i);
       const FqGridNodeInfo *known = fq_refdata_get_node (existing, node->code);
 
-      if (known != NULL && (known->level != node->level ||
-                            g_strcmp0 (known->parent, node->parent) != 0) &&
-          node != root)
+      /* The file's root has no parent in the file, and the old root gets
+       * its new parent: only there may the parents differ. */
+      if (known != NULL &&
+          (known->level != node->level ||
+           (g_strcmp0 (known->parent, node->parent) != 0 && node != root && node != wrapped)))
         {
           g_set_error (error, FQ_ERROR, FQ_ERROR_INVALID_FIELD,
                        "%s: node %s differs from the one already here", tsv_path, node->code);
@@ -423,7 +569,13 @@ fq_reference_import_grid (sqlite3     *db,
       return FALSE;
     }
 
-  return import_refdata (db, ref, FALSE, now, n_nodes, n_units, error);
+  if (wrapped != NULL && !wrap_old_root (db, ref, existing, old_root, now, &n_above, error))
+    return FALSE;
+
+  if (!import_refdata (db, ref, FALSE, now, n_nodes, n_units, error))
+    return FALSE;
+  *n_nodes += n_above;
+  return TRUE;
 }
 
 /* ---- loading ---- */

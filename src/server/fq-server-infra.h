@@ -217,7 +217,9 @@ gboolean  fq_reference_import_dir  (sqlite3    *db,
                                     gint64      now,
                                     GError    **error);
 /* Imports another grid subtree (TSV) and the units generated for it from
- * the unit templates of @datadir; existing nodes are kept. */
+ * the unit templates of @datadir; existing nodes are kept. The file starts
+ * at an existing node, or holds the server's root below a new root (a
+ * province file around the city the server started with; data/README.md). */
 gboolean  fq_reference_import_grid (sqlite3    *db,
                                     const char *tsv_path,
                                     const char *datadir,

@@ -170,12 +170,14 @@ test_grid_scope (void)
   g_autofree char *p3 = fq_grid_scope_prefix ("420204004011", FQ_GRID_LEVEL_STREET);
   g_autofree char *p4 = fq_grid_scope_prefix ("420204004011", FQ_GRID_LEVEL_COMMUNITY);
   g_autofree char *p5 = fq_grid_scope_prefix ("42020400401103", FQ_GRID_LEVEL_GRID);
+  g_autofree char *p0 = fq_grid_scope_prefix ("420000000000", FQ_GRID_LEVEL_PROVINCE);
 
   g_assert_cmpstr (p1, ==, "4202");
   g_assert_cmpstr (p2, ==, "420204");
   g_assert_cmpstr (p3, ==, "420204004");
   g_assert_cmpstr (p4, ==, "420204004011");
   g_assert_cmpstr (p5, ==, "42020400401103");
+  g_assert_cmpstr (p0, ==, "42");
 
   /* For every scope and every node, in_scope agrees with the tree. */
   for (guint s = 0; s < G_N_ELEMENTS (scopes); s++)
@@ -599,6 +601,8 @@ write_file (TempDir    *fixture,
 #define HEADER "code\tname\tlevel\tparent\n"
 #define CITY "420200000000\t黄石市\tcity\t\n"
 #define DISTRICT "420204000000\t下陆区\tdistrict\t420200000000\n"
+#define PROVINCE "420000000000\t湖北省\tprovince\t\n"
+#define CITY_IN_PROVINCE "420200000000\t黄石市\tcity\t420000000000\n"
 
 static void
 test_grid_errors (TempDir       *fixture,
@@ -636,6 +640,20 @@ test_grid_errors (TempDir       *fixture,
     { HEADER CITY "\n# a comment\n" DISTRICT
       "420204004001\t社区\tcommunity\t420204000000\n",
       "line[6].level: a community cannot be the child of a district" },
+    /* Province files: a province is 2 digits and 10 zeros, its children
+     * are cities that start with its 2 digits. */
+    { HEADER "420100000000\t湖北省\tprovince\t\n",
+      "line[2].code: 420100000000 is a province: it must end in 10 zeros" },
+    { HEADER PROVINCE "430200000000\t株洲市\tcity\t420000000000\n",
+      "line[3].code: 430200000000 does not start with 42, the scope prefix of its parent" },
+    { HEADER PROVINCE "420204000000\t下陆区\tdistrict\t420000000000\n",
+      "line[3].level: a district cannot be the child of a province" },
+    { HEADER CITY "420000000000\t湖北省\tprovince\t420200000000\n",
+      "line[3].level: a province cannot be the child of a city" },
+    { HEADER PROVINCE CITY_IN_PROVINCE "420300000000\t十堰市\tcity\t420200000000\n",
+      "line[4].level: a city cannot be the child of a city" },
+    { HEADER PROVINCE "420200000000\t黄石市\tcity\t430000000000\n",
+      "line[3].parent: 430000000000 is not a node of an earlier line" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -728,6 +746,56 @@ test_grid_errors (TempDir       *fixture,
     g_assert_false (fq_refdata_load_grid (ref, path, &error));
     g_assert_error (error, FQ_ERROR, FQ_ERROR_INVALID_FIELD);
   }
+}
+
+/* A province file (gen-grid.mjs --prefix 42) loads: its root is the
+ * province, the cities are its children, and scopes nest. */
+static void
+test_grid_province (TempDir       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(FqRefData) ref = fq_refdata_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) cities = NULL;
+  g_autofree char *path = write_file (fixture, "grid-42.tsv",
+                                      HEADER PROVINCE CITY_IN_PROVINCE DISTRICT
+                                      "420204004000\t团城山街道\tstreet\t420204000000\n"
+                                      "420300000000\t十堰市\tcity\t420000000000\n"
+                                      "420302000000\t茅箭区\tdistrict\t420300000000\n",
+                                      -1);
+  const FqGridNodeInfo *root, *node;
+
+  g_assert_true (fq_refdata_load_grid (ref, path, &error));
+  g_assert_no_error (error);
+
+  root = fq_refdata_get_root (ref);
+  g_assert_nonnull (root);
+  g_assert_cmpstr (root->code, ==, "420000000000");
+  g_assert_cmpint (root->level, ==, FQ_GRID_LEVEL_PROVINCE);
+  g_assert_cmpstr (root->prefix, ==, "42");
+  g_assert_null (root->parent);
+  g_assert_cmpstr (fq_enum_to_string (FQ_TYPE_GRID_LEVEL, root->level), ==, "province");
+
+  cities = fq_refdata_get_children (ref, root->code);
+  g_assert_nonnull (cities);
+  g_assert_cmpuint (cities->len, ==, 2);
+  for (guint i = 0; i < cities->len; i++)
+    g_assert_cmpint (((FqGridNodeInfo *)cities->pdata[i])->level, ==, FQ_GRID_LEVEL_CITY);
+
+  node = fq_refdata_get_node (ref, "420204004000");
+  g_assert_cmpstr (node->path, ==, "湖北省 / 黄石市 / 下陆区 / 团城山街道");
+  g_assert_true (fq_refdata_get_ancestor (ref, "420204004000", FQ_GRID_LEVEL_PROVINCE) == root);
+
+  /* The levels compare by depth. */
+  g_assert_cmpint (FQ_GRID_LEVEL_PROVINCE, <, FQ_GRID_LEVEL_CITY);
+
+  /* The province's scope holds both cities; a city's only its own. */
+  g_assert_true (fq_refdata_in_scope (ref, "420000000000", "420204004000"));
+  g_assert_true (fq_refdata_in_scope (ref, "420000000000", "420302000000"));
+  g_assert_true (fq_refdata_in_scope (ref, "420200000000", "420204004000"));
+  g_assert_false (fq_refdata_in_scope (ref, "420200000000", "420302000000"));
+  g_assert_false (fq_refdata_in_scope (ref, "420300000000", "420204004000"));
+  g_assert_false (fq_refdata_in_scope (ref, "420000000000", "430200000000"));
 }
 
 /* A categories file with one valid group and category, where @member of the
@@ -1033,6 +1101,8 @@ main (int   argc,
   g_test_add_func ("/refdata/units/lead", test_lead_units);
   g_test_add_func ("/refdata/add", test_add);
   g_test_add_func ("/refdata/threads", test_threads);
+  g_test_add ("/refdata/grid/province", TempDir, NULL,
+              temp_dir_setup, test_grid_province, temp_dir_teardown);
   g_test_add ("/refdata/errors/grid", TempDir, NULL,
               temp_dir_setup, test_grid_errors, temp_dir_teardown);
   g_test_add ("/refdata/errors/categories", TempDir, NULL,
