@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "fq-category.h"
@@ -69,6 +70,7 @@ struct _FqIncidentBoard
   guint                 n_new_rows;
   int                   probe_hit;
   gulong                trace_paint_id;
+  gulong                trace_filter_paint_id;
   gulong                paint_id;
   gboolean              pointer_in_incidents;
   gboolean              incidents_loaded;
@@ -202,6 +204,8 @@ set_css_class (GtkWidget  *widget,
                const char *css_class,
                gboolean    set)
 {
+  if (!set == !gtk_widget_has_css_class (widget, css_class))
+    return;
   if (set)
     gtk_widget_add_css_class (widget, css_class);
   else
@@ -429,7 +433,10 @@ cell_refresh (FqIncidentBoard *self,
         }
     }
 
-  gtk_label_set_label (label, text);
+  /* gtk_label_set_label () lays the label out again even for the same
+   * text. */
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
   /* Kept for query-tooltip: gtk_widget_set_tooltip_text() asks the display
    * where the pointer is, a round trip to the X server for every cell of
    * every row a filter brings into view. */
@@ -442,8 +449,10 @@ cell_refresh (FqIncidentBoard *self,
 
   /* The pending mark is a colour on screen; a screen reader hears it with
    * the row's summary or title. */
-  if (kind == CELL_INCIDENT_SUMMARY || kind == CELL_TICKET_TITLE)
+  if ((kind == CELL_INCIDENT_SUMMARY || kind == CELL_TICKET_TITLE) &&
+      !pending != !g_object_get_data (G_OBJECT (widget), "fq-pending"))
     {
+      g_object_set_data (G_OBJECT (widget), "fq-pending", GINT_TO_POINTER (pending));
       if (pending)
         gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
                                         GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
@@ -459,14 +468,50 @@ cell_refresh (FqIncidentBoard *self,
   set_css_class (widget, "dim-label", dim);
 }
 
+/* The properties of its row a cell shows, besides "fresh" and "pending",
+ * which every cell shows. A row given another incident by a refilter
+ * notifies a dozen at once: each cell is done again for its own only. */
+static const char * const cell_props[][4] = {
+  [CELL_INCIDENT_TIME] = { "received-at", NULL },
+  [CELL_INCIDENT_SOURCE] = { "source", NULL },
+  [CELL_INCIDENT_CATEGORY] = { "category-name", NULL },
+  [CELL_INCIDENT_PLACE] = { "grid", "address", NULL },
+  [CELL_INCIDENT_SUMMARY] = { "summary", NULL },
+  [CELL_INCIDENT_STATUS] = { "status", "decision", NULL },
+  [CELL_INCIDENT_REPEAT] = { "repeat-count", "repeat-of", NULL },
+  [CELL_TICKET_TIME] = { "dispatched-at", "created-at", NULL },
+  [CELL_TICKET_CATEGORY] = { "category-name", NULL },
+  [CELL_TICKET_PLACE] = { "grid", NULL },
+  [CELL_TICKET_TITLE] = { "title", NULL },
+  [CELL_TICKET_STATE] = { "state", NULL },
+  [CELL_TICKET_REPEAT] = { "repeat-count", NULL },
+  [CELL_TICKET_BACKFLOW] = { "returned-count", "rejected-count", "reopened-count", NULL },
+  [CELL_TICKET_UNIT] = { "lead-unit-name", NULL },
+  [CELL_TICKET_DEADLINE] = { "state", "deadline", "overdue", NULL },
+};
+
+static gboolean
+cell_shows (CellKind    kind,
+            const char *name)
+{
+  if (strcmp (name, "fresh") == 0 || strcmp (name, "pending") == 0)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (cell_props[kind]) && cell_props[kind][i] != NULL; i++)
+    if (strcmp (name, cell_props[kind][i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 cell_item_notify_cb (GObject     *item,
                      GParamSpec  *pspec,
                      GtkListItem *list_item)
 {
   FqIncidentBoard *self = g_object_get_data (G_OBJECT (list_item), "fq-board");
+  CellKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (list_item), "fq-kind"));
 
-  cell_refresh (self, list_item);
+  if (cell_shows (kind, pspec->name))
+    cell_refresh (self, list_item);
 }
 
 static gboolean
@@ -941,12 +986,13 @@ incidents_scrolled_cb (FqIncidentBoard *self)
     }
 }
 
-/* A refilter of many rows replaces them all at once (remove all, add all:
- * see fq-row-store.c), which takes the selection away for a moment. While
- * the list is loading such a result the loss is not passed on; when the
- * result is in, the row is selected again if it is still shown, and only
- * otherwise is the selection said to be gone. Returns whether @id is news
- * to pass on. */
+/* A refilter of many rows replaces them all at once (see fq-row-store.c):
+ * the selected row's item keeps its incident, and the change around its
+ * position takes the selection away for a moment unless the row stays
+ * there. While the list is loading such a result the loss is not passed
+ * on; when the result is in, the row is selected again if it is still
+ * shown, and only otherwise is the selection said to be gone. Returns
+ * whether @id is news to pass on. */
 static gboolean
 selection_changed (const char  *id,
                    char       **selected_id,
@@ -964,6 +1010,9 @@ selection_changed (const char  *id,
       if (g_strcmp0 (id, *selected_id) == 0)
         return FALSE;
     }
+  /* The selected row moved by the result: no news. */
+  if (loading && id != NULL && g_strcmp0 (id, *selected_id) == 0)
+    return FALSE;
   g_free (*selected_id);
   *selected_id = g_strdup (id);
   return TRUE;
@@ -979,6 +1028,10 @@ incident_selection_cb (FqIncidentBoard *self)
 
   if (selection_changed (id, &self->incident_selected_id, &self->incident_restore, loading))
     g_signal_emit (self, signals[INCIDENT_SELECTED], 0, id);
+  /* A refilter gives the other rows' items new incidents, not this one. */
+  if (self->context != NULL)
+    fq_incident_list_set_selected_id (fq_context_get_incidents (self->context),
+                                      self->incident_selected_id);
 }
 
 static void
@@ -991,6 +1044,9 @@ ticket_selection_cb (FqIncidentBoard *self)
 
   if (selection_changed (id, &self->ticket_selected_id, &self->ticket_restore, loading))
     g_signal_emit (self, signals[TICKET_SELECTED], 0, id);
+  if (self->context != NULL)
+    fq_ticket_list_set_selected_id (fq_context_get_tickets (self->context),
+                                    self->ticket_selected_id);
 }
 
 static void
@@ -1009,6 +1065,7 @@ restore_incident_selection (FqIncidentBoard *self)
     {
       self->incident_restore = FALSE;
       g_clear_pointer (&self->incident_selected_id, g_free);
+      fq_incident_list_set_selected_id (incidents, NULL);
       g_signal_emit (self, signals[INCIDENT_SELECTED], 0, NULL);
     }
 }
@@ -1029,21 +1086,41 @@ restore_ticket_selection (FqIncidentBoard *self)
     {
       self->ticket_restore = FALSE;
       g_clear_pointer (&self->ticket_selected_id, g_free);
+      fq_ticket_list_set_selected_id (tickets, NULL);
       g_signal_emit (self, signals[TICKET_SELECTED], 0, NULL);
     }
 }
 
 static gboolean fq_incident_board_grab_focus_page (FqIncidentBoard *self);
 
+/* FQ_TRACE_STARTUP: the frame that shows a text filter's result. */
+static void
+trace_filter_paint_cb (FqIncidentBoard *self,
+                       GdkFrameClock   *clock)
+{
+  fq_trace_mark ("filter-painted");
+  g_clear_signal_handler (&self->trace_filter_paint_id, clock);
+}
+
 static void
 incidents_loading_cb (FqIncidentBoard *self)
 {
   /* FQ_TRACE_STARTUP: a text filter's result is in the model, all of it
-   * (it may come as "all removed" and "all added"). */
+   * (it may come as "all removed" and "all added"); then it is drawn. */
   if (self->trace_filter_pending && !fq_incident_list_get_loading (fq_context_get_incidents (self->context)))
     {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->incident_view));
+
       self->trace_filter_pending = FALSE;
       fq_trace_mark ("filter-applied");
+      if (clock != NULL && self->trace_filter_paint_id == 0)
+        {
+          self->trace_filter_paint_id = g_signal_connect_object (clock, "after-paint",
+                                                                 G_CALLBACK (trace_filter_paint_cb),
+                                                                 self, G_CONNECT_SWAPPED);
+          /* A result that changes nothing in view still gets its frame. */
+          gtk_widget_queue_draw (GTK_WIDGET (self->incident_view));
+        }
     }
 
   restore_incident_selection (self);
@@ -1162,8 +1239,16 @@ search_changed_cb (FqIncidentBoard *self,
     return;
 
   self->trace_filter_pending = fq_trace_enabled ();
+  if (self->trace_filter_pending)
+    fq_trace_mark ("filter-key");
   fq_incident_list_set_query (fq_context_get_incidents (self->context), text);
   fq_ticket_list_set_query (fq_context_get_tickets (self->context), text);
+
+  /* A refilter keeps the list where it was scrolled (its rows are reused,
+   * see fq-row-store.c); a new search shows its first results, unless a
+   * call is open, which then stays in view where the list puts it. */
+  if (self->incident_selected_id == NULL)
+    scroll_incidents_to_top (self);
 }
 
 /* The first frame with rows drawn: the incident list may read the rest of

@@ -1538,6 +1538,16 @@ fq_incident_list_set_pending (FqIncidentList *self,
     fq_row_store_set_pending (self->store, id, pending);
 }
 
+void
+fq_incident_list_set_selected_id (FqIncidentList *self,
+                                  const char     *id)
+{
+  g_return_if_fail (FQ_IS_INCIDENT_LIST (self));
+
+  if (self->store != NULL)
+    fq_row_store_set_kept (self->store, id);
+}
+
 gboolean
 fq_incident_list_get_busy (FqIncidentList *self)
 {

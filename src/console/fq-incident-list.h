@@ -12,7 +12,11 @@ G_BEGIN_DECLS
  * FqIncidentRow: one row of the board, a small immutable-looking snapshot of
  * an incident. Rows are created lazily, only for positions GTK asks for, and
  * are updated in place (with notify) when their incident changes while
- * they are alive. Bind cells to these properties:
+ * they are alive. A refilter or new sort that replaces the rows gives the
+ * row shown at a position the incident now shown there (its "id" and the
+ * rest notified), except for the selected one (see
+ * fq_incident_list_set_selected_id ()): hold an id, not a row, to mean an
+ * incident. Bind cells to these properties:
  *
  *   id, summary, address, caller-name, caller-phone, grid (code),
  *   place (grid node name), category (code, "" if none), category-name,
@@ -148,6 +152,11 @@ guint           fq_incident_list_find             (FqIncidentList *self,
 void            fq_incident_list_set_pending      (FqIncidentList *self,
                                                    const char     *id,
                                                    gboolean        pending);
+/* The incident the view's selection holds (nullable): a refilter gives the
+ * items it shows the rows now at their positions (so the view keeps its
+ * widgets), but not this one's, which stays that incident. */
+void            fq_incident_list_set_selected_id  (FqIncidentList *self,
+                                                   const char     *id);
 
 /* Signals:
  * "loaded" (void): the first full load is in the model (for timing).

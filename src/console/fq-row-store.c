@@ -15,6 +15,9 @@
  * emitting thousands of scattered runs costs GTK more than rebinding the
  * visible rows once. Live batches are always sent as exact runs. */
 #define MAX_SPEC_RUNS 64
+/* Alive items at most this many positions apart are reused in one change
+ * (see reuse_items ()). */
+#define REUSE_GAP 8
 /* Main-loop time spent emitting runs before yielding. */
 #define SLICE_USEC 4000
 /* A writer lets go of the rows after at most this many, for the main
@@ -56,6 +59,7 @@ typedef struct
   GArray   *changed;   /* guint32 rows */
   GArray   *added;     /* guint32 rows, only for live batches */
   gboolean  all_changed;
+  gboolean  replaced;  /* a spec's or rebuild's result sent as a replacement */
 } Result;
 
 typedef struct
@@ -115,6 +119,7 @@ struct _FqRowStore
   GParamSpec            *n_items_pspec;
   guint                  n_items_notified;
   GHashTable            *live_items; /* row → item (weak) */
+  char                  *kept_id;    /* its item is never given another row */
   GHashTable            *pending;    /* id → TRUE */
   GPtrArray             *unpend;     /* ids whose mark clears when results are in */
   guint                  busy;
@@ -517,7 +522,8 @@ filter_rows (FqRowStore    *store,
  * GtkSingleSelection, when its selected row is in the removed part, looks
  * for it among the added rows with get_item() on each, one object per row
  * of a million before the first frame. Nothing is selected once all rows
- * are gone; the owner selects its row again (see the board). */
+ * are gone; the owner selects its row again (see the board). The main
+ * thread says it otherwise when items are alive (see reuse_items ()). */
 static void
 replace_all (GArray *runs,
              guint   n_old,
@@ -558,7 +564,8 @@ diff_sorted (FqRowStore    *store,
              guint          n_old,
              const guint32 *new,
              guint          n_new,
-             guint          max_runs)
+             guint          max_runs,
+             gboolean      *replaced)
 {
   GArray *runs = g_array_new (FALSE, FALSE, sizeof (Run));
   guint i = 0, j = 0;
@@ -584,6 +591,7 @@ diff_sorted (FqRowStore    *store,
       if (runs->len > max_runs)
         {
           replace_all (runs, n_old, n_new);
+          *replaced = TRUE;
           return runs;
         }
     }
@@ -671,7 +679,8 @@ do_rebuild (FqRowStore *store,
 
   res->kind = FQ_ROW_STORE_RESULT_REBUILD;
   res->all_changed = TRUE;
-  res->runs = diff_sorted (store, store->perm_w, store->n_perm_w, perm, n, MAX_SPEC_RUNS);
+  res->runs = diff_sorted (store, store->perm_w, store->n_perm_w, perm, n, MAX_SPEC_RUNS,
+                           &res->replaced);
   post_result (store, res, perm, n);
   g_debug ("Row store: rebuilt %u rows in %.0f ms", store->n_rows,
            (g_get_monotonic_time () - t0) / 1000.0);
@@ -700,6 +709,7 @@ do_spec (FqRowStore *store,
       perm = filter_rows (store, store->order, store->n_order, &n);
       res->runs = g_array_new (FALSE, FALSE, sizeof (Run));
       replace_all (res->runs, store->n_perm_w, n);
+      res->replaced = TRUE;
     }
   else
     {
@@ -708,7 +718,8 @@ do_spec (FqRowStore *store,
         perm = filter_rows (store, store->perm_w, store->n_perm_w, &n);
       else
         perm = filter_rows (store, store->order, store->n_order, &n);
-      res->runs = diff_sorted (store, store->perm_w, store->n_perm_w, perm, n, MAX_SPEC_RUNS);
+      res->runs = diff_sorted (store, store->perm_w, store->n_perm_w, perm, n, MAX_SPEC_RUNS,
+                               &res->replaced);
     }
 
   store->klass->spec_free (old);
@@ -975,6 +986,9 @@ refresh_item (FqRowStore *store,
   g_rw_lock_reader_unlock (&store->lock);
 }
 
+static void item_finalized_cb (gpointer  data,
+                               GObject  *where_the_object_was);
+
 static void
 emit_items_changed (FqRowStore *store,
                     guint       position,
@@ -1004,18 +1018,152 @@ flush_unpend (FqRowStore *store)
     fq_row_store_set_pending (store, ids->pdata[i], FALSE);
 }
 
+typedef struct
+{
+  guint      pos;
+  FqRowItem *item;
+} Held;
+
+static int
+cmp_held (gconstpointer a,
+          gconstpointer b)
+{
+  const Held *ha = a;
+  const Held *hb = b;
+
+  return (ha->pos > hb->pos) - (ha->pos < hb->pos);
+}
+
+/* A result that replaces every row (a refilter, a new sort), when items
+ * are alive. GtkListView (4.8) keeps a row's widgets only if the same item
+ * object comes back in the change that removed it; new objects for every
+ * row cost it all its widgets, destroyed and made again, ~200 rows of a
+ * dozen cells each, for every key typed. So the item shown at a position
+ * is given the row now shown there (its properties notified, which its
+ * cells follow), and each stretch of positions whose items are alive is
+ * said as a change of its own, (pos, n, n): get_item () gives the same
+ * objects back in it and the view keeps their widgets. The positions in
+ * between are changes of their own too, with no item alive in them: a
+ * GtkSingleSelection reads the added rows of the change holding its
+ * selected position only, never a million. The rest of the old or the new
+ * rows goes last (removed or added).
+ *
+ * Not given another row: the kept row's item (the selection holds it, and
+ * it must stay that incident), items whose row is not shown (held by
+ * someone else), and items at positions past the new end. An item whose
+ * new row already has one of those is let go of: it is not shown any more.
+ *
+ * Returns the rows whose items were given another row (already loaded). */
+static GHashTable *
+reuse_items (FqRowStore *store,
+             Result     *res)
+{
+  guint n_old = store->n_perm, n_new = res->n_perm, m = MIN (n_old, n_new);
+  guint kept_row = fq_row_store_lookup (store, store->kept_id);
+  g_autoptr(GArray) held = g_array_new (FALSE, FALSE, sizeof (Held));
+  g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTable *items = g_hash_table_new (NULL, NULL);
+  GHashTable *reloaded = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint cur = 0;
+
+  /* Every alive item at an old position, and what keeps its row. */
+  g_hash_table_iter_init (&iter, store->live_items);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint row = GPOINTER_TO_UINT (key);
+      guint pos = row < store->n_inv && store->inv[row] != 0 ? store->inv[row] - 1 : G_MAXUINT;
+
+      if (pos != G_MAXUINT)
+        g_array_append_val (held, ((Held) { pos, value }));
+      if (pos == G_MAXUINT || pos >= n_new || row == kept_row)
+        g_hash_table_insert (items, key, value);
+    }
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      Held *h = &g_array_index (held, Held, i);
+      guint target;
+
+      if (h->pos >= n_new || h->item->row == kept_row)
+        continue;
+      target = res->perm[h->pos];
+      if (g_hash_table_contains (items, GUINT_TO_POINTER (target)))
+        {
+          /* Let go of: the view drops it with this change. */
+          g_object_weak_unref (G_OBJECT (h->item), item_finalized_cb, store);
+          continue;
+        }
+      h->item->row = target;
+      g_hash_table_insert (items, GUINT_TO_POINTER (target), h->item);
+      g_hash_table_add (reloaded, GUINT_TO_POINTER (target));
+      g_ptr_array_add (moved, g_object_ref (h->item));
+    }
+
+  g_hash_table_unref (store->live_items);
+  store->live_items = items;
+
+  /* A notify handler may drop the last reference to an item: held above. */
+  for (guint i = 0; i < moved->len; i++)
+    refresh_item (store, moved->pdata[i]);
+
+  /* The changes, in order of position. Stretches of alive items a few
+   * positions apart are one change. */
+  g_array_sort (held, cmp_held);
+  g_array_set_size (res->runs, 0);
+  for (guint i = 0; i < held->len; )
+    {
+      guint start = g_array_index (held, Held, i).pos, end = start + 1;
+
+      if (start >= m)
+        break;
+      for (i++; i < held->len; i++)
+        {
+          guint pos = g_array_index (held, Held, i).pos;
+
+          if (pos >= m || pos > end + REUSE_GAP)
+            break;
+          end = pos + 1;
+        }
+      if (start > cur)
+        g_array_append_val (res->runs, ((Run) { cur, start - cur, start - cur }));
+      g_array_append_val (res->runs, ((Run) { start, end - start, end - start }));
+      cur = end;
+    }
+  if (cur < m)
+    g_array_append_val (res->runs, ((Run) { cur, m - cur, m - cur }));
+  if (n_old > m)
+    g_array_append_val (res->runs, ((Run) { m, n_old - m, 0 }));
+  else if (n_new > m)
+    g_array_append_val (res->runs, ((Run) { m, 0, n_new - m }));
+
+  return reloaded;
+}
+
 static void
 begin_result (FqRowStore *store)
 {
   Result *res = store->current;
+  g_autoptr(GHashTable) reloaded = NULL;
 
   store->run_index = 0;
   store->delta = 0;
   store->split_new = 0;
   store->split_old = 0;
 
+  if (res->replaced && g_hash_table_size (store->live_items) > 0)
+    reloaded = reuse_items (store, res);
+
   if (res->all_changed)
-    fq_row_store_refresh_items (store);
+    {
+      g_autoptr(GList) items = g_hash_table_get_values (store->live_items);
+
+      for (GList *l = items; l != NULL; l = l->next)
+        if (reloaded == NULL ||
+            !g_hash_table_contains (reloaded, GUINT_TO_POINTER (((FqRowItem *)l->data)->row)))
+          refresh_item (store, l->data);
+    }
   else if (res->changed != NULL)
     for (guint i = 0; i < res->changed->len; i++)
       {
@@ -1095,6 +1243,10 @@ apply_results_cb (gpointer data)
           if (run->added == 0 && run->pos == 0 && store->run_index < res->runs->len &&
               g_array_index (res->runs, Run, store->run_index).pos == 0 &&
               g_array_index (res->runs, Run, store->run_index).removed == 0)
+            continue;
+          /* Items given new rows show them already: a few changes, all
+           * at once. */
+          if (res->replaced)
             continue;
           if (g_get_monotonic_time () - start > SLICE_USEC)
             {
@@ -1184,6 +1336,7 @@ store_unref (FqRowStore *store)
   g_free (store->perm);
   g_free (store->inv);
   g_hash_table_unref (store->live_items);
+  g_free (store->kept_id);
   g_hash_table_unref (store->pending);
   g_ptr_array_unref (store->unpend);
   g_rw_lock_clear (&store->lock);
@@ -1504,6 +1657,16 @@ fq_row_store_get_item (FqRowStore *store,
   g_hash_table_insert (store->live_items, GUINT_TO_POINTER (row), item);
   g_object_weak_ref (G_OBJECT (item), item_finalized_cb, store);
   return item;
+}
+
+void
+fq_row_store_set_kept (FqRowStore *store,
+                       const char *id)
+{
+  if (g_strcmp0 (store->kept_id, id) == 0)
+    return;
+  g_free (store->kept_id);
+  store->kept_id = g_strdup (id);
 }
 
 gpointer

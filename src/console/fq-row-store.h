@@ -18,7 +18,10 @@ G_BEGIN_DECLS
  * object per shown row that GTK asks for (FqRowItem first in the item's
  * struct), keeps those alive while anyone holds them up to date, emits
  * items-changed and "n-items" on the owner, and keeps the ids with a write
- * of this console in flight ("pending").
+ * of this console in flight ("pending"). A refilter or new sort that
+ * replaces the rows gives each alive item shown at a position the row now
+ * shown there (notifying what changed), so that the view keeps its row
+ * widgets; live changes keep every item with its row.
  *
  * Threads: rows are written only with the write lock held (by the store's
  * worker, or by a bulk load on the cache's worker while the store's worker
@@ -68,7 +71,7 @@ typedef struct
 typedef struct
 {
   GObject parent_instance;
-  guint   row;
+  guint   row;     /* may change when a refilter replaces the rows */
 } FqRowItem;
 
 typedef struct
@@ -112,6 +115,11 @@ void           fq_row_store_set_model      (FqRowStore    *store,
 /* The item shown at @position (transfer full), or NULL: for get_item(). */
 gpointer       fq_row_store_get_item       (FqRowStore    *store,
                                             guint          position);
+/* The row of incident or ticket @id (nullable) keeps its item when a
+ * refilter gives the other alive items the rows now at their positions
+ * (the selection holds that item and means that row). */
+void           fq_row_store_set_kept       (FqRowStore    *store,
+                                            const char    *id);
 /* The live item of @row, if any (transfer none). */
 gpointer       fq_row_store_peek_item      (FqRowStore    *store,
                                             guint          row);

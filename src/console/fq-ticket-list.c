@@ -1307,6 +1307,16 @@ fq_ticket_list_set_pending (FqTicketList *self,
     fq_row_store_set_pending (self->store, id, pending);
 }
 
+void
+fq_ticket_list_set_selected_id (FqTicketList *self,
+                                const char   *id)
+{
+  g_return_if_fail (FQ_IS_TICKET_LIST (self));
+
+  if (self->store != NULL)
+    fq_row_store_set_kept (self->store, id);
+}
+
 gboolean
 fq_ticket_list_get_busy (FqTicketList *self)
 {

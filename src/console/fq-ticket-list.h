@@ -24,6 +24,11 @@ G_BEGIN_DECLS
  *
  * For a live countdown, a cell computes deadline − now itself with a timer,
  * or uses fq_ticket_row_get_seconds_left().
+ *
+ * A refilter or new sort that replaces the rows gives the row shown at a
+ * position the ticket now shown there (its "id" and the rest notified),
+ * except for the selected one (see fq_ticket_list_set_selected_id ()):
+ * hold an id, not a row, to mean a ticket.
  */
 
 #define FQ_TYPE_TICKET_ROW (fq_ticket_row_get_type ())
@@ -133,5 +138,10 @@ guint           fq_ticket_list_find              (FqTicketList *self,
 void            fq_ticket_list_set_pending       (FqTicketList *self,
                                                   const char   *id,
                                                   gboolean      pending);
+/* The ticket the view's selection holds (nullable): a refilter gives the
+ * items it shows the rows now at their positions (so the view keeps its
+ * widgets), but not this one's, which stays that ticket. */
+void            fq_ticket_list_set_selected_id   (FqTicketList *self,
+                                                  const char   *id);
 
 G_END_DECLS

@@ -707,6 +707,224 @@ test_replace_all (Fixture       *f,
   g_signal_handler_disconnect (f->list, id);
 }
 
+typedef struct
+{
+  GArray *runs;      /* guint triples: position, removed, added */
+} Log;
+
+static void
+log_runs_cb (GListModel *model,
+             guint       position,
+             guint       removed,
+             guint       added,
+             Log        *log)
+{
+  guint run[3] = { position, removed, added };
+
+  g_array_append_vals (log->runs, run, 3);
+}
+
+/* The change that covers old position @pos has few rows: the view and a
+ * selection read every added row of it. */
+static void
+assert_small_change_at (Log   *log,
+                        guint  pos)
+{
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < log->runs->len; i += 3)
+    {
+      guint *run = &g_array_index (log->runs, guint, i);
+
+      if (pos >= run[0] && pos < run[0] + run[1])
+        {
+          g_assert_cmpuint (run[2], <=, 64);
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+}
+
+#define N_VIEW 40
+
+/* A refilter that replaces the rows keeps the item objects the view holds
+ * at their positions, showing the rows now there (so GtkListView keeps its
+ * row widgets); the selected row's item stays its incident; live changes
+ * still keep every item with its row, and an arrival is a new, fresh item. */
+static void
+test_reuse (Fixture       *f,
+            gconstpointer  data)
+{
+  Expect e = { FQ_INCIDENT_SORT_TIME, TRUE, NULL, FQ_INCIDENT_STATUS_NEW, NULL };
+  GListModel *model = G_LIST_MODEL (f->list);
+  g_autoptr(GPtrArray) view = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(FqIncidentRow) selected = NULL;
+  g_autoptr(FqIncidentRow) gone = NULL;
+  g_autoptr(FqIncidentRow) first = NULL;
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  g_autofree char *gone_id = NULL;
+  g_autofree char *selected_id = NULL;
+  g_autofree char *second_id = NULL;
+  Log log = { g_array_new (FALSE, FALSE, sizeof (guint)) };
+  gulong id;
+  guint n_notified = 0;
+  guint pos, selected_pos;
+  Rec *r;
+
+  /* What a view and its selection hold: the first rows, and a selected
+   * row further down that the filter keeps (a new incident). */
+  for (guint i = 0; i < N_VIEW; i++)
+    g_ptr_array_add (view, g_list_model_get_item (model, i));
+  for (pos = 1000; ; pos++)
+    {
+      r = g_hash_table_lookup (f->by_id, f->mirror->pdata[pos]);
+      if (r->status == FQ_INCIDENT_STATUS_NEW)
+        break;
+    }
+  selected = g_list_model_get_item (model, pos);
+  selected_id = g_strdup (fq_incident_row_get_id (selected));
+  selected_pos = pos;
+  fq_incident_list_set_selected_id (f->list, selected_id);
+  /* And a row further down that the filter drops, held by no view. */
+  for (pos = 2000; ; pos++)
+    {
+      r = g_hash_table_lookup (f->by_id, f->mirror->pdata[pos]);
+      if (r->status != FQ_INCIDENT_STATUS_NEW)
+        break;
+    }
+  gone = g_list_model_get_item (model, pos);
+  gone_id = g_strdup (fq_incident_row_get_id (gone));
+  second_id = g_strdup (fq_incident_row_get_id (view->pdata[1]));
+
+  /* About a third of the rows go, scattered: the rows are replaced. */
+  id = g_signal_connect (f->list, "items-changed", G_CALLBACK (log_runs_cb), &log);
+  g_signal_connect_swapped (view->pdata[1], "notify::id", G_CALLBACK (g_atomic_int_inc), &n_notified);
+  fq_incident_list_set_status (f->list, FQ_INCIDENT_STATUS_NEW);
+  wait_until_idle (f);
+  check (f, &e);
+  g_assert_cmpuint (f->mirror->len, >, 1100);
+
+  for (guint i = 0; i < N_VIEW; i++)
+    {
+      g_autoptr(FqIncidentRow) item = g_list_model_get_item (model, i);
+      const Rec *want = g_hash_table_lookup (f->by_id, f->mirror->pdata[i]);
+
+      /* The same object, showing the row now there. */
+      g_assert_true (item == view->pdata[i]);
+      g_assert_cmpstr (fq_incident_row_get_id (item), ==, want->id);
+      g_assert_cmpstr (fq_incident_row_get_summary (item), ==, want->summary);
+      g_assert_cmpint (fq_incident_row_get_status (item), ==, FQ_INCIDENT_STATUS_NEW);
+      g_assert_false (fq_incident_row_get_fresh (item));
+    }
+  /* Cells follow their item by notify: once, if the row there changed. */
+  g_assert_cmpuint (n_notified, ==, g_strcmp0 (second_id, f->mirror->pdata[1]) != 0);
+  assert_small_change_at (&log, 0);
+  assert_small_change_at (&log, N_VIEW - 1);
+  assert_small_change_at (&log, selected_pos);
+
+  /* The selected row keeps its item, which is still that incident, where
+   * the model now shows it. */
+  g_assert_cmpstr (fq_incident_row_get_id (selected), ==, selected_id);
+  pos = fq_incident_list_find (f->list, selected_id);
+  g_assert_cmpuint (pos, !=, G_MAXUINT);
+  {
+    g_autoptr(FqIncidentRow) item = g_list_model_get_item (model, pos);
+
+    g_assert_true (item == selected);
+  }
+  /* A row filtered out is not given another incident. */
+  g_assert_cmpstr (fq_incident_row_get_id (gone), ==, gone_id);
+  g_assert_cmpuint (fq_incident_list_find (f->list, gone_id), ==, G_MAXUINT);
+
+  /* A new sort replaces the rows again: the same objects again. */
+  g_array_set_size (log.runs, 0);
+  fq_incident_list_set_sort (f->list, FQ_INCIDENT_SORT_SOURCE, FALSE);
+  e.sort = FQ_INCIDENT_SORT_SOURCE;
+  e.descending = FALSE;
+  wait_until_idle (f);
+  check (f, &e);
+  for (guint i = 0; i < N_VIEW; i++)
+    {
+      g_autoptr(FqIncidentRow) item = g_list_model_get_item (model, i);
+
+      g_assert_true (item == view->pdata[i]);
+      g_assert_cmpstr (fq_incident_row_get_id (item), ==, f->mirror->pdata[i]);
+    }
+  assert_small_change_at (&log, 0);
+  g_assert_cmpstr (fq_incident_row_get_id (selected), ==, selected_id);
+  pos = fq_incident_list_find (f->list, selected_id);
+  {
+    g_autoptr(FqIncidentRow) item = g_list_model_get_item (model, pos);
+
+    g_assert_true (item == selected);
+  }
+  g_signal_handler_disconnect (f->list, id);
+
+  /* Back to newest first. A live arrival goes to the top as one insertion:
+   * a new object, fresh; the items below keep their rows. */
+  fq_incident_list_set_sort (f->list, FQ_INCIDENT_SORT_TIME, TRUE);
+  e.sort = FQ_INCIDENT_SORT_TIME;
+  e.descending = TRUE;
+  wait_until_idle (f);
+  check (f, &e);
+  {
+    g_autofree char *top_id = g_strdup (fq_incident_row_get_id (view->pdata[0]));
+
+    g_assert_cmpstr (top_id, ==, f->mirror->pdata[0]);
+    r = new_rec (f, 300000);
+    r->status = FQ_INCIDENT_STATUS_NEW;
+    r->decision = -1;
+    g_ptr_array_add (f->recs, r);
+    g_hash_table_insert (f->by_id, r->id, r);
+    g_ptr_array_add (one, r);
+    f->n_signals = 0;
+    push (f, one);
+    wait_until_idle (f);
+    g_assert_cmpuint (f->n_signals, ==, 1);
+    g_assert_cmpuint (f->last_pos, ==, 0);
+    g_assert_cmpuint (f->last_removed, ==, 0);
+    g_assert_cmpuint (f->last_added, ==, 1);
+    check (f, &e);
+
+    first = g_list_model_get_item (model, 0);
+    for (guint i = 0; i < N_VIEW; i++)
+      g_assert_true (first != view->pdata[i]);
+    g_assert_true (first != selected);
+    g_assert_cmpstr (fq_incident_row_get_id (first), ==, r->id);
+    g_assert_true (fq_incident_row_get_fresh (first));
+    g_assert_cmpstr (fq_incident_row_get_id (view->pdata[0]), ==, top_id);
+    g_assert_false (fq_incident_row_get_fresh (view->pdata[0]));
+    {
+      g_autoptr(FqIncidentRow) second = g_list_model_get_item (model, 1);
+
+      g_assert_true (second == view->pdata[0]);
+    }
+  }
+
+  /* A pending mark follows the incident, not the object. */
+  {
+    g_autofree char *pid = g_strdup (f->mirror->pdata[5]);
+    g_autoptr(FqIncidentRow) item = g_list_model_get_item (model, 5);
+
+    fq_incident_list_set_pending (f->list, pid, TRUE);
+    g_assert_true (fq_incident_row_get_pending (item));
+    fq_incident_list_set_status (f->list, -1);
+    e.status = -1;
+    wait_until_idle (f);
+    check (f, &e);
+    g_assert_cmpuint (fq_incident_list_find (f->list, pid), !=, G_MAXUINT);
+    for (guint i = 0; i < N_VIEW; i++)
+      {
+        g_autoptr(FqIncidentRow) at = g_list_model_get_item (model, i);
+
+        g_assert_cmpint (fq_incident_row_get_pending (at), ==, g_strcmp0 (f->mirror->pdata[i], pid) == 0);
+      }
+    fq_incident_list_set_pending (f->list, pid, FALSE);
+  }
+
+  g_array_unref (log.runs);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -719,6 +937,7 @@ main (int   argc,
   g_test_add ("/incident-list/pending", Fixture, NULL, setup, test_pending, teardown);
   g_test_add ("/incident-list/ids", Fixture, NULL, setup, test_ids, teardown);
   g_test_add ("/incident-list/replace-all", Fixture, NULL, setup, test_replace_all, teardown);
+  g_test_add ("/incident-list/reuse", Fixture, NULL, setup, test_reuse, teardown);
 
   return g_test_run ();
 }

@@ -391,6 +391,45 @@ test_ids (Fixture       *f,
   g_assert_cmpstr (order, ==, "T01 T08");
 }
 
+/* A new sort replaces the rows: the item objects shown keep their
+ * positions and show the tickets now there (the view keeps its widgets),
+ * except the selected ticket's, which stays that ticket where it goes. */
+static void
+test_reuse (Fixture       *f,
+            gconstpointer  data)
+{
+  GListModel *model = G_LIST_MODEL (f->list);
+  g_autoptr(GPtrArray) view = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *order = shown (f);
+  g_auto(GStrv) ids = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  g_assert_cmpstr (order, ==, "T03 T05 T04 T01 T06 T08 T02");
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (view, g_list_model_get_item (model, i));
+  fq_ticket_list_set_selected_id (f->list, "T04");
+
+  fq_ticket_list_set_sort (f->list, FQ_TICKET_SORT_DEADLINE, TRUE);
+  wait_until_idle (f);
+  g_free (order);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "T02 T08 T06 T01 T04 T05 T03");
+  ids = g_strsplit (order, " ", -1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FqTicketRow) item = g_list_model_get_item (model, i);
+
+      g_assert_cmpstr (fq_ticket_row_get_id (item), ==, ids[i]);
+      /* Position 2 held the selected T04, which is now at 4. */
+      if (i == 4)
+        g_assert_true (item == view->pdata[2]);
+      else if (i != 2)
+        g_assert_true (item == view->pdata[i]);
+    }
+  g_assert_cmpstr (fq_ticket_row_get_id (view->pdata[2]), ==, "T04");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -403,6 +442,7 @@ main (int   argc,
   g_test_add ("/ticket-list/unit-queue-first-ticket", Fixture, NULL, setup,
               test_unit_queue_first_ticket, teardown);
   g_test_add ("/ticket-list/ids", Fixture, NULL, setup, test_ids, teardown);
+  g_test_add ("/ticket-list/reuse", Fixture, NULL, setup, test_reuse, teardown);
 
   return g_test_run ();
 }
