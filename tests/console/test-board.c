@@ -220,7 +220,7 @@ test_show_records (Fixture       *f,
   g_assert_nonnull (show_all);
   g_assert_true (gtk_widget_get_sensitive (show_all));
   gtk_widget_activate (show_all);
-  g_assert_true (fq_test_wait (records_gone_cond, f, 10000));
+  g_assert_true (fq_test_wait (records_gone_cond, f, 30000));
   g_assert_null (fq_incident_board_get_records_text (f->board));
   g_assert_false (fq_incident_list_get_ids_active (incidents));
   g_assert_true (gtk_widget_get_sensitive (search));
