@@ -49,6 +49,8 @@ struct _FqServer
   gboolean        stopping;
 
   GHashTable     *idle_watches;  /* GSocket → IdleWatch, see request_finished_cb() */
+  GHashTable     *tracked_sockets; /* GSocket (weak), see track_socket(); NULL: not needed */
+  guint           n_new_sockets;   /* tracked since the last sweep */
 
   FqAuthState    *auth;          /* fq-auth.c */
   FqHubState     *hub;           /* fq-changes.c */

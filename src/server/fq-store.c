@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <malloc.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fq-server-infra.h"
 #include "fq-store.h"
@@ -231,6 +234,14 @@ fq_store_open (const char  *path,
    * writer instead of failing at once. */
   sqlite3_busy_timeout (db, 5000);
 
+  /* Memory: cache_size bounds each connection's page cache (16 MB). The
+   * server has four: the writer, FQ_N_READERS (2) readers and the
+   * checkpoint thread's, which copies WAL frames without caching them; so
+   * SQLite's memory stays under about 50 MB whatever the size of the
+   * database. The writer's cache fills as writes come (at 60 writes a
+   * second: in about 200 s; bench-soak.c); a reader's is emptied
+   * whenever another connection has committed, so it fills only while
+   * nothing is written. fq_store_log_memory() (SIGUSR1) shows the total. */
   if (!fq_store_exec (db,
                       "PRAGMA journal_mode = WAL;"
                       "PRAGMA synchronous = FULL;"
@@ -563,4 +574,58 @@ fq_store_append_change_stmt (sqlite3            *db,
     }
 
   return seq;
+}
+
+/* Counts the "<heap nr=" elements of malloc_info(): glibc's arenas (the
+ * main one and one per thread that met contention, up to M_ARENA_MAX). */
+static guint
+count_malloc_arenas (void)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream (&text, &len);
+  guint n = 0;
+
+  if (out == NULL)
+    return 0;
+  malloc_info (0, out);
+  fclose (out);
+  for (const char *p = text; p != NULL && (p = strstr (p, "<heap nr=")) != NULL; p++)
+    n++;
+  free (text);
+  return n;
+}
+
+void
+fq_store_log_memory (void)
+{
+  sqlite3_int64 used = 0, used_peak = 0, cache = 0, cache_peak = 0;
+  struct mallinfo2 mi = mallinfo2 ();
+  g_autofree char *statm = NULL;
+  guint64 rss_pages = 0;
+
+  /* SQLite's global counters only: a connection's own (sqlite3_db_status)
+   * may be read by its thread alone; SCHEMA_USED and STMT_USED even write
+   * into it, and crashed a reader when asked from here. */
+  sqlite3_status64 (SQLITE_STATUS_MEMORY_USED, &used, &used_peak, 0);
+  sqlite3_status64 (SQLITE_STATUS_PAGECACHE_OVERFLOW, &cache, &cache_peak, 0);
+
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    {
+      char **fields = g_strsplit (statm, " ", 3);
+
+      if (fields[0] != NULL && fields[1] != NULL)
+        rss_pages = g_ascii_strtoull (fields[1], NULL, 10);
+      g_strfreev (fields);
+    }
+
+  g_message ("memory: RSS %" G_GUINT64_FORMAT " KiB; SQLite %" G_GINT64_FORMAT " KiB"
+             " (peak %" G_GINT64_FORMAT "), of which page caches %" G_GINT64_FORMAT " KiB;"
+             " malloc: %u arenas, %zu KiB from the system (%zu mmapped),"
+             " %zu KiB in use, %zu KiB free (%zu at the top)",
+             rss_pages * (guint64)sysconf (_SC_PAGESIZE) / 1024,
+             (gint64)used / 1024, (gint64)used_peak / 1024, (gint64)cache / 1024,
+             count_malloc_arenas (),
+             (mi.arena + mi.hblkhd) / 1024, mi.hblkhd / 1024,
+             (mi.uordblks + mi.hblkhd) / 1024, mi.fordblks / 1024, mi.keepcost / 1024);
 }

@@ -29,6 +29,10 @@ sqlite3  *fq_store_open          (const char  *path,
                                   GError     **error);
 /* Finalizes every statement left on @db, then closes it. */
 void      fq_store_close         (sqlite3     *db);
+/* Logs (g_message) where the process's memory is: RSS, SQLite's own
+ * (and how much of it is page caches), glibc malloc's arenas. The server
+ * does it on SIGUSR1. */
+void      fq_store_log_memory    (void);
 /* Brings the schema to the current version, in one transaction. */
 gboolean  fq_store_migrate       (sqlite3     *db,
                                   GError     **error);
