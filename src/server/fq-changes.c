@@ -164,6 +164,9 @@ scan_changes (FqJob        *job,
   sqlite3_reset (stmt);
   if (!fq_job_check_sqlite (job, rc, error))
     return FALSE;
+  /* Committed is not yet durable: a change is served once it is on disk
+   * (see "the sync thread" in fq-server.c). */
+  max_seq = MIN (max_seq, fq_server_get_durable_seq (fq_job_get_server (job)));
 
   if (user->role == FQ_ROLE_UNIT)
     {

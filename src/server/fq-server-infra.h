@@ -39,6 +39,11 @@ struct _FqServer
   GAsyncQueue    *done_queue;    /* FqJob finished by a thread, any thread */
   GSource        *done_source;   /* made ready when done_queue fills */
 
+  GThread        *sync_thread;   /* makes committed batches durable */
+  GAsyncQueue    *sync_queue;    /* committed batches, from the writer */
+  int             wal_fd;        /* the sync thread's descriptor of the WAL; -1: none */
+  gint64          durable_seq;   /* atomic: the last seq on disk */
+
   GThread        *checkpoint_thread; /* copies the WAL into the database */
   GMutex          checkpoint_lock;
   GCond           checkpoint_cond;
@@ -110,6 +115,9 @@ SoupServer *fq_server_get_soup    (FqServer   *server);
 const char *fq_server_get_db_path (FqServer   *server);
 /* The last seq pushed to clients (main thread). */
 gint64    fq_server_get_last_seq  (FqServer   *server);
+/* Any thread: the last seq that is durable (changes after it are not
+ * served yet). */
+gint64    fq_server_get_durable_seq (FqServer *server);
 
 /* ---- jobs with a main-thread completion instead of a response ---- */
 

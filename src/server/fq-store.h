@@ -9,9 +9,11 @@ G_BEGIN_DECLS
 /*
  * The server's SQLite store: one database file, fengqiao.db, in the data
  * directory. Every connection runs in WAL mode with foreign keys and
- * synchronous=FULL. The schema is versioned with PRAGMA user_version, which
- * holds two counters so that the infrastructure and the domain can each add
- * migrations without renumbering the other's:
+ * synchronous=FULL, except the server's writer, whose commits are flushed
+ * by the sync thread (fq-server.c) before they are acknowledged. The schema
+ * is versioned with PRAGMA user_version, which holds two counters so that
+ * the infrastructure and the domain can each add migrations without
+ * renumbering the other's:
  *
  *   user_version = infrastructure version × 1000 + domain version
  *
