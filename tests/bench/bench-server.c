@@ -28,6 +28,7 @@
  * l latency; all by default), runs only some phases, e.g. to profile one.
  */
 
+#define _GNU_SOURCE   /* ppoll() */
 #include "config.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -247,23 +249,17 @@ find_header_end (const char *p,
   return NULL;
 }
 
-/* Sends one request and reads its whole answer. Returns the status, or 0
- * on a transport error or an answer this client does not read. The body
- * is raw_body() until the next request. */
-static guint
-raw_request (RawConn    *c,
-             const char *method,
-             const char *path,
-             const char *body)
+/* Sends one request (blocking). FALSE on a transport error. */
+static gboolean
+raw_send (RawConn    *c,
+          const char *method,
+          const char *path,
+          const char *body)
 {
-  const char *end = NULL, *p, *line;
   gsize body_len = body != NULL ? strlen (body) : 0, sent = 0;
-  gboolean close_after = FALSE, have_length = FALSE;
-  guint status = 0;
-  guint64 length = 0;
 
   if (c->fd < 0 && !raw_conn_connect (c))
-    return 0;
+    return FALSE;
 
   g_string_printf (c->out, "%s /api/v1%s HTTP/1.1\r\nHost: %s\r\n", method, path, c->host);
   if (c->auth != NULL)
@@ -275,6 +271,8 @@ raw_request (RawConn    *c,
   if (body != NULL)
     g_string_append_len (c->out, body, body_len);
 
+  c->in_len = 0;
+  c->body_len = 0;
   while (sent < c->out->len)
     {
       gssize n = send (c->fd, c->out->str + sent, c->out->len - sent, MSG_NOSIGNAL);
@@ -282,14 +280,29 @@ raw_request (RawConn    *c,
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        goto fail;
+        {
+          raw_conn_close (c);
+          return FALSE;
+        }
       sent += n;
     }
+  return TRUE;
+}
 
-  c->in_len = 0;
-  while ((end = find_header_end (c->in, c->in_len)) == NULL)
-    if (!raw_conn_fill (c))
-      goto fail;
+/* Looks at what has arrived: -1 while the answer is incomplete, its status
+ * once it is whole (the body is then raw_body()), 0 for an answer this
+ * client does not read (the connection is then closed). */
+static int
+raw_parse (RawConn *c)
+{
+  const char *end, *p, *line;
+  gboolean close_after = FALSE, have_length = FALSE;
+  guint status;
+  guint64 length = 0;
+
+  end = find_header_end (c->in, c->in_len);
+  if (end == NULL)
+    return -1;
 
   if (c->in_len < 12 || strncmp (c->in, "HTTP/1.1 ", 9) != 0)
     goto fail;
@@ -314,12 +327,11 @@ raw_request (RawConn    *c,
     goto fail;
 
   c->body_at = end + 4 - c->in;
-  c->body_len = length;
-  while (c->in_len < c->body_at + length)
-    if (!raw_conn_fill (c))
-      goto fail;
+  if (c->in_len < c->body_at + length)
+    return -1;
   if (c->in_len != c->body_at + length)
     goto fail;   /* this client never pipelines: nothing may follow */
+  c->body_len = length;
 
   /* NUL-terminate the body for the string checks. */
   if (c->in_len == c->in_size)
@@ -336,6 +348,28 @@ fail:
   raw_conn_close (c);
   c->body_len = 0;
   return 0;
+}
+
+/* Sends one request and reads its whole answer. Returns the status, or 0
+ * on a transport error or an answer this client does not read. The body
+ * is raw_body() until the next request. */
+static guint
+raw_request (RawConn    *c,
+             const char *method,
+             const char *path,
+             const char *body)
+{
+  int status;
+
+  if (!raw_send (c, method, path, body))
+    return 0;
+  while ((status = raw_parse (c)) < 0)
+    if (!raw_conn_fill (c))
+      {
+        raw_conn_close (c);
+        return 0;
+      }
+  return status;
 }
 
 static const char *
@@ -838,8 +872,8 @@ typedef struct
   GPtrArray  *ids;
   guint       index;
   guint       requests;
-  gint64      start_at;     /* paced: the first request's time */
-  gint64      interval_us;  /* paced: between requests; 0 back to back */
+  gint64      start_at;     /* paced_run(): the first request's time */
+  gint64      interval_us;  /* paced_run(): between requests */
   double     *latencies_ms;
   guint       failed;
 } LatencyWorker;
@@ -850,8 +884,6 @@ latency_thread (gpointer data)
   LatencyWorker *w = data;
   RawConn *c = raw_conn_new (w->url, w->token);
 
-  if (w->interval_us > 0)
-    raw_conn_connect (c);
   for (guint i = 0; i < w->requests; i++)
     {
       const char *id = g_ptr_array_index (w->ids, (w->index * 7919 + i) % w->ids->len);
@@ -860,16 +892,6 @@ latency_thread (gpointer data)
       gint64 t0 = g_get_monotonic_time ();
       guint status;
 
-      if (w->interval_us > 0)
-        {
-          /* Timed from when the request was due, not from when it could be
-           * sent: a server that falls behind is charged for the wait. */
-          gint64 due = w->start_at + i * w->interval_us;
-
-          if (due > t0)
-            g_usleep (due - t0);
-          t0 = due;
-        }
       status = raw_request (c, "GET", path, NULL);
 
       w->latencies_ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
@@ -884,6 +906,122 @@ latency_thread (gpointer data)
 
   raw_conn_free (c);
   return NULL;
+}
+
+/* Paced load, from one thread for all connections: each sends one request
+ * every @interval_us, the connections evenly staggered, and a request is
+ * timed from when it was due, not from when it could be sent (a server
+ * that falls behind is charged for the wait). One thread, not one per
+ * connection: fifty sleeping client threads woken on two cores would add
+ * their own scheduling delays to what is measured. Returns the number of
+ * failed requests. */
+static guint
+paced_run (LatencyWorker *w,
+           guint          connections)
+{
+  RawConn **conns = g_new0 (RawConn *, connections);
+  guint *sent = g_new0 (guint, connections);
+  gboolean *busy = g_new0 (gboolean, connections);
+  struct pollfd *fds = g_new0 (struct pollfd, connections);
+  guint *which = g_new0 (guint, connections);
+  guint remaining = connections * w->requests, failed = 0;
+
+  for (guint i = 0; i < connections; i++)
+    {
+      conns[i] = raw_conn_new (w->url, w->token);
+      raw_conn_connect (conns[i]);
+    }
+
+  while (remaining > 0)
+    {
+      gint64 now = g_get_monotonic_time (), next = G_MAXINT64;
+      guint n_fds = 0;
+      struct timespec timeout;
+
+      for (guint i = 0; i < connections; i++)
+        {
+          gint64 due = w->start_at + (gint64)i * w->interval_us / connections +
+                       (gint64)sent[i] * w->interval_us;
+
+          if (!busy[i] && sent[i] < w->requests)
+            {
+              if (due <= now)
+                {
+                  const char *id = g_ptr_array_index (w->ids, (i * 7919 + sent[i]) % w->ids->len);
+                  g_autofree char *path = g_strdup_printf ("/tickets/%s", id);
+
+                  busy[i] = raw_send (conns[i], "GET", path, NULL);
+                  if (!busy[i])
+                    {
+                      w->latencies_ms[i * w->requests + sent[i]++] = (now - due) / 1000.0;
+                      failed++;
+                      remaining--;
+                    }
+                }
+              else
+                next = MIN (next, due);
+            }
+          if (busy[i])
+            {
+              fds[n_fds] = (struct pollfd) { conns[i]->fd, POLLIN, 0 };
+              which[n_fds++] = i;
+            }
+        }
+      if (remaining == 0)
+        break;
+
+      if (next != G_MAXINT64)
+        {
+          gint64 wait = MAX (0, next - g_get_monotonic_time ());
+
+          timeout.tv_sec = wait / G_USEC_PER_SEC;
+          timeout.tv_nsec = (wait % G_USEC_PER_SEC) * 1000;
+        }
+      if (ppoll (fds, n_fds, next != G_MAXINT64 ? &timeout : NULL, NULL) < 0 && errno != EINTR)
+        g_error ("ppoll: %s", g_strerror (errno));
+
+      now = g_get_monotonic_time ();
+      for (guint k = 0; k < n_fds; k++)
+        {
+          guint i = which[k];
+          RawConn *c = conns[i];
+          gint64 due = w->start_at + (gint64)i * w->interval_us / connections +
+                       (gint64)sent[i] * w->interval_us;
+          const char *id = g_ptr_array_index (w->ids, (i * 7919 + sent[i]) % w->ids->len);
+          int status;
+
+          if (fds[k].revents == 0)
+            continue;
+          status = raw_conn_fill (c) ? raw_parse (c) : 0;
+          if (status < 0)
+            continue;   /* more to come */
+
+          w->latencies_ms[i * w->requests + sent[i]++] = (now - due) / 1000.0;
+          busy[i] = FALSE;
+          remaining--;
+          {
+            /* The ticket asked for, answered whole. */
+            g_autofree char *expect = g_strdup_printf ("\"id\":\"%s\"", id);
+
+            if (status != 200 || strstr (raw_body (c), expect) == NULL)
+              {
+                if (++failed <= 3)
+                  g_printerr ("latency: %d %.200s\n", status, raw_body (c));
+                if (status == 0)
+                  raw_conn_close (c);
+              }
+          }
+        }
+    }
+
+  for (guint i = 0; i < connections; i++)
+    raw_conn_free (conns[i]);
+  g_free (conns);
+  g_free (sent);
+  g_free (busy);
+  g_free (fds);
+  g_free (which);
+  return failed;
 }
 
 static int
@@ -913,6 +1051,7 @@ bench_latency (FqTestServer *server,
   GThread **threads;
   double *all;
   guint n = connections * per_connection, failed = 0;
+  guint n_threads = interval_ms > 0 ? 0 : connections;
   double p50, p99;
   gint64 start, end;
   CpuMark cpu;
@@ -950,16 +1089,20 @@ bench_latency (FqTestServer *server,
 
   cpu = cpu_mark (server);
   start = g_get_monotonic_time ();
-  for (guint i = 0; i < connections; i++)
+  if (interval_ms > 0)
     {
-      /* Paced connections start after a moment to connect, staggered. */
-      gint64 start_at = start + 100 * 1000 + (gint64)i * interval_ms * 1000 / connections;
+      LatencyWorker paced = { fq_test_server_get_url (server), fq_test_client_get_token (coord), ids, 0,
+                              per_connection, start + 100 * 1000, interval_ms * 1000, all, 0 };
 
+      failed = paced_run (&paced, connections);
+    }
+  for (guint i = 0; i < n_threads; i++)
+    {
       workers[i] = (LatencyWorker) { fq_test_server_get_url (server), fq_test_client_get_token (coord), ids, i,
-                                     per_connection, start_at, interval_ms * 1000, all + i * per_connection, 0 };
+                                     per_connection, 0, 0, all + i * per_connection, 0 };
       threads[i] = g_thread_new ("latency", latency_thread, &workers[i]);
     }
-  for (guint i = 0; i < connections; i++)
+  for (guint i = 0; i < n_threads; i++)
     {
       g_thread_join (threads[i]);
       failed += workers[i].failed;
