@@ -1360,7 +1360,7 @@ sync_thread (gpointer data)
 
       started = g_get_monotonic_time ();
       if (need_sync && !sync_wal (server, &sync_error))
-        g_critical ("%s; the writes of this moment are answered as failed", sync_error->message);
+        g_warning ("%s; the writes of this moment are answered as failed", sync_error->message);
       g_debug ("sync: %u batches flushed in %.2f ms", items->len,
                (g_get_monotonic_time () - started) / 1000.0);
 
