@@ -163,16 +163,6 @@ rebuild_reference (FqContext *self)
                        units->pdata, units->len);
 }
 
-/* The digits of a grid code each level uses (its scope prefix). */
-static const guint level_digits[] = {
-  [FQ_GRID_LEVEL_PROVINCE] = 2,
-  [FQ_GRID_LEVEL_CITY] = 4,
-  [FQ_GRID_LEVEL_DISTRICT] = 6,
-  [FQ_GRID_LEVEL_STREET] = 9,
-  [FQ_GRID_LEVEL_COMMUNITY] = 12,
-  [FQ_GRID_LEVEL_GRID] = 14,
-};
-
 /* Adds the node @code at @level, its ancestors first. The cache holds the
  * nodes of the user's scope only: the ancestors above it are added under
  * their codes (as places, without names), because a lead unit may sit
@@ -195,12 +185,13 @@ add_node_with_ancestors (FqRefData  *ref,
   name = obj != NULL ? json_object_get_string_member_with_default (obj, "name", code) : code;
   parent = obj != NULL ? json_object_get_string_member_with_default (obj, "parent", NULL) : NULL;
 
-  if (parent == NULL && level > FQ_GRID_LEVEL_CITY && strlen (code) >= level_digits[level - 1])
+  if (parent == NULL && level > FQ_GRID_LEVEL_CITY &&
+      strlen (code) >= fq_grid_level_prefix_length (level - 1))
     {
       /* The parent's code: this code cut to the parent level's digits and
        * filled with zeros to 12 digits. */
       synthetic_parent = g_strnfill (12, '0');
-      memcpy (synthetic_parent, code, level_digits[level - 1]);
+      memcpy (synthetic_parent, code, fq_grid_level_prefix_length (level - 1));
       parent = synthetic_parent;
     }
 

@@ -10,6 +10,7 @@
 #include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-grid-model.h"
+#include "fq-refdata.h"
 
 /* ---- FqGridItem --------------------------------------------------------- */
 
@@ -235,15 +236,6 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (FqGridModel, fq_grid_model, G_TYPE_OBJECT)
 
-static const guint level_digits[] = {
-  [FQ_GRID_LEVEL_PROVINCE] = 2,
-  [FQ_GRID_LEVEL_CITY] = 4,
-  [FQ_GRID_LEVEL_DISTRICT] = 6,
-  [FQ_GRID_LEVEL_STREET] = 9,
-  [FQ_GRID_LEVEL_COMMUNITY] = 12,
-  [FQ_GRID_LEVEL_GRID] = 14,
-};
-
 static int
 cmp_items_by_code (gconstpointer a,
                    gconstpointer b,
@@ -400,7 +392,7 @@ build_tree (FqGridModel *self)
         g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PATH]);
       replace_string (&item->parent,
                       json_object_get_string_member_with_default (obj, "parent", NULL));
-      prefix = g_strndup (item->code, MIN (strlen (item->code), level_digits[lv]));
+      prefix = g_strndup (item->code, MIN (strlen (item->code), fq_grid_level_prefix_length (lv)));
       if (replace_string (&item->prefix, prefix))
         g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PREFIX]);
       g_object_thaw_notify (G_OBJECT (item));
@@ -567,9 +559,9 @@ owner_of (FqGridModel *self,
     {
       g_autofree char *prefix = NULL;
 
-      if (level_digits[lv] > len)
+      if (fq_grid_level_prefix_length (lv) > len)
         continue;
-      prefix = g_strndup (code, level_digits[lv]);
+      prefix = g_strndup (code, fq_grid_level_prefix_length (lv));
       item = g_hash_table_lookup (self->by_prefix, prefix);
       if (item != NULL)
         return item;

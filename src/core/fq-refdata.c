@@ -62,21 +62,23 @@ static const LevelShape level_shapes[] = {
   { "grid",      5, 14, 14 },
 };
 
+/* level_shapes is in the order of FqGridLevel (depth = the enum value). */
+G_STATIC_ASSERT (G_N_ELEMENTS (level_shapes) == FQ_GRID_LEVEL_GRID + 1);
+
 static const LevelShape *
 level_shape (FqGridLevel level)
 {
-  const char *nick = fq_enum_to_string (FQ_TYPE_GRID_LEVEL, level);
-
-  if (nick == NULL)
+  if ((guint)level >= G_N_ELEMENTS (level_shapes))
     return NULL;
+  return &level_shapes[level];
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (level_shapes); i++)
-    {
-      if (strcmp (level_shapes[i].nick, nick) == 0)
-        return &level_shapes[i];
-    }
+guint
+fq_grid_level_prefix_length (FqGridLevel level)
+{
+  const LevelShape *shape = level_shape (level);
 
-  return NULL;
+  return shape != NULL ? shape->prefix_length : 0;
 }
 
 static gboolean

@@ -144,6 +144,9 @@ const FqUnitInfo *fq_refdata_lead_unit     (FqRefData    *self,
                                             const char   *category,
                                             const char   *grid_code);
 
+/* How many leading digits of a code make the scope prefix of @level
+ * (province 2, city 4, … grid 14; see above); 0 for no level. */
+guint        fq_grid_level_prefix_length   (FqGridLevel   level);
 /* The scope prefix of a code at a level (see above). */
 char        *fq_grid_scope_prefix          (const char   *code,
                                             FqGridLevel   level);

@@ -365,6 +365,30 @@ fq_privacy_find_phone (const char *text,
   return FALSE;
 }
 
+/* Masks the phones found in @raw (@length bytes) as they are, appending to
+ * @out (if not NULL) from *@copied on; see mask_string_text(). */
+static gboolean
+mask_raw_text (GString     *out,
+               const char **copied,
+               const char  *raw,
+               gsize        length)
+{
+  gsize from = 0, start, end;
+  gboolean found = FALSE;
+
+  while (fq_privacy_find_phone (raw, length, from, &start, &end))
+    {
+      found = TRUE;
+      if (out == NULL)
+        return TRUE;
+      g_string_append_len (out, *copied, raw + start - *copied);
+      append_masked_phone (out, raw + start, end - start);
+      *copied = raw + end;
+      from = end;
+    }
+  return found;
+}
+
 /* Appends @text (@length bytes) to @out, if not NULL, with every phone
  * number in it masked; returns whether one was found. */
 static gboolean
@@ -372,20 +396,11 @@ append_masked_free_text (GString    *out,
                          const char *text,
                          gsize       length)
 {
-  gsize from = 0, start, end;
-  gboolean found = FALSE;
+  const char *copied = text;
+  gboolean found = mask_raw_text (out, &copied, text, length);
 
-  while (fq_privacy_find_phone (text, length, from, &start, &end))
-    {
-      found = TRUE;
-      if (out == NULL)
-        return TRUE;
-      g_string_append_len (out, text + from, start - from);
-      append_masked_phone (out, text + start, end - start);
-      from = end;
-    }
   if (out != NULL)
-    g_string_append_len (out, text + from, length - from);
+    g_string_append_len (out, copied, text + length - copied);
   return found;
 }
 
@@ -664,30 +679,6 @@ typedef struct
   const char *name;   /* the member holding this array, or NULL */
   gsize       length;
 } Level;
-
-/* Masks the phones found in @raw (@length bytes) as they are, appending to
- * @out (if not NULL) from *@copied on; see mask_string_text(). */
-static gboolean
-mask_raw_text (GString     *out,
-               const char **copied,
-               const char  *raw,
-               gsize        length)
-{
-  gsize from = 0, start, end;
-  gboolean found = FALSE;
-
-  while (fq_privacy_find_phone (raw, length, from, &start, &end))
-    {
-      found = TRUE;
-      if (out == NULL)
-        return TRUE;
-      g_string_append_len (out, *copied, raw + start - *copied);
-      append_masked_phone (out, raw + start, end - start);
-      *copied = raw + end;
-      from = end;
-    }
-  return found;
-}
 
 /* Masks the string content @raw (@length bytes, between the quotes at
  * @raw - 1 and @raw + @length) held by member @name; appends to @out, if not

@@ -908,6 +908,16 @@ latency_thread (gpointer data)
   return NULL;
 }
 
+/* When request @n of connection @i of @connections is due (staggered). */
+static gint64
+paced_due (const LatencyWorker *w,
+           guint                connections,
+           guint                i,
+           guint                n)
+{
+  return w->start_at + (gint64)i * w->interval_us / connections + (gint64)n * w->interval_us;
+}
+
 /* Paced load, from one thread for all connections: each sends one request
  * every @interval_us, the connections evenly staggered, and a request is
  * timed from when it was due, not from when it could be sent (a server
@@ -940,8 +950,7 @@ paced_run (LatencyWorker *w,
 
       for (guint i = 0; i < connections; i++)
         {
-          gint64 due = w->start_at + (gint64)i * w->interval_us / connections +
-                       (gint64)sent[i] * w->interval_us;
+          gint64 due = paced_due (w, connections, i, sent[i]);
 
           if (!busy[i] && sent[i] < w->requests)
             {
@@ -985,8 +994,7 @@ paced_run (LatencyWorker *w,
         {
           guint i = which[k];
           RawConn *c = conns[i];
-          gint64 due = w->start_at + (gint64)i * w->interval_us / connections +
-                       (gint64)sent[i] * w->interval_us;
+          gint64 due = paced_due (w, connections, i, sent[i]);
           const char *id = g_ptr_array_index (w->ids, (i * 7919 + sent[i]) % w->ids->len);
           int status;
 
