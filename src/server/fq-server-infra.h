@@ -37,7 +37,8 @@ struct _FqServer
   GAsyncQueue    *read_queue;    /* FqJob, any thread */
   guint           n_outstanding; /* jobs queued and not yet completed */
   GAsyncQueue    *done_queue;    /* FqJob finished by a thread, any thread */
-  GSource        *done_source;   /* made ready when done_queue fills */
+  GSource        *done_source;   /* dispatched while done_pending */
+  int             done_pending;  /* atomic: 1 from a delivery to its dispatch */
 
   GThread        *sync_thread;   /* makes committed batches durable */
   GAsyncQueue    *sync_queue;    /* committed batches, from the writer */
