@@ -258,6 +258,27 @@ fq_return_reason_label (FqReturnReason reason)
     }
 }
 
+/* The local time zone, read once. g_time_zone_new_local() reads
+ * /etc/localtime again on every call when TZ is unset (about 5 µs here),
+ * and the board formats a time for every cell it binds. */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *zone;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  return zone;
+}
+
+static GDateTime *
+date_time_new_local (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
+
+  return utc != NULL ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
+}
+
 char *
 fq_format_time (gint64 unix_seconds)
 {
@@ -267,8 +288,10 @@ fq_format_time (gint64 unix_seconds)
   if (unix_seconds <= 0)
     return g_strdup ("");
 
-  dt = g_date_time_new_from_unix_local (unix_seconds);
-  now = g_date_time_new_now_local ();
+  dt = date_time_new_local (unix_seconds);
+  now = g_date_time_new_now (local_zone ());
+  if (dt == NULL || now == NULL)
+    return g_strdup ("");
 
   if (g_date_time_get_year (dt) == g_date_time_get_year (now)
       && g_date_time_get_day_of_year (dt) == g_date_time_get_day_of_year (now))
@@ -291,7 +314,9 @@ fq_format_date_time (gint64 unix_seconds)
   if (unix_seconds <= 0)
     return g_strdup ("");
 
-  dt = g_date_time_new_from_unix_local (unix_seconds);
+  dt = date_time_new_local (unix_seconds);
+  if (dt == NULL)
+    return g_strdup ("");
 
   /* Translators: a full date and time, see g_date_time_format(). */
   return g_date_time_format (dt, _("%Y-%m-%d %H:%M"));

@@ -8,11 +8,13 @@
 
 #include "fq-notifier.h"
 #include "fq-timeline-view.h"
+#include "fq-ui-util.h"
 
 /*
  * The timeline's arithmetic without a display: how spans read, which
  * events are milestones, the step written on each milestone, grouping by
  * local day; and which timeline events call for a desktop notification.
+ * Also how the board writes a time, in the local zone (Beijing time here).
  */
 
 static FqTimelineEvent *
@@ -65,6 +67,44 @@ test_spans (void)
       g_autofree char *text = fq_format_span (cases[i].seconds);
 
       g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+/* The board's times: the time of day today, month and day this year, the
+ * date in another year; always in the local zone (UTC+8 here). */
+static void
+test_format_times (void)
+{
+  g_autoptr(GTimeZone) zone = g_time_zone_new_identifier ("Asia/Shanghai");
+  g_autoptr(GDateTime) now = g_date_time_new_now (zone);
+  g_autoptr(GDateTime) new_year = NULL;
+  g_autofree char *today_expected = g_date_time_format (now, "%H:%M");
+  g_autofree char *today = fq_format_time (g_date_time_to_unix (now));
+  g_autofree char *other_year = fq_format_time (1700000000);
+  g_autofree char *full = fq_format_date_time (1700000000);
+  g_autofree char *none = fq_format_time (0);
+
+  g_assert_nonnull (zone);
+  /* 1700000000 is 2023-11-14 22:13:20 UTC, 2023-11-15 06:13 in Beijing. */
+  g_assert_cmpstr (other_year, ==, "2023-11-15");
+  g_assert_cmpstr (full, ==, "2023-11-15 06:13");
+  g_assert_cmpstr (none, ==, "");
+  /* The minute may turn between the two readings of the clock. */
+  if (g_strcmp0 (today, today_expected) != 0)
+    {
+      g_autoptr(GDateTime) later = g_date_time_new_now (zone);
+      g_autofree char *later_expected = g_date_time_format (later, "%H:%M");
+
+      g_assert_cmpstr (today, ==, later_expected);
+    }
+
+  /* Noon on 2 January of this year, unless that is today. */
+  new_year = g_date_time_new (zone, g_date_time_get_year (now), 1, 2, 12, 0, 0);
+  if (g_date_time_get_day_of_year (now) != 2)
+    {
+      g_autofree char *this_year = fq_format_time (g_date_time_to_unix (new_year));
+
+      g_assert_cmpstr (this_year, ==, "01-02 12:00");
     }
 }
 
@@ -221,12 +261,15 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The English source strings are what the assertions read. */
+  /* The English source strings are what the assertions read; times are
+   * Beijing time. */
   g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("TZ", "Asia/Shanghai", TRUE);
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/timeline/spans", test_spans);
+  g_test_add_func ("/format/times", test_format_times);
   g_test_add_func ("/timeline/kinds", test_kinds);
   g_test_add_func ("/timeline/steps", test_steps);
   g_test_add_func ("/timeline/steps-backflow", test_steps_backflow);
