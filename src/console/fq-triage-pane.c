@@ -20,6 +20,7 @@ struct _FqTriagePane
   /* Template widgets */
   GtkLabel       *title_label;
   GtkLabel       *status_label;
+  GtkLabel       *suggestion_label;
   GtkLabel       *source_value;
   GtkLabel       *received_value;
   GtkLabel       *caller_value;
@@ -572,16 +573,15 @@ show_incident (FqTriagePane *self,
       adw_combo_row_set_selected (self->category_row, position);
       if (suggested != NULL)
         {
-          g_autofree char *subtitle = NULL;
+          g_autofree char *text = NULL;
 
           /* Translators: the category the server suggests, with its confidence. */
-          subtitle = g_strdup_printf (_("Suggested: %s (%.0f%%)"),
-                                      fq_context_lookup_category_name (self->context, suggested),
-                                      fq_incident_get_suggested_confidence (incident) * 100);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->category_row), subtitle);
+          text = g_strdup_printf (_("Suggested: %s (%.0f%%)"),
+                                  fq_context_lookup_category_name (self->context, suggested),
+                                  fq_incident_get_suggested_confidence (incident) * 100);
+          gtk_label_set_label (self->suggestion_label, text);
         }
-      else
-        adw_action_row_set_subtitle (ADW_ACTION_ROW (self->category_row), NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->suggestion_label), suggested != NULL);
       gtk_editable_set_text (GTK_EDITABLE (self->note_row), "");
       gtk_widget_set_visible (GTK_WIDGET (self->form_message), FALSE);
     }
@@ -833,6 +833,7 @@ fq_triage_pane_class_init (FqTriagePaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, not_repeat_button);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, decision_box);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, category_row);
+  gtk_widget_class_bind_template_child (widget_class, FqTriagePane, suggestion_label);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, decision_row);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, merge_row);
   gtk_widget_class_bind_template_child (widget_class, FqTriagePane, place_row);
