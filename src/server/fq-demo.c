@@ -208,6 +208,28 @@ corpus_load (Corpus        *corpus,
       (corpus->patterns = corpus_strings (object, "address_patterns", chunk, error)) == NULL ||
       (corpus->compounds = corpus_strings (object, "residential_compounds", chunk, error)) == NULL)
     return FALSE;
+
+  /* The i-th description tells the call of the i-th summary. */
+  {
+    GHashTableIter iter;
+    gpointer code, summaries;
+
+    g_hash_table_iter_init (&iter, corpus->summaries);
+    while (g_hash_table_iter_next (&iter, &code, &summaries))
+      {
+        GPtrArray *descriptions = g_hash_table_lookup (corpus->descriptions, code);
+        guint n = descriptions != NULL ? descriptions->len : 0;
+
+        if (n != ((GPtrArray *)summaries)->len)
+          {
+            g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL,
+                         "demo-corpus.json: %s has %u summaries and %u descriptions; the i-th "
+                         "description tells the call of the i-th summary",
+                         (const char *)code, ((GPtrArray *)summaries)->len, n);
+            return FALSE;
+          }
+      }
+  }
   return TRUE;
 }
 
@@ -473,14 +495,26 @@ pick_category (Generator *gen,
     }
 }
 
-static const char *
-pick_text (Generator  *gen,
-           GHashTable *table,
-           const char *code)
+/* One call of category @code from the corpus: a summary and the
+ * description of the same call (the i-th of each, see corpus_load()). */
+static void
+pick_call (Generator   *gen,
+           const char  *code,
+           const char **summary,
+           const char **description)
 {
-  GPtrArray *strings = g_hash_table_lookup (table, code);
+  GPtrArray *summaries = g_hash_table_lookup (gen->corpus.summaries, code);
+  GPtrArray *descriptions = g_hash_table_lookup (gen->corpus.descriptions, code);
+  guint i;
 
-  return strings != NULL ? pick (gen, strings) : NULL;
+  *summary = NULL;
+  *description = NULL;
+  if (summaries == NULL || summaries->len == 0)
+    return;
+  i = g_rand_int_range (gen->rand, 0, summaries->len);
+  *summary = g_ptr_array_index (summaries, i);
+  if (descriptions != NULL && i < descriptions->len)
+    *description = g_ptr_array_index (descriptions, i);
 }
 
 static char *
@@ -1019,8 +1053,8 @@ new_incident (History                *history,
   incident->grid = community->code;
   incident->community = community->code;
   incident->category = (char *)intern (history, category->code);
-  incident->summary = (char *)pick_text (gen, gen->corpus.summaries, category->code);
-  incident->description = (char *)pick_text (gen, gen->corpus.descriptions, category->code);
+  pick_call (gen, category->code, (const char **)&incident->summary,
+             (const char **)&incident->description);
   if (source != FQ_SOURCE_GRID || chance (gen, 0.5))
     {
       incident->caller_name = intern_take (history, make_name (gen));
@@ -1062,10 +1096,11 @@ new_repeat (History    *history,
   incident->source = source;
   incident->received_at = received_at;
   incident->external_id = NULL;
-  /* Callers describe the same matter in their own words each time. */
+  /* The same matter, in the words of the first call: the corpus holds one
+   * wording of each call, and another of the category would be another
+   * matter. A caller who calls again often says less. */
   if (chance (gen, 0.5))
-    incident->summary = (char *)pick_text (gen, gen->corpus.summaries, earlier->category);
-  incident->description = (char *)pick_text (gen, gen->corpus.descriptions, earlier->category);
+    incident->description = NULL;
   incident->status = FQ_INCIDENT_STATUS_NEW;
   incident->decision = -1;
   incident->ticket = NULL;
@@ -2237,10 +2272,11 @@ feed_new_body (Feed *feed)
   FqSource source = pick_source (gen, police);
   const FqGridNodeInfo *community = pick_community (gen);
   const FqCategoryInfo *category = pick_category (gen, police, FALSE);
-  const char *summary = pick_text (gen, gen->corpus.summaries, category->code);
-  const char *description = pick_text (gen, gen->corpus.descriptions, category->code);
+  const char *summary;
+  const char *description;
   g_autofree char *address = make_address (gen, community);
 
+  pick_call (gen, category->code, &summary, &description);
   json_object_set_string_member (body, "source", fq_enum_to_string (FQ_TYPE_SOURCE, source));
   json_object_set_string_member (body, "grid", community->code);
   json_object_set_string_member (body, "summary", summary);
