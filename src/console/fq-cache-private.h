@@ -74,6 +74,7 @@ typedef struct
   GPtrArray       *others;     /* FqChangeRef: everything else, and all of them
                                 * for "record-changed" */
   gboolean         ref_changed; /* grid, category or unit records changed */
+  gboolean         filling;     /* applied while filling an empty cache */
 } FqCacheBatch;
 
 FqCacheBatch  *fq_cache_batch_ref          (FqCacheBatch *batch);

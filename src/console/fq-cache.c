@@ -70,6 +70,7 @@ struct _FqCache
   gint64       last_seq;
   guint        is_open : 1;
   guint        recreated : 1;
+  guint        filling : 1;    /* see fq_cache_set_filling() */
 };
 
 enum {
@@ -813,6 +814,7 @@ typedef struct
 {
   JsonArray *changes;
   gint64     last_seq;
+  gboolean   filling;
 } ApplyData;
 
 static void
@@ -962,6 +964,8 @@ apply_job (sqlite3       *db,
   ApplyData *ad = data;
   g_autoptr(FqCacheBatch) batch = batch_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  batch->filling = ad->filling;
   gint64 t0 = g_get_monotonic_time ();
   struct timespec c0, c1;
 
@@ -1226,6 +1230,15 @@ apply_cb (GObject      *object,
 }
 
 void
+fq_cache_set_filling (FqCache  *self,
+                      gboolean  filling)
+{
+  g_return_if_fail (FQ_IS_CACHE (self));
+
+  self->filling = !!filling;
+}
+
+void
 fq_cache_apply_changes_async (FqCache             *self,
                               JsonArray           *changes,
                               gint64               last_seq,
@@ -1245,6 +1258,7 @@ fq_cache_apply_changes_async (FqCache             *self,
   ad = g_new0 (ApplyData, 1);
   ad->changes = changes;
   ad->last_seq = last_seq;
+  ad->filling = self->filling;
 
   /* Not cancellable once queued: a half-applied sequence of batches would
    * leave last-seq and the models out of step. */

@@ -62,6 +62,13 @@ gint64       fq_cache_get_last_seq           (FqCache              *self);
  * the highest seq of the batch if @last_seq is 0). When committed, the
  * "records-changed" signal is emitted once for the batch (the data layer's
  * list models update themselves from it), then finish is called. */
+/* TRUE while the changes applied fill an empty cache (the first start, or
+ * after a reset) rather than bring what happened since the last change it
+ * holds: their batches say so (FqCacheBatch's filling), and the board does
+ * not show the rows they bring as arrivals. Set by FqSync. */
+void         fq_cache_set_filling            (FqCache              *self,
+                                              gboolean              filling);
+
 void         fq_cache_apply_changes_async    (FqCache              *self,
                                               JsonArray            *changes,
                                               gint64                last_seq,

@@ -1154,7 +1154,7 @@ records_changed_cb (FqIncidentList *self,
   /* The worker keeps the records alive through its reference; they are
    * only read. */
   fq_row_store_apply (self->store, g_ptr_array_ref (batch->incidents),
-                      n_new > 0 && n_new <= LIVE_BATCH_MAX);
+                      n_new > 0 && n_new <= LIVE_BATCH_MAX && !batch->filling);
 }
 
 /* ---- spec changes ------------------------------------------------------- */

@@ -42,6 +42,7 @@ struct _FqSync
 
   guint                    running : 1;
   guint                    catching_up : 1;
+  guint                    filling : 1;      /* catching up from an empty cache */
   guint                    more_pages : 1;   /* the last page said more */
   guint                    ws_wanted : 1;    /* open the socket when applies are done */
 };
@@ -107,6 +108,12 @@ static void
 set_catching_up (FqSync   *self,
                  gboolean  catching_up)
 {
+  /* Filling ends with the catch-up it began with. */
+  if (!catching_up && self->filling)
+    {
+      self->filling = FALSE;
+      fq_cache_set_filling (self->cache, FALSE);
+    }
   if (self->catching_up == !!catching_up)
     return;
   self->catching_up = !!catching_up;
@@ -566,6 +573,9 @@ reset_done_cb (GObject      *object,
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
   g_signal_emit (self, signals[CACHE_RESET], 0);
+  /* Emptied: it fills again from the start. */
+  self->filling = TRUE;
+  fq_cache_set_filling (self->cache, TRUE);
   if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
     start_catch_up (self);
   g_object_unref (self);
@@ -670,6 +680,11 @@ connect_now (FqSync *self)
   self->more_pages = FALSE;
   set_state (self, FQ_SYNC_STATE_CONNECTING);
   set_catching_up (self, TRUE);
+  /* An empty cache fills with everything the server has: those rows are
+   * not arrivals. A cache that holds changes catches up on what came
+   * while it was away, which the board does show as new. */
+  self->filling = self->expected_seq == 0;
+  fq_cache_set_filling (self->cache, self->filling);
   fq_client_call_async (self->client, "GET", "/health", NULL, NULL, self->cancellable,
                         health_cb, g_object_ref (self));
 }

@@ -496,6 +496,37 @@ test_live_changes (Fixture       *f,
     }
 }
 
+/* Rows that fill an empty cache (the first start, or after a reset) are
+ * not arrivals: not fresh, even in a small batch. Once the cache is no
+ * longer filling, a new incident is fresh again. */
+static void
+test_filling (Fixture       *f,
+              gconstpointer  data)
+{
+  Expect e = { FQ_INCIDENT_SORT_TIME, TRUE, NULL, -1, NULL };
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  Rec *r;
+
+  for (guint k = 0; k < 2; k++)
+    {
+      gboolean filling = k == 0;
+      g_autoptr(FqIncidentRow) first = NULL;
+
+      fq_cache_set_filling (f->cache, filling);
+      r = new_rec (f, 300000 + k);
+      g_ptr_array_add (f->recs, r);
+      g_hash_table_insert (f->by_id, r->id, r);
+      g_ptr_array_set_size (one, 0);
+      g_ptr_array_add (one, r);
+      push (f, one);
+      wait_until_idle (f);
+      first = g_list_model_get_item (G_LIST_MODEL (f->list), 0);
+      g_assert_cmpstr (fq_incident_row_get_id (first), ==, r->id);
+      g_assert_true (fq_incident_row_get_fresh (first) == !filling);
+      check (f, &e);
+    }
+}
+
 static void
 test_filters_and_sorts (Fixture       *f,
                         gconstpointer  data)
@@ -933,6 +964,7 @@ main (int   argc,
 
   g_test_add ("/incident-list/load", Fixture, NULL, setup, test_load, teardown);
   g_test_add ("/incident-list/live-changes", Fixture, NULL, setup, test_live_changes, teardown);
+  g_test_add ("/incident-list/filling", Fixture, NULL, setup, test_filling, teardown);
   g_test_add ("/incident-list/filters-and-sorts", Fixture, NULL, setup, test_filters_and_sorts, teardown);
   g_test_add ("/incident-list/pending", Fixture, NULL, setup, test_pending, teardown);
   g_test_add ("/incident-list/ids", Fixture, NULL, setup, test_ids, teardown);

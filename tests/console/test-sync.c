@@ -106,6 +106,26 @@ record_changed_cb (FqCache    *cache,
     w->seen = TRUE;
 }
 
+/* Batches applied while the cache fills, and after. */
+typedef struct
+{
+  guint filling;
+  guint live;
+} Batches;
+
+static void
+records_changed_cb (FqCache      *cache,
+                    FqCacheBatch *batch,
+                    Batches      *b)
+{
+  if (batch->others->len == 0)
+    return;
+  if (batch->filling)
+    b->filling++;
+  else
+    b->live++;
+}
+
 static char *
 post_incident (FqClient   *client,
                const char *summary,
@@ -157,6 +177,8 @@ test_round_trip (Fixture       *f,
   g_autoptr(GError) error = NULL;
   GStatBuf st;
   Watch watch = { 0 };
+  Batches batches = { 0 };
+  guint n_filling;
   g_autoptr(GUri) uri = NULL;
   gint64 t0;
 
@@ -173,11 +195,16 @@ test_round_trip (Fixture       *f,
   g_assert_cmpint (g_stat (session_file, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  /* Catch-up fills the cache. */
+  /* Catch-up fills the cache; its batches say they fill it (the board
+   * shows none of their rows as arrivals). */
   f->cache = fq_test_open_cache (f->cache_path);
+  g_signal_connect (f->cache, "records-changed", G_CALLBACK (records_changed_cb), &batches);
   f->sync = fq_sync_new (f->client, f->cache);
   fq_sync_start (f->sync);
   g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  g_assert_cmpuint (batches.filling, >, 0);
+  g_assert_cmpuint (batches.live, ==, 0);
+  n_filling = batches.filling;
   g_assert_cmpint (fq_cache_get_last_seq (f->cache), >=, server_last_seq (f->client) - 0);
   g_assert_nonnull (fq_cache_lookup_ref (f->cache, "grid", "420200000000"));
   g_assert_cmpuint (g_hash_table_size (fq_cache_get_ref_table (f->cache, "category")), >, 10);
@@ -190,6 +217,9 @@ test_round_trip (Fixture       *f,
   watch.id = id;
   g_assert_true (fq_test_wait (fq_test_flag_cond, &watch.seen, 1000));
   g_test_message ("live incident arrived after %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  /* What comes once caught up is not filling. */
+  g_assert_cmpuint (batches.live, >=, 1);
+  g_assert_cmpuint (batches.filling, ==, n_filling);
 
   /* The server goes away: offline. */
   uri = g_uri_parse (fq_local_server_get_url (f->server), G_URI_FLAGS_NONE, NULL);
