@@ -820,6 +820,8 @@ update_counts (FqIncidentBoard *self)
   g_autofree char *tickets_text = g_strdup_printf ("%u", n_tickets);
   g_autofree char *overdue_text = g_strdup_printf ("%u", n_overdue);
   g_autofree char *incoming_label = NULL;
+  FqSync *sync = fq_context_get_sync (self->context);
+  gboolean filling = sync != NULL && fq_sync_get_filling (sync);
   g_autofree char *tickets_label = NULL;
 
   gtk_label_set_label (self->incoming_count, incidents_text);
@@ -839,14 +841,18 @@ update_counts (FqIncidentBoard *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->tickets_tab),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tickets_label, -1);
 
-  /* An empty list says why: still loading, or nothing there. */
+  /* An empty list says why: still loading, still receiving the server's
+   * records into a new cache (never "nothing waiting" while it is not
+   * whole), or nothing there. */
   gtk_label_set_label (self->incoming_empty,
                        fq_incident_list_get_loading (incidents) ? _("Loading…")
+                       : filling ? _("Receiving incidents from the server…")
                        : gtk_drop_down_get_selected (self->status_filter) == 0
                          && gtk_editable_get_text (GTK_EDITABLE (self->search_entry))[0] == '\0'
                        ? _("No incidents waiting for triage") : _("No incidents match"));
-  gtk_label_set_label (self->tickets_empty, fq_ticket_list_get_loading (tickets)
-                                            ? _("Loading…") : _("No tickets match"));
+  gtk_label_set_label (self->tickets_empty, fq_ticket_list_get_loading (tickets) ? _("Loading…")
+                                            : filling ? _("Receiving tickets from the server…")
+                                            : _("No tickets match"));
   gtk_widget_set_visible (GTK_WIDGET (self->incoming_empty),
                           n_incidents == 0 && fq_incident_board_get_page (self) == FQ_BOARD_PAGE_INCOMING);
   gtk_widget_set_visible (GTK_WIDGET (self->tickets_empty),
@@ -1533,6 +1539,8 @@ disconnect_context (FqIncidentBoard *self)
   g_signal_handlers_disconnect_by_data (fq_context_get_tickets (self->context), self);
   g_signal_handlers_disconnect_by_data (fq_context_get_categories (self->context), self);
   g_signal_handlers_disconnect_by_data (self->context, self);
+  if (fq_context_get_sync (self->context) != NULL)
+    g_signal_handlers_disconnect_by_data (fq_context_get_sync (self->context), self);
 }
 
 static void
@@ -1810,6 +1818,9 @@ fq_incident_board_set_context (FqIncidentBoard *self,
                             G_CALLBACK (rebuild_groups), self);
   g_signal_connect_object (context, "category-groups-changed",
                            G_CALLBACK (rebuild_groups), self, G_CONNECT_SWAPPED);
+  if (fq_context_get_sync (context) != NULL)
+    g_signal_connect_swapped (fq_context_get_sync (context), "notify::filling",
+                              G_CALLBACK (update_counts), self);
 
   adj = incident_vadjustment (self);
   if (adj != NULL)

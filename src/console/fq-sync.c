@@ -53,6 +53,7 @@ enum {
   PROP_OFFLINE_SINCE,
   PROP_LAST_SEQ,
   PROP_CATCHING_UP,
+  PROP_FILLING,
   N_PROPS
 };
 
@@ -105,15 +106,23 @@ set_state (FqSync      *self,
 }
 
 static void
+set_filling (FqSync   *self,
+             gboolean  filling)
+{
+  fq_cache_set_filling (self->cache, filling);
+  if (self->filling == !!filling)
+    return;
+  self->filling = !!filling;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILLING]);
+}
+
+static void
 set_catching_up (FqSync   *self,
                  gboolean  catching_up)
 {
   /* Filling ends with the catch-up it began with. */
   if (!catching_up && self->filling)
-    {
-      self->filling = FALSE;
-      fq_cache_set_filling (self->cache, FALSE);
-    }
+    set_filling (self, FALSE);
   if (self->catching_up == !!catching_up)
     return;
   self->catching_up = !!catching_up;
@@ -574,8 +583,7 @@ reset_done_cb (GObject      *object,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
   g_signal_emit (self, signals[CACHE_RESET], 0);
   /* Emptied: it fills again from the start. */
-  self->filling = TRUE;
-  fq_cache_set_filling (self->cache, TRUE);
+  set_filling (self, TRUE);
   if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
     start_catch_up (self);
   g_object_unref (self);
@@ -678,13 +686,12 @@ connect_now (FqSync *self)
   self->expected_seq = fq_cache_get_last_seq (self->cache);
   self->next_since = self->expected_seq;
   self->more_pages = FALSE;
-  set_state (self, FQ_SYNC_STATE_CONNECTING);
-  set_catching_up (self, TRUE);
   /* An empty cache fills with everything the server has: those rows are
    * not arrivals. A cache that holds changes catches up on what came
    * while it was away, which the board does show as new. */
-  self->filling = self->expected_seq == 0;
-  fq_cache_set_filling (self->cache, self->filling);
+  set_filling (self, self->expected_seq == 0);
+  set_state (self, FQ_SYNC_STATE_CONNECTING);
+  set_catching_up (self, TRUE);
   fq_client_call_async (self->client, "GET", "/health", NULL, NULL, self->cancellable,
                         health_cb, g_object_ref (self));
 }
@@ -727,6 +734,9 @@ fq_sync_get_property (GObject    *object,
     case PROP_CATCHING_UP:
       g_value_set_boolean (value, self->catching_up);
       break;
+    case PROP_FILLING:
+      g_value_set_boolean (value, self->filling);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -751,6 +761,9 @@ fq_sync_class_init (FqSyncClass *klass)
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_CATCHING_UP] =
     g_param_spec_boolean ("catching-up", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FILLING] =
+    g_param_spec_boolean ("filling", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -843,6 +856,14 @@ fq_sync_get_last_seq (FqSync *self)
 {
   g_return_val_if_fail (FQ_IS_SYNC (self), 0);
   return self->cache ? fq_cache_get_last_seq (self->cache) : 0;
+}
+
+gboolean
+fq_sync_get_filling (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), FALSE);
+
+  return self->filling;
 }
 
 gboolean

@@ -53,6 +53,10 @@ gint64       fq_sync_get_offline_since   (FqSync      *self);
 gint64       fq_sync_get_last_seq        (FqSync      *self);
 /* Property "catching-up": TRUE while paging through /changes. */
 gboolean     fq_sync_get_catching_up     (FqSync      *self);
+/* Property "filling": TRUE while the catch-up fills an empty cache (the
+ * first start, or after the cache was rebuilt): the lists are not whole
+ * yet. */
+gboolean     fq_sync_get_filling         (FqSync      *self);
 
 /* Seconds until the next reconnection attempt (0 if none is scheduled),
  * for "Reconnecting in 8 s". */

@@ -201,7 +201,9 @@ test_round_trip (Fixture       *f,
   g_signal_connect (f->cache, "records-changed", G_CALLBACK (records_changed_cb), &batches);
   f->sync = fq_sync_new (f->client, f->cache);
   fq_sync_start (f->sync);
+  g_assert_true (fq_sync_get_filling (f->sync));
   g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  g_assert_false (fq_sync_get_filling (f->sync));
   g_assert_cmpuint (batches.filling, >, 0);
   g_assert_cmpuint (batches.live, ==, 0);
   n_filling = batches.filling;
