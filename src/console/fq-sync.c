@@ -120,9 +120,6 @@ static void
 set_catching_up (FqSync   *self,
                  gboolean  catching_up)
 {
-  /* Filling ends with the catch-up it began with. */
-  if (!catching_up && self->filling)
-    set_filling (self, FALSE);
   if (self->catching_up == !!catching_up)
     return;
   self->catching_up = !!catching_up;
@@ -362,6 +359,9 @@ apply_done_cb (GObject      *object,
   if (self->applies_in_flight == 0 && !self->more_pages && self->catching_up &&
       self->cancellable != NULL)
     {
+      /* Whole: filling ends with the first catch-up that completes (not
+       * with one cut short by an outage). */
+      set_filling (self, FALSE);
       set_catching_up (self, FALSE);
       g_signal_emit (self, signals[CAUGHT_UP], 0);
 
@@ -687,9 +687,10 @@ connect_now (FqSync *self)
   self->next_since = self->expected_seq;
   self->more_pages = FALSE;
   /* An empty cache fills with everything the server has: those rows are
-   * not arrivals. A cache that holds changes catches up on what came
-   * while it was away, which the board does show as new. */
-  set_filling (self, self->expected_seq == 0);
+   * not arrivals, and it fills until a catch-up completes, across
+   * outages. A cache that holds changes catches up on what came while it
+   * was away, which the board does show as new. */
+  set_filling (self, self->filling || self->expected_seq == 0);
   set_state (self, FQ_SYNC_STATE_CONNECTING);
   set_catching_up (self, TRUE);
   fq_client_call_async (self->client, "GET", "/health", NULL, NULL, self->cancellable,
