@@ -120,6 +120,7 @@ rec_change (Fixture *f,
   return json_builder_get_root (b);
 }
 
+/* A new synthetic record, kept by the fixture (f->recs, f->by_id). */
 static Rec *
 new_rec (Fixture *f,
          guint    i)
@@ -138,6 +139,8 @@ new_rec (Fixture *f,
   r->caller_name = g_strdup (g_rand_boolean (f->rand) ? "张三" : "李四");
   r->caller_phone = g_strdup_printf ("139%08u", g_rand_int_range (f->rand, 0, 99999999));
   r->rev = 1;
+  g_ptr_array_add (f->recs, r);
+  g_hash_table_insert (f->by_id, r->id, r);
   return r;
 }
 
@@ -357,8 +360,6 @@ setup (Fixture       *f,
     {
       Rec *r = new_rec (f, (i * 7919) % N_INITIAL);
 
-      g_ptr_array_add (f->recs, r);
-      g_hash_table_insert (f->by_id, r->id, r);
       g_ptr_array_add (batch, r);
     }
   push (f, batch);
@@ -416,8 +417,6 @@ random_batch (Fixture *f,
     {
       Rec *r = new_rec (f, f->recs->len + 100000);
 
-      g_ptr_array_add (f->recs, r);
-      g_hash_table_insert (f->by_id, r->id, r);
       g_ptr_array_add (batch, r);
     }
   for (guint i = 0; i < n_delete; i++)
@@ -474,8 +473,6 @@ test_live_changes (Fixture       *f,
   /* A new arrival goes to the top, as one insertion, and is fresh. */
   g_ptr_array_set_size (one, 0);
   r = new_rec (f, 200000);
-  g_ptr_array_add (f->recs, r);
-  g_hash_table_insert (f->by_id, r->id, r);
   g_ptr_array_add (one, r);
   f->n_signals = 0;
   push (f, one);
@@ -514,8 +511,6 @@ test_filling (Fixture       *f,
 
       fq_cache_set_filling (f->cache, filling);
       r = new_rec (f, 300000 + k);
-      g_ptr_array_add (f->recs, r);
-      g_hash_table_insert (f->by_id, r->id, r);
       g_ptr_array_set_size (one, 0);
       g_ptr_array_add (one, r);
       push (f, one);
@@ -905,8 +900,6 @@ test_reuse (Fixture       *f,
     r = new_rec (f, 300000);
     r->status = FQ_INCIDENT_STATUS_NEW;
     r->decision = -1;
-    g_ptr_array_add (f->recs, r);
-    g_hash_table_insert (f->by_id, r->id, r);
     g_ptr_array_add (one, r);
     f->n_signals = 0;
     push (f, one);
