@@ -511,10 +511,10 @@ pick_call (Generator   *gen,
   *description = NULL;
   if (summaries == NULL || summaries->len == 0)
     return;
+  /* corpus_load() made sure there are as many descriptions. */
   i = g_rand_int_range (gen->rand, 0, summaries->len);
   *summary = g_ptr_array_index (summaries, i);
-  if (descriptions != NULL && i < descriptions->len)
-    *description = g_ptr_array_index (descriptions, i);
+  *description = g_ptr_array_index (descriptions, i);
 }
 
 static char *
