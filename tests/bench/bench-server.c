@@ -96,9 +96,9 @@ typedef struct
 } CpuMark;
 
 static double
-server_cpu_ms (FqTestServer *server)
+server_cpu_ms (GPid pid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int)fq_test_server_get_pid (server));
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
   g_autofree char *text = NULL;
   g_auto(GStrv) fields = NULL;
   const char *p;
@@ -125,18 +125,18 @@ client_cpu_ms (void)
 }
 
 static CpuMark
-cpu_mark (FqTestServer *server)
+cpu_mark (GPid pid)
 {
-  return (CpuMark) { server_cpu_ms (server), client_cpu_ms () };
+  return (CpuMark) { server_cpu_ms (pid), client_cpu_ms () };
 }
 
 static void
-report_cpu (FqTestServer *server,
-            CpuMark       start,
-            guint         n,
-            const char   *what)
+report_cpu (GPid        pid,
+            CpuMark     start,
+            guint       n,
+            const char *what)
 {
-  CpuMark end = cpu_mark (server);
+  CpuMark end = cpu_mark (pid);
 
   if (n == 0)
     return;
@@ -476,7 +476,7 @@ bench_intake (FqTestServer *server,
   if (communities->len == 0 || categories->len == 0)
     return FALSE;
 
-  cpu = cpu_mark (server);
+  cpu = cpu_mark (fq_test_server_get_pid (server));
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n_threads; i++)
     {
@@ -494,7 +494,7 @@ bench_intake (FqTestServer *server,
 
   rate = ok / ((end - start) / (double)G_USEC_PER_SEC);
   report (g_steal_pointer (&what), rate, "incidents/s", ">= 3000", rate >= 3000);
-  report_cpu (server, cpu, ok + failed, "incident");
+  report_cpu (fq_test_server_get_pid (server), cpu, ok + failed, "incident");
   g_free (workers);
   g_free (threads);
 
@@ -786,7 +786,7 @@ bench_changes_scan (FqTestServer *server)
   gint64 since = 0, count = 0, start, end;
   guint pages = 0;
   double rate;
-  CpuMark cpu = cpu_mark (server);
+  CpuMark cpu = cpu_mark (fq_test_server_get_pid (server));
 
   start = g_get_monotonic_time ();
   for (; pages < 100000; pages++)
@@ -819,7 +819,7 @@ bench_changes_scan (FqTestServer *server)
   rate = count / ((end - start) / (double)G_USEC_PER_SEC);
   report (g_strdup_printf ("/changes catch-up, validating scan, no tree (%" G_GINT64_FORMAT ")", count),
           rate, "changes/s", ">= 50000", rate >= 50000);
-  report_cpu (server, cpu, pages + 1, "page of 1000");
+  report_cpu (fq_test_server_get_pid (server), cpu, pages + 1, "page of 1000");
   return count > 0;
 }
 
@@ -1021,27 +1021,14 @@ compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-/* @interval_ms 0: every connection sends its next request as soon as the
- * last is answered (saturation: by Little's law the latency is then the
- * number of connections over the throughput). Otherwise each connection
- * sends one request every @interval_ms, the connections evenly staggered. */
-static gboolean
-bench_latency (FqTestServer *server,
-               guint         connections,
-               guint         per_connection,
-               guint         interval_ms)
+/* The tickets the latency load asks for, and a coordinator's token. */
+static GPtrArray *
+latency_ticket_ids (FqTestServer *server,
+                    FqTestClient *coord)
 {
-  g_autoptr(FqTestClient) coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator", FQ_TEST_DEMO_PASSWORD);
   g_autoptr(FqTestResponse) list = fq_test_get (coord, "/tickets?limit=1000");
   JsonArray *tickets = fq_test_obj_array (fq_test_response_object (list), "tickets");
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  LatencyLoad load;
-  double *all;
-  guint n = connections * per_connection, failed;
-  double p50, p99;
-  gint64 start, end;
-  CpuMark cpu;
-  g_autofree char *label = NULL;
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
 
   if (tickets == NULL || json_array_get_length (tickets) == 0)
     {
@@ -1059,7 +1046,34 @@ bench_latency (FqTestServer *server,
     }
   else
     for (guint i = 0; i < json_array_get_length (tickets); i++)
-      g_ptr_array_add (ids, (char *)fq_test_obj_str (json_array_get_object_element (tickets, i), "id"));
+      g_ptr_array_add (ids, g_strdup (fq_test_obj_str (json_array_get_object_element (tickets, i), "id")));
+  return ids;
+}
+
+/* Measures GET /tickets/{id} on @url (served by process @pid) and reports
+ * it under @subject, with a target only if @target.
+ * @interval_ms 0: every connection sends its next request as soon as the
+ * last is answered (saturation: by Little's law the latency is then the
+ * number of connections over the throughput). Otherwise each connection
+ * sends one request every @interval_ms, the connections evenly staggered. */
+static gboolean
+measure_latency (const char *subject,
+                 gboolean    target,
+                 const char *url,
+                 const char *token,
+                 GPid        pid,
+                 GPtrArray  *ids,
+                 guint       connections,
+                 guint       per_connection,
+                 guint       interval_ms)
+{
+  LatencyLoad load;
+  double *all;
+  guint n = connections * per_connection, failed;
+  double p50, p99;
+  gint64 start, end;
+  CpuMark cpu;
+  g_autofree char *label = NULL;
 
   all = g_new0 (double, n);
 
@@ -1071,26 +1085,86 @@ bench_latency (FqTestServer *server,
   else
     label = g_strdup ("1 connection, back to back");
 
-  cpu = cpu_mark (server);
+  cpu = cpu_mark (pid);
   start = g_get_monotonic_time ();
-  load = (LatencyLoad) { fq_test_server_get_url (server), fq_test_client_get_token (coord), ids,
-                         per_connection, start + 100 * 1000, interval_ms * 1000, all };
+  load = (LatencyLoad) { url, token, ids, per_connection, start + 100 * 1000, interval_ms * 1000, all };
   failed = latency_run (&load, connections);
   end = g_get_monotonic_time ();
 
   qsort (all, n, sizeof (double), compare_double);
   p50 = all[n / 2];
   p99 = all[MIN (n - 1, (n * 99) / 100)];
-  report (g_strdup_printf ("GET /tickets/{id}, %s: p50", label), p50, "ms", NULL, -1);
-  report (g_strdup_printf ("GET /tickets/{id}, %s: p99", label), p99, "ms", "<= 5", p99 <= 5.0);
-  report (g_strdup_printf ("GET /tickets/{id}, %s: throughput", label),
+  report (g_strdup_printf ("%s, %s: p50", subject, label), p50, "ms", NULL, -1);
+  report (g_strdup_printf ("%s, %s: p99", subject, label), p99, "ms",
+          target ? "<= 5" : NULL, target ? p99 <= 5.0 : -1);
+  report (g_strdup_printf ("%s, %s: throughput", subject, label),
           n / ((end - start) / (double)G_USEC_PER_SEC), "requests/s", NULL, -1);
-  report_cpu (server, cpu, n, "request");
+  report_cpu (pid, cpu, n, "request");
 
   g_free (all);
   if (failed > 0)
     g_printerr ("latency: %u of %u requests failed\n", failed, n);
   return failed == 0;
+}
+
+static gboolean
+bench_latency (FqTestServer *server,
+               GPtrArray    *ids,
+               const char   *token,
+               guint         connections,
+               guint         per_connection,
+               guint         interval_ms)
+{
+  return measure_latency ("GET /tickets/{id}", TRUE, fq_test_server_get_url (server), token,
+                          fq_test_server_get_pid (server), ids, connections, per_connection, interval_ms);
+}
+
+/* The floor (bench-http-floor.c): the same load on a bare SoupServer that
+ * answers each request in its handler, then on one that pauses each and
+ * answers from an idle callback, as every handler here that waits on the
+ * database must. What Fengqiao itself costs is the difference. */
+static gboolean
+bench_floor (const char *argv0,
+             GPtrArray  *ids,
+             guint       per_connection)
+{
+  const char *modes[] = { "at-once", "paused" };
+  const char *subjects[] = { "floor: bare SoupServer, answered in the handler",
+                             "floor: bare SoupServer, paused, answered when idle" };
+  g_autofree char *dir = g_path_get_dirname (argv0);
+  g_autofree char *binary = g_getenv ("FQ_BENCH_FLOOR_BINARY") != NULL
+                            ? g_strdup (g_getenv ("FQ_BENCH_FLOOR_BINARY"))
+                            : g_build_filename (dir, "bench-http-floor", NULL);
+  gboolean ok = TRUE;
+
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, modes[m], NULL);
+      g_autoptr(GDataInputStream) out = NULL;
+      g_autofree char *line = NULL;
+      GPid pid;
+
+      if (proc == NULL)
+        {
+          g_printerr ("floor: %s\n", error->message);
+          return FALSE;
+        }
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+      line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+      if (line == NULL || !g_str_has_prefix (line, "LISTENING "))
+        {
+          g_printerr ("floor: %s did not start\n", binary);
+          g_subprocess_force_exit (proc);
+          return FALSE;
+        }
+      pid = atoi (g_subprocess_get_identifier (proc));
+      ok &= measure_latency (subjects[m], FALSE, line + strlen ("LISTENING "), NULL, pid, ids,
+                             50, per_connection, 0);
+      g_subprocess_force_exit (proc);
+      g_subprocess_wait (proc, NULL, NULL);
+    }
+  return ok;
 }
 
 /* For scale: how many one-row transactions a second this disk takes with
@@ -1199,14 +1273,20 @@ main (int   argc,
     }
   if (phases == NULL || strchr (phases, 'l') != NULL)
     {
+      g_autoptr(FqTestClient) coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                                                FQ_TEST_DEMO_PASSWORD);
+      g_autoptr(GPtrArray) ids = latency_ticket_ids (server, coord);
+      const char *token = fq_test_client_get_token (coord);
+
       /* One connection first: the server's own cost without client contention. */
-      ok &= bench_latency (server, 1, 2000, 0);
-      ok &= bench_latency (server, 50, per_connection, 0);
+      ok &= bench_latency (server, ids, token, 1, 2000, 0);
+      ok &= bench_latency (server, ids, token, 50, per_connection, 0);
       /* Paced, below saturation: 2,500, 5,000 and 10,000 requests/s offered
        * (where p99 stays under the target, and where it stops). */
-      ok &= bench_latency (server, 50, per_connection, 20);
-      ok &= bench_latency (server, 50, per_connection, 10);
-      ok &= bench_latency (server, 50, per_connection, 5);
+      ok &= bench_latency (server, ids, token, 50, per_connection, 20);
+      ok &= bench_latency (server, ids, token, 50, per_connection, 10);
+      ok &= bench_latency (server, ids, token, 50, per_connection, 5);
+      ok &= bench_floor (argv[0], ids, per_connection);
     }
   report (g_strdup ("server RSS at the end"), fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
 
