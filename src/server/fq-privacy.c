@@ -30,8 +30,10 @@
  *                tel, phone, telephone, mobile, fax; the Latin ones in
  *                any case, not as the end of a longer word).
  *    A match is never part of a longer run of digits: 12-digit grid codes,
- *    timestamps, ids and amounts stay intact. Full-width digits are not
- *    recognised.
+ *    timestamps, ids and amounts stay intact. Full-width forms, which a
+ *    Chinese input method types in full-width mode (digits ０–９, ＋, －,
+ *    （, ） and the ideographic space), count as their ASCII forms, alone or
+ *    mixed with ASCII; their masked digits read ＊.
  *
  * Identifiers are left alone: values of the members id, seq, rev, code,
  * key, token, username and of any member ending in _id, _ids, _code, _codes,
@@ -69,9 +71,37 @@ fq_user_sees_phones (const FqUser *user)
   return user->role == FQ_ROLE_OPERATOR || user->role == FQ_ROLE_COORDINATOR;
 }
 
+/* Whether a full-width digit (U+FF10–FF19, three bytes) starts at @i. */
+static inline gboolean
+fullwidth_digit_at (const char *text,
+                    gsize       length,
+                    gsize       i)
+{
+  return i + 3 <= length && (guchar)text[i] == 0xEF && (guchar)text[i + 1] == 0xBC &&
+         (guchar)text[i + 2] >= 0x90 && (guchar)text[i + 2] <= 0x99;
+}
+
+/* How many full-width digits @text (@length bytes) holds. */
+static guint
+count_fullwidth_digits (const char *text,
+                        gsize       length)
+{
+  const char *p = text, *end = text + length;
+  guint n = 0;
+
+  while ((p = memchr (p, 0xEF, end - p)) != NULL)
+    {
+      if (fullwidth_digit_at (p, end - p, 0))
+        n++;
+      p++;
+    }
+  return n;
+}
+
 /* Appends @phone (@length bytes) to @out, masked: 13812345678 →
  * 138****5678; short numbers keep less, so that at least half of the
- * digits are always hidden. Other characters are kept. */
+ * digits are always hidden. Full-width digits are masked as ＊; other
+ * characters are kept. */
 static void
 append_masked_phone (GString    *out,
                      const char *phone,
@@ -80,7 +110,7 @@ append_masked_phone (GString    *out,
   guint n_digits = 0, seen = 0, keep_head, keep_tail;
 
   for (gsize i = 0; i < length; i++)
-    if (g_ascii_isdigit (phone[i]))
+    if (g_ascii_isdigit (phone[i]) || fullwidth_digit_at (phone, length, i))
       n_digits++;
   if (n_digits >= 11)
     keep_head = 3, keep_tail = 4;
@@ -91,11 +121,22 @@ append_masked_phone (GString    *out,
 
   for (gsize i = 0; i < length; i++)
     {
-      if (!g_ascii_isdigit (phone[i]))
+      gboolean keep = seen < keep_head || seen >= n_digits - keep_tail;
+
+      if (fullwidth_digit_at (phone, length, i))
+        {
+          if (keep)
+            g_string_append_len (out, phone + i, 3);
+          else
+            g_string_append (out, "＊");
+          seen++;
+          i += 2;
+        }
+      else if (!g_ascii_isdigit (phone[i]))
         g_string_append_c (out, phone[i]);
       else
         {
-          g_string_append_c (out, seen < keep_head || seen >= n_digits - keep_tail ? phone[i] : '*');
+          g_string_append_c (out, keep ? phone[i] : '*');
           seen++;
         }
     }
@@ -318,16 +359,14 @@ after_keyword (const char *text,
     }
 }
 
-gboolean
-fq_privacy_find_phone (const char *text,
-                       gsize       length,
-                       gsize       from,
-                       gsize      *start,
-                       gsize      *end)
+/* The finder proper, on ASCII forms (see Folded). */
+static gboolean
+find_phone (const char *text,
+            gsize       length,
+            gsize       from,
+            gsize      *start,
+            gsize      *end)
 {
-  g_return_val_if_fail (text != NULL || length == 0, FALSE);
-  g_return_val_if_fail (start != NULL && end != NULL, FALSE);
-
   for (gsize i = from; i < length; i++)
     {
       char c = text[i];
@@ -365,6 +404,108 @@ fq_privacy_find_phone (const char *text,
   return FALSE;
 }
 
+/* Text with its full-width forms folded to ASCII for the finder, and where
+ * each byte of it came from: offsets[k] is the offset in the original text
+ * of byte k of @text, offsets[text->len] the original length. */
+typedef struct
+{
+  GString *text;
+  gsize   *offsets;
+} Folded;
+
+/* The ASCII form of the full-width form at @i, or 0. All are three bytes. */
+static char
+fullwidth_form_at (const char *text,
+                   gsize       length,
+                   gsize       i)
+{
+  guchar last;
+
+  if (i + 3 > length)
+    return 0;
+  if ((guchar)text[i] == 0xE3 && (guchar)text[i + 1] == 0x80 && (guchar)text[i + 2] == 0x80)
+    return ' ';   /* U+3000 */
+  if ((guchar)text[i] != 0xEF || (guchar)text[i + 1] != 0xBC)
+    return 0;
+  last = text[i + 2];
+  if (last >= 0x90 && last <= 0x99)
+    return '0' + (last - 0x90);   /* U+FF10–FF19 */
+  switch (last)
+    {
+    case 0x88: return '(';   /* U+FF08 */
+    case 0x89: return ')';   /* U+FF09 */
+    case 0x8B: return '+';   /* U+FF0B */
+    case 0x8D: return '-';   /* U+FF0D */
+    default:   return 0;
+    }
+}
+
+/* Folds @text (@length bytes) into @folded if it holds a full-width digit;
+ * FALSE (and nothing to free) if it holds none, so that the finder can
+ * read it as it is. */
+static gboolean
+folded_init (Folded     *folded,
+             const char *text,
+             gsize       length)
+{
+  gsize i = 0;
+
+  if (count_fullwidth_digits (text, length) == 0)
+    return FALSE;
+  folded->text = g_string_sized_new (length);
+  folded->offsets = g_new (gsize, length + 1);
+  while (i < length)
+    {
+      char ascii = fullwidth_form_at (text, length, i);
+
+      folded->offsets[folded->text->len] = i;
+      if (ascii != 0)
+        {
+          g_string_append_c (folded->text, ascii);
+          i += 3;
+        }
+      else
+        g_string_append_c (folded->text, text[i++]);
+    }
+  folded->offsets[folded->text->len] = length;
+  return TRUE;
+}
+
+static void
+folded_clear (Folded *folded)
+{
+  g_string_free (folded->text, TRUE);
+  g_free (folded->offsets);
+}
+
+gboolean
+fq_privacy_find_phone (const char *text,
+                       gsize       length,
+                       gsize       from,
+                       gsize      *start,
+                       gsize      *end)
+{
+  Folded folded;
+  gsize k = 0, s, e;
+  gboolean found;
+
+  g_return_val_if_fail (text != NULL || length == 0, FALSE);
+  g_return_val_if_fail (start != NULL && end != NULL, FALSE);
+
+  if (!folded_init (&folded, text, length))
+    return find_phone (text, length, from, start, end);
+  while (k < folded.text->len && folded.offsets[k] < from)
+    k++;
+  found = find_phone (folded.text->str, folded.text->len, k, &s, &e);
+  if (found)
+    {
+      *start = folded.offsets[s];
+      *end = folded.offsets[e];
+    }
+  folded_clear (&folded);
+  return found;
+}
+
 /* Masks the phones found in @raw (@length bytes) as they are, appending to
  * @out (if not NULL) from *@copied on; see mask_string_text(). */
 static gboolean
@@ -373,19 +514,29 @@ mask_raw_text (GString     *out,
                const char  *raw,
                gsize        length)
 {
+  Folded folded;
+  gboolean is_folded = folded_init (&folded, raw, length);
+  const char *text = is_folded ? folded.text->str : raw;
+  gsize text_length = is_folded ? folded.text->len : length;
   gsize from = 0, start, end;
   gboolean found = FALSE;
 
-  while (fq_privacy_find_phone (raw, length, from, &start, &end))
+  /* Found on the folded text, masked on the original. */
+  while (find_phone (text, text_length, from, &start, &end))
     {
+      gsize raw_start = is_folded ? folded.offsets[start] : start;
+      gsize raw_end = is_folded ? folded.offsets[end] : end;
+
       found = TRUE;
       if (out == NULL)
-        return TRUE;
-      g_string_append_len (out, *copied, raw + start - *copied);
-      append_masked_phone (out, raw + start, end - start);
-      *copied = raw + end;
+        break;
+      g_string_append_len (out, *copied, raw + raw_start - *copied);
+      append_masked_phone (out, raw + raw_start, raw_end - raw_start);
+      *copied = raw + raw_end;
       from = end;
     }
+  if (is_folded)
+    folded_clear (&folded);
   return found;
 }
 
@@ -415,6 +566,8 @@ fq_privacy_mask_free_text (const char *text)
 
   for (length = 0; text[length] != '\0'; length++)
     n_digits += g_ascii_isdigit (text[length]) ? 1 : 0;
+  if (n_digits < 7)
+    n_digits += count_fullwidth_digits (text, length);
   /* Every shape has seven digits at least. */
   if (n_digits < 7 || !append_masked_free_text (NULL, text, length))
     return NULL;
@@ -823,6 +976,8 @@ mask_json_text (GString    *out,
               }
             escaped = j < length && memchr (json + i + 1, '\\', j - i - 1) != NULL;
             n_digits = count_digits (json + i + 1, j - i - 1);
+            if (n_digits < 7)
+              n_digits += count_fullwidth_digits (json + i + 1, j - i - 1);
             if (j >= length)
               {
                 i = length;  /* not JSON: left as it is */

@@ -2,7 +2,7 @@
 
 /*
  * Phone numbers typed into free text reach only operators and coordinators.
- * /privacy-scan/finder, /text and /tree test the finder of fq-privacy.c and
+ * /privacy-scan/finder, /finder-fullwidth, /text and /tree test the finder of fq-privacy.c and
  * its two appliers (serialised JSON, JSON trees) directly: the shapes it
  * masks, the digits it leaves alone (grid codes, timestamps, ids, amounts),
  * member names, escapes and identifiers. /privacy-scan/server starts a real
@@ -63,7 +63,19 @@ static const Case cases[] = {
   { "Tel: 87654321", "Tel: 87****21" },
   { "telephone 6543210", "telephone 65***10" },
   { "PHONE 6543210", "PHONE 65***10" },
+  /* full-width forms, as an input method types them in full-width mode */
+  { "１３８１２３４５６７８", "１３８＊＊＊＊５６７８" },
+  { "手机：１３８ １２３４ ５６７８", "手机：１３８ ＊＊＊＊ ５６７８" },
+  { "138１２３４5678", "138＊＊＊＊5678" },
+  { "＋８６　１３８１２３４５６７８", "＋８６　１３８＊＊＊＊５６７８" },
+  { "电话０７１４－６５４３２１０", "电话０７１＊－＊＊＊３２１０" },
+  { "（０２７）８７６５４３２１", "（０２７）＊＊＊＊４３２１" },
+  { "电话：６５４３２１０", "电话：６５＊＊＊１０" },
   /* left alone */
+  { "网格 ４２０２０４００４０１１", NULL },
+  { "金额１２３４５６７８元", NULL },
+  { "１３８１２３４５６７８９", NULL },
+  { "１２３４５６７８９０１", NULL },
   { "网格 420204004011", NULL },
   { "I261129-000123", NULL },
   { "T261129-0001234", NULL },
@@ -95,6 +107,29 @@ test_finder (void)
       g_test_message ("%s", cases[i].text);
       g_assert_cmpstr (masked, ==, cases[i].masked);
     }
+}
+
+/* Full-width digits: the finder's extents are in bytes of the text as it
+ * is, and serialised JSON is masked the same way, escaped or not. */
+static void
+test_finder_fullwidth (void)
+{
+  const char *text = "请回电：１３８１２３４５６７８，谢谢";
+  const char *number = strstr (text, "１");
+  gsize start = 0, end = 0;
+  g_autofree char *masked = NULL;
+  g_autofree char *escaped = NULL;
+
+  g_assert_true (fq_privacy_find_phone (text, strlen (text), 0, &start, &end));
+  g_assert_cmpuint (start, ==, number - text);
+  g_assert_cmpuint (end, ==, start + 11 * 3);
+  g_assert_false (fq_privacy_find_phone (text, strlen (text), end, &start, &end));
+
+  masked = fq_privacy_mask_text ("{\"summary\":\"电话１３８１２３４５６７８\",\"n\":\"１２３\"}");
+  g_assert_cmpstr (masked, ==, "{\"summary\":\"电话１３８＊＊＊＊５６７８\",\"n\":\"１２３\"}");
+  escaped = fq_privacy_mask_text ("{\"summary\":\"\\uff11\\uff13\\uff18１２３４５６７８\"}");
+  g_assert_cmpstr (escaped, ==, "{\"summary\":\"１３８＊＊＊＊５６７８\"}");
+  g_assert_null (fq_privacy_mask_text ("{\"grid\":\"４２０２０４００４０１１\"}"));
 }
 
 /* The value of the string member @member of @json. */
@@ -231,6 +266,8 @@ static const char *const pieces[] = {
   "13812345678", "138 1234 5678", "+86 139-1234-5678", "0714-6543210", "(027)87654321",
   "电话", "Tel:", " ", "-", "，", "420204004011", "2026-11-29T21:05:17Z", "12345678",
   "\\n", "\\\"", "\\u0031", "\\u00338", "\\\\", "手机", "a", "9", "1",
+  "１３８１２３４５６７８", "＋８６　１５８－１２３４－５６７８", "（０２７）８７６５４３２１", "１", "９", "－",
+  "\\uff11\\uff13", "　",
 };
 
 static char *
@@ -319,7 +356,11 @@ assert_no_mobile_in_tree (JsonNode   *node,
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
            !fq_privacy_is_identifier_member (name))
     {
-      if (g_regex_match (mobile, json_node_get_string (node), 0, NULL))
+      /* NFKC reads full-width digits as ASCII ones, as the finder does:
+       * 13812345678９ is a run of twelve digits, not a number. */
+      g_autofree char *folded = g_utf8_normalize (json_node_get_string (node), -1, G_NORMALIZE_ALL);
+
+      if (g_regex_match (mobile, folded != NULL ? folded : json_node_get_string (node), 0, NULL))
         g_error ("member %s kept a mobile number: %s", name, json_node_get_string (node));
     }
 }
@@ -388,12 +429,13 @@ test_random (void)
 #define M_GRID         "15011112222"
 #define M_IMPORT       "17722223333"
 #define M_OPEN311      "13366667777"
+#define M_FULLWIDTH    "１８６１２３４９８７６"
 #define CALLER         "13700002222"
 #define CALLER_IMPORT  "17744445555"
 
 static const char *const planted[] = {
   M_SUMMARY, "15812345678", "158 1234 5678", M_TRIAGE, M_COMMENT, M_MINUTES, M_GRID,
-  M_IMPORT, M_OPEN311, CALLER, CALLER_IMPORT,
+  M_IMPORT, M_OPEN311, M_FULLWIDTH, CALLER, CALLER_IMPORT,
   "0714-6543210", "6543210", "(027)87654321", "87654321", "5556789", "8765432",
   "0714-6226688", "6226688", "0714-8123456", "8123456",
 };
@@ -578,7 +620,7 @@ plant (World *w)
                     "\"summary\":\"楼上噪音，手机" M_SUMMARY "\",\"caller_name\":\"王女士\","
                     "\"caller_phone\":\"" CALLER "\",\"address\":\"广州路28号3栋\","
                     "\"description\":\"联系电话：0714-6543210，另 " M_PREFIXED "，座机(027)87654321，"
-                    "物业电话 5556789；网格 " KEEP_GRID "，押金" KEEP_AMOUNT "\"}");
+                    "物业电话 5556789，家属手机" M_FULLWIDTH "；网格 " KEEP_GRID "，押金" KEEP_AMOUNT "\"}");
   g_ptr_array_add (w->incidents, g_strdup (fq_test_obj_str (object, "id")));
   json_object_unref (object);
 
@@ -980,6 +1022,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/privacy-scan/finder", test_finder);
+  g_test_add_func ("/privacy-scan/finder-fullwidth", test_finder_fullwidth);
   g_test_add_func ("/privacy-scan/text", test_text);
   g_test_add_func ("/privacy-scan/tree", test_tree);
   g_test_add_func ("/privacy-scan/random", test_random);
