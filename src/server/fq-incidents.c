@@ -29,16 +29,33 @@
 
 /* ---- shared ---- */
 
+/* Checks *@phone and sets *@normalized (its digits, for repeat detection).
+ * A number typed in full-width mode (１３８…, ＋８６, （０２７）, －) is
+ * stored in ASCII forms: NFKC folds them, so that the caller's number
+ * reads, masks and matches the same however it was typed. */
 static gboolean
-check_phone (const char  *phone,
-             char       **normalized,
-             GError     **error)
+check_phone (char   **phone,
+             char   **normalized,
+             GError **error)
 {
   *normalized = NULL;
-  if (phone == NULL)
+  if (*phone == NULL)
     return TRUE;
 
-  for (const char *p = phone; *p != '\0'; p++)
+  for (const char *p = *phone; *p != '\0'; p++)
+    if ((guchar)*p >= 0x80)
+      {
+        char *folded = g_utf8_normalize (*phone, -1, G_NORMALIZE_NFKC);
+
+        if (folded != NULL)
+          {
+            g_free (*phone);
+            *phone = folded;
+          }
+        break;
+      }
+
+  for (const char *p = *phone; *p != '\0'; p++)
     if (!g_ascii_isdigit (*p) && strchr ("+-() ", *p) == NULL)
       {
         fq_set_field_error (error, FQ_ERROR_INVALID_FIELD, "caller_phone",
@@ -46,7 +63,7 @@ check_phone (const char  *phone,
         return FALSE;
       }
 
-  *normalized = fq_repeat_normalize_phone (phone);
+  *normalized = fq_repeat_normalize_phone (*phone);
   if (*normalized == NULL || strlen (*normalized) > 20)
     {
       g_clear_pointer (normalized, g_free);
@@ -386,7 +403,7 @@ parse_new_incident (JsonObject    *body,
 
   if (!fq_json_get_string (body, "caller_name", FALSE, 100, &incident->caller_name, error) ||
       !fq_json_get_string (body, "caller_phone", FALSE, 32, &incident->caller_phone, error) ||
-      !check_phone (incident->caller_phone, &incident->phone_norm, error) ||
+      !check_phone (&incident->caller_phone, &incident->phone_norm, error) ||
       !fq_json_get_string (body, "address", FALSE, 200, &incident->address, error) ||
       !fq_json_get_string (body, "grid", TRUE, 20, &incident->grid, error) ||
       !check_grid (ref, user, "grid", incident->grid, error) ||

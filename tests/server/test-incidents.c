@@ -144,6 +144,23 @@ test_create (Fixture       *f,
                    fq_test_obj_str (inc, "summary"));
   g_assert_cmpint (fq_test_obj_int (fq_test_response_object (got), "rev"), ==, fq_test_obj_int (inc, "rev"));
 
+  /* A number typed in full-width mode is stored as digits; a letter is
+   * still refused. */
+  {
+    g_autofree char *fbody = fq_test_jsonf ("{'source':'110','grid':'%s','summary':'全角号码 %s',"
+                                            "'caller_phone':'＋８６　１３９－０００１－２２３３'}",
+                                            FQ_TEST_GUANGZHOULU, token);
+    g_autoptr(JsonObject) full = post_incident (f->w->operator, fbody);
+    g_autoptr(FqTestResponse) bad = NULL;
+
+    g_assert_cmpstr (fq_test_obj_str (full, "caller_phone"), ==, "+86 139-0001-2233");
+    g_free (fbody);
+    fbody = fq_test_jsonf ("{'source':'110','grid':'%s','summary':'号码有字母','caller_phone':'１３９Ａ'}",
+                           FQ_TEST_GUANGZHOULU);
+    bad = fq_test_post (f->w->operator, "/incidents", fbody);
+    fq_test_assert_error (bad, 422, "invalid_field");
+  }
+
   /* A grid worker reports in its own community (未报先处). */
   {
     g_autofree char *gbody = fq_test_jsonf ("{'source':'grid','grid':'%s','summary':'网格员巡查发现 %s'}",
