@@ -438,10 +438,17 @@ tic_sort_key (FqRowStore    *store,
   switch (spec->sort)
     {
     case FQ_TICKET_SORT_DEADLINE:
-      if (!spec->acceptance_first)
-        return spec->descending ? TIME_MASK - t : t;
-      /* A unit's queue: what waits for its acceptance first, either way. */
-      primary = row->state == FQ_TICKET_STATE_DISPATCHED ? 0 : 1;
+      /* Either way, the tickets whose deadline still runs come before
+       * those resolved and waiting for the centre's review (and closed
+       * ones, when shown): a deadline binds only until the resolution, and
+       * a backlog of old reviews must not push today's overdue work out of
+       * sight. A unit's queue puts what waits for its acceptance first. */
+      if (row->state == FQ_TICKET_STATE_RESOLVED || row->state == FQ_TICKET_STATE_CLOSED)
+        primary = 2;
+      else if (spec->acceptance_first && row->state == FQ_TICKET_STATE_DISPATCHED)
+        primary = 0;
+      else
+        primary = 1;
       return (primary << TIME_BITS) | (spec->descending ? TIME_MASK - t : t);
     case FQ_TICKET_SORT_BACKFLOW:
       primary = row_backflow (row);
