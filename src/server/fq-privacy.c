@@ -440,7 +440,20 @@ fullwidth_form_at (const char *text,
     }
 }
 
-/* Folds @text (@length bytes) into @folded if it holds a full-width digit;
+/* Whether @text (@length bytes) holds a form that fullwidth_form_at()
+ * folds. Not only digits: an input method in Chinese punctuation mode
+ * types ASCII digits between full-width hyphens (138－1234－5678). */
+static gboolean
+has_fullwidth_form (const char *text,
+                    gsize       length)
+{
+  for (gsize i = 0; i + 3 <= length; i++)
+    if (((guchar)text[i] == 0xEF || (guchar)text[i] == 0xE3) && fullwidth_form_at (text, length, i) != 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Folds @text (@length bytes) into @folded if it holds a full-width form;
  * FALSE (and nothing to free) if it holds none, so that the finder can
  * read it as it is. */
 static gboolean
@@ -450,7 +463,7 @@ folded_init (Folded     *folded,
 {
   gsize i = 0;
 
-  if (count_fullwidth_digits (text, length) == 0)
+  if (!has_fullwidth_form (text, length))
     return FALSE;
   folded->text = g_string_sized_new (length);
   folded->offsets = g_new (gsize, length + 1);
