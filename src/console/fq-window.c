@@ -474,6 +474,11 @@ focus_pane_action (GtkWidget  *widget,
     gtk_widget_grab_focus (panes[current]);
 }
 
+/* The board's width below which the detail pane does not take its stored
+ * width: the Incoming columns (time, source, category, place, repeat: 584
+ * px) and about 180 px of summary. */
+#define BOARD_READABLE_WIDTH 760
+
 /* GtkPaned counts from the start and clamps its position to what fits, so
  * the stored widths are applied once the window has its real size (its
  * first allocations can be narrower): the sidebar's from the left, the
@@ -506,8 +511,12 @@ paned_max_position_cb (FqWindow   *self,
       int position = gtk_widget_get_width (GTK_WIDGET (paned))
                      - g_settings_get_int (settings, "detail-width");
 
-      /* The board keeps at least its minimum width. */
-      if (position >= 560 && position <= max_position)
+      /* The board keeps room for its fixed columns and a readable summary
+       * (BOARD_READABLE_WIDTH): on a narrow window the stored width of the
+       * pane gives way, as it did while the board's filter row was wider
+       * than that. */
+      position = MAX (position, BOARD_READABLE_WIDTH);
+      if (position <= max_position)
         {
           gtk_paned_set_position (paned, position);
           self->detail_width_applied = TRUE;
