@@ -12,6 +12,9 @@
  *     back (a closed loop: each connection sends its next request when the
  *     last is answered, so the latency is 50 over the throughput), and
  *     paced at 2,500, 5,000 and 10,000 requests/s offered;
+ *   - the floor under that latency: the same back-to-back load on a bare
+ *     SoupServer (bench-http-floor.c) that answers at once, then one that
+ *     pauses each message and answers when idle, as our handlers must;
  *   - the server's resident memory after the history and the intake.
  *
  * The load itself comes from a lean HTTP/1.1 client (keep-alive sockets,
