@@ -29,6 +29,7 @@
 #define FLOOR_BODY_SIZE 940
 
 static gboolean paused_mode;
+static char padding[FLOOR_BODY_SIZE];
 
 static void
 set_answer (SoupServerMessage *msg)
@@ -38,8 +39,8 @@ set_answer (SoupServerMessage *msg)
   GString *body = g_string_sized_new (FLOOR_BODY_SIZE + 64);
 
   g_string_append_printf (body, "{\"id\":\"%s\",\"padding\":\"", id != NULL ? id + 1 : "");
-  while (body->len < FLOOR_BODY_SIZE - 2)
-    g_string_append_c (body, 'x');
+  if (body->len + 2 < FLOOR_BODY_SIZE)
+    g_string_append_len (body, padding, FLOOR_BODY_SIZE - 2 - body->len);
   g_string_append (body, "\"}");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
@@ -91,6 +92,7 @@ main (int   argc,
       return 2;
     }
   paused_mode = strcmp (argv[1], "paused") == 0;
+  memset (padding, 'x', sizeof padding);
 
   server = soup_server_new ("server-header", "bench-http-floor", NULL);
   soup_server_add_handler (server, NULL, handler_cb, NULL, NULL);
