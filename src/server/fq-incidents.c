@@ -42,18 +42,16 @@ check_phone (char   **phone,
   if (*phone == NULL)
     return TRUE;
 
-  for (const char *p = *phone; *p != '\0'; p++)
-    if ((guchar)*p >= 0x80)
-      {
-        char *folded = g_utf8_normalize (*phone, -1, G_NORMALIZE_NFKC);
+  if (!g_str_is_ascii (*phone))
+    {
+      char *folded = g_utf8_normalize (*phone, -1, G_NORMALIZE_NFKC);
 
-        if (folded != NULL)
-          {
-            g_free (*phone);
-            *phone = folded;
-          }
-        break;
-      }
+      if (folded != NULL)
+        {
+          g_free (*phone);
+          *phone = folded;
+        }
+    }
 
   for (const char *p = *phone; *p != '\0'; p++)
     if (!g_ascii_isdigit (*p) && strchr ("+-() ", *p) == NULL)

@@ -71,14 +71,40 @@ fq_user_sees_phones (const FqUser *user)
   return user->role == FQ_ROLE_OPERATOR || user->role == FQ_ROLE_COORDINATOR;
 }
 
+/* The ASCII form of the full-width form at @i, or 0. All are three bytes. */
+static char
+fullwidth_form_at (const char *text,
+                   gsize       length,
+                   gsize       i)
+{
+  guchar last;
+
+  if (i + 3 > length)
+    return 0;
+  if ((guchar)text[i] == 0xE3 && (guchar)text[i + 1] == 0x80 && (guchar)text[i + 2] == 0x80)
+    return ' ';   /* U+3000 */
+  if ((guchar)text[i] != 0xEF || (guchar)text[i + 1] != 0xBC)
+    return 0;
+  last = text[i + 2];
+  if (last >= 0x90 && last <= 0x99)
+    return '0' + (last - 0x90);   /* U+FF10–FF19 */
+  switch (last)
+    {
+    case 0x88: return '(';   /* U+FF08 */
+    case 0x89: return ')';   /* U+FF09 */
+    case 0x8B: return '+';   /* U+FF0B */
+    case 0x8D: return '-';   /* U+FF0D */
+    default:   return 0;
+    }
+}
+
 /* Whether a full-width digit (U+FF10–FF19, three bytes) starts at @i. */
 static inline gboolean
 fullwidth_digit_at (const char *text,
                     gsize       length,
                     gsize       i)
 {
-  return i + 3 <= length && (guchar)text[i] == 0xEF && (guchar)text[i + 1] == 0xBC &&
-         (guchar)text[i + 2] >= 0x90 && (guchar)text[i + 2] <= 0x99;
+  return g_ascii_isdigit (fullwidth_form_at (text, length, i));
 }
 
 /* How many full-width digits @text (@length bytes) holds. */
@@ -413,33 +439,6 @@ typedef struct
   gsize   *offsets;
 } Folded;
 
-/* The ASCII form of the full-width form at @i, or 0. All are three bytes. */
-static char
-fullwidth_form_at (const char *text,
-                   gsize       length,
-                   gsize       i)
-{
-  guchar last;
-
-  if (i + 3 > length)
-    return 0;
-  if ((guchar)text[i] == 0xE3 && (guchar)text[i + 1] == 0x80 && (guchar)text[i + 2] == 0x80)
-    return ' ';   /* U+3000 */
-  if ((guchar)text[i] != 0xEF || (guchar)text[i + 1] != 0xBC)
-    return 0;
-  last = text[i + 2];
-  if (last >= 0x90 && last <= 0x99)
-    return '0' + (last - 0x90);   /* U+FF10–FF19 */
-  switch (last)
-    {
-    case 0x88: return '(';   /* U+FF08 */
-    case 0x89: return ')';   /* U+FF09 */
-    case 0x8B: return '+';   /* U+FF0B */
-    case 0x8D: return '-';   /* U+FF0D */
-    default:   return 0;
-    }
-}
-
 /* Whether @text (@length bytes) holds a form that fullwidth_form_at()
  * folds. Not only digits: an input method in Chinese punctuation mode
  * types ASCII digits between full-width hyphens (138－1234－5678). */
@@ -448,7 +447,7 @@ has_fullwidth_form (const char *text,
                     gsize       length)
 {
   for (gsize i = 0; i + 3 <= length; i++)
-    if (((guchar)text[i] == 0xEF || (guchar)text[i] == 0xE3) && fullwidth_form_at (text, length, i) != 0)
+    if (fullwidth_form_at (text, length, i) != 0)
       return TRUE;
   return FALSE;
 }
