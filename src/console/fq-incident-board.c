@@ -67,6 +67,8 @@ struct _FqIncidentBoard
   GObject              *probe_b;
   guint                 clock_id;
   guint                 scroll_top_id;
+  gboolean              scroll_incidents_top;  /* for scroll_top_cb() */
+  gboolean              scroll_tickets_top;
   guint                 n_new_rows;
   int                   probe_hit;
   gulong                trace_paint_id;
@@ -869,12 +871,13 @@ incident_vadjustment (FqIncidentBoard *self)
 }
 
 static gboolean
-incidents_at_top (FqIncidentBoard *self)
+view_at_top (GtkColumnView *view)
 {
-  GtkAdjustment *adj = incident_vadjustment (self);
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
 
   return adj == NULL || gtk_adjustment_get_value (adj) <= gtk_adjustment_get_lower (adj) + 1;
 }
+
 
 /* GtkColumnView (4.8) has no scroll_to(); its inner list view has the
  * "list.scroll-to-item" action, which actions on the column view itself do
@@ -893,17 +896,28 @@ column_view_scroll_to (GtkColumnView *view,
       }
 }
 
+static void
+set_view_at_top (GtkColumnView *view)
+{
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+
+  if (adj != NULL)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_lower (adj));
+}
+
 /* Not with "list.scroll-to-item": in GTK 4.8 it also moves the keyboard
  * focus to the row, which selects it. */
 static gboolean
-scroll_incidents_to_top_cb (gpointer user_data)
+scroll_top_cb (gpointer user_data)
 {
   FqIncidentBoard *self = user_data;
-  GtkAdjustment *adj = incident_vadjustment (self);
 
   self->scroll_top_id = 0;
-  if (adj != NULL)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_lower (adj));
+  if (self->scroll_incidents_top)
+    set_view_at_top (self->incident_view);
+  if (self->scroll_tickets_top)
+    set_view_at_top (self->ticket_view);
+  self->scroll_incidents_top = self->scroll_tickets_top = FALSE;
 
   return G_SOURCE_REMOVE;
 }
@@ -911,13 +925,55 @@ scroll_incidents_to_top_cb (gpointer user_data)
 /* After the view has taken in the change: it keeps the rows that were in
  * view where they were, so it is told to show the first one. */
 static void
+scroll_to_top (FqIncidentBoard *self,
+               GtkColumnView   *view)
+{
+  if (view == self->incident_view)
+    self->scroll_incidents_top = TRUE;
+  else
+    self->scroll_tickets_top = TRUE;
+  /* After the next layout, which first keeps the old rows in place. */
+  if (self->scroll_top_id == 0)
+    self->scroll_top_id = g_timeout_add (100, scroll_top_cb, self);
+}
+
+static void
 scroll_incidents_to_top (FqIncidentBoard *self)
 {
   self->n_new_rows = 0;
   gtk_revealer_set_reveal_child (self->new_rows_revealer, FALSE);
-  /* After the next layout, which first keeps the old rows in place. */
-  if (self->scroll_top_id == 0)
-    self->scroll_top_id = g_timeout_add (100, scroll_incidents_to_top_cb, self);
+  scroll_to_top (self, self->incident_view);
+}
+
+/* A new cache fills oldest first, and the list sorts the running tickets,
+ * which come last, above the resolved ones already in view: GtkColumnView
+ * keeps those in place, and the list opened some ninety rows down. While it
+ * fills, a view at the top stays at the top. */
+static void
+tickets_items_changed_cb (FqIncidentBoard *self,
+                          guint            position,
+                          guint            removed,
+                          guint            added,
+                          GListModel      *model)
+{
+  FqSync *sync = fq_context_get_sync (self->context);
+
+  if (added > 0 && sync != NULL && fq_sync_get_filling (sync) &&
+      (self->scroll_tickets_top || view_at_top (self->ticket_view)))
+    scroll_to_top (self, self->ticket_view);
+  update_counts (self);
+}
+
+/* The fill is over: a list nobody has picked a ticket from yet opens on
+ * its first rows, wherever the rows that came meanwhile left it. */
+static void
+filling_changed_cb (FqIncidentBoard *self)
+{
+  FqSync *sync = fq_context_get_sync (self->context);
+
+  if (sync != NULL && !fq_sync_get_filling (sync) && self->ticket_selected_id == NULL)
+    scroll_to_top (self, self->ticket_view);
+  update_counts (self);
 }
 
 /* New calls arrive at the top. GtkColumnView keeps the rows in view where
@@ -939,7 +995,7 @@ incidents_items_changed_cb (FqIncidentBoard *self,
   if (removed == 0 && added > 0 && added <= 20 && position == 0 && newest_first
       && self->incidents_loaded && !fq_incident_list_get_loading (FQ_INCIDENT_LIST (model)))
     {
-      if (self->pointer_in_incidents || !incidents_at_top (self))
+      if (self->pointer_in_incidents || !view_at_top (self->incident_view))
         {
           g_autofree char *text = NULL;
 
@@ -985,7 +1041,7 @@ incidents_pointer_leave_cb (FqIncidentBoard *self)
 static void
 incidents_scrolled_cb (FqIncidentBoard *self)
 {
-  if (self->n_new_rows > 0 && incidents_at_top (self))
+  if (self->n_new_rows > 0 && view_at_top (self->incident_view))
     {
       self->n_new_rows = 0;
       gtk_revealer_set_reveal_child (self->new_rows_revealer, FALSE);
@@ -1811,7 +1867,7 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   g_signal_connect_swapped (incidents, "notify::loading", G_CALLBACK (incidents_loading_cb), self);
   g_signal_connect_swapped (incidents, "loaded", G_CALLBACK (incidents_loaded_cb), self);
   self->incidents_loaded = !fq_incident_list_get_loading (incidents);
-  g_signal_connect_swapped (tickets, "items-changed", G_CALLBACK (update_counts), self);
+  g_signal_connect_swapped (tickets, "items-changed", G_CALLBACK (tickets_items_changed_cb), self);
   g_signal_connect_swapped (tickets, "notify::n-overdue", G_CALLBACK (update_counts), self);
   g_signal_connect_swapped (tickets, "notify::loading", G_CALLBACK (tickets_loading_cb), self);
   g_signal_connect_swapped (fq_context_get_categories (context), "items-changed",
@@ -1820,7 +1876,7 @@ fq_incident_board_set_context (FqIncidentBoard *self,
                            G_CALLBACK (rebuild_groups), self, G_CONNECT_SWAPPED);
   if (fq_context_get_sync (context) != NULL)
     g_signal_connect_swapped (fq_context_get_sync (context), "notify::filling",
-                              G_CALLBACK (update_counts), self);
+                              G_CALLBACK (filling_changed_cb), self);
 
   adj = incident_vadjustment (self);
   if (adj != NULL)
