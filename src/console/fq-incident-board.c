@@ -896,13 +896,20 @@ column_view_scroll_to (GtkColumnView *view,
       }
 }
 
+/* Shows the first row of @view if it is asked to (*@wanted) and on screen;
+ * a view on the page not shown keeps the request until it is mapped
+ * (view_mapped_cb()): its adjustment does not move while it has no size. */
 static void
-set_view_at_top (GtkColumnView *view)
+set_view_at_top (GtkColumnView *view,
+                 gboolean      *wanted)
 {
   GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
 
+  if (!*wanted || !gtk_widget_get_mapped (GTK_WIDGET (view)))
+    return;
   if (adj != NULL)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_lower (adj));
+  *wanted = FALSE;
 }
 
 /* Not with "list.scroll-to-item": in GTK 4.8 it also moves the keyboard
@@ -913,11 +920,8 @@ scroll_top_cb (gpointer user_data)
   FqIncidentBoard *self = user_data;
 
   self->scroll_top_id = 0;
-  if (self->scroll_incidents_top)
-    set_view_at_top (self->incident_view);
-  if (self->scroll_tickets_top)
-    set_view_at_top (self->ticket_view);
-  self->scroll_incidents_top = self->scroll_tickets_top = FALSE;
+  set_view_at_top (self->incident_view, &self->scroll_incidents_top);
+  set_view_at_top (self->ticket_view, &self->scroll_tickets_top);
 
   return G_SOURCE_REMOVE;
 }
@@ -934,6 +938,13 @@ scroll_to_top (FqIncidentBoard *self,
     self->scroll_tickets_top = TRUE;
   /* After the next layout, which first keeps the old rows in place. */
   if (self->scroll_top_id == 0)
+    self->scroll_top_id = g_timeout_add (100, scroll_top_cb, self);
+}
+
+static void
+view_mapped_cb (FqIncidentBoard *self)
+{
+  if ((self->scroll_incidents_top || self->scroll_tickets_top) && self->scroll_top_id == 0)
     self->scroll_top_id = g_timeout_add (100, scroll_top_cb, self);
 }
 
@@ -1763,6 +1774,7 @@ fq_incident_board_class_init (FqIncidentBoardClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, new_rows_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, records_show_all_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, incidents_pointer_enter_cb);
+  gtk_widget_class_bind_template_callback (widget_class, view_mapped_cb);
   gtk_widget_class_bind_template_callback (widget_class, incidents_pointer_leave_cb);
 }
 
