@@ -66,7 +66,8 @@ struct _FqIncidentBoard
   GObject              *probe_a;
   GObject              *probe_b;
   guint                 clock_id;
-  guint                 scroll_top_id;
+  GdkFrameClock        *scroll_top_clock;  /* while scroll_top_cb() waits */
+  gulong                scroll_top_id;
   gboolean              scroll_incidents_top;  /* for scroll_top_cb() */
   gboolean              scroll_tickets_top;
   guint                 n_new_rows;
@@ -912,18 +913,41 @@ set_view_at_top (GtkColumnView *view,
   *wanted = FALSE;
 }
 
+static void
+scroll_top_cancel (FqIncidentBoard *self)
+{
+  if (self->scroll_top_clock != NULL)
+    g_clear_signal_handler (&self->scroll_top_id, self->scroll_top_clock);
+  g_clear_object (&self->scroll_top_clock);
+}
+
 /* Not with "list.scroll-to-item": in GTK 4.8 it also moves the keyboard
  * focus to the row, which selects it. */
-static gboolean
-scroll_top_cb (gpointer user_data)
+static void
+scroll_top_cb (GdkFrameClock   *clock,
+               FqIncidentBoard *self)
 {
-  FqIncidentBoard *self = user_data;
-
-  self->scroll_top_id = 0;
+  scroll_top_cancel (self);
   set_view_at_top (self->incident_view, &self->scroll_incidents_top);
   set_view_at_top (self->ticket_view, &self->scroll_tickets_top);
+}
 
-  return G_SOURCE_REMOVE;
+/* Once the next frame has been laid out and drawn. A view keeps the rows it
+ * shows in place when rows come above them: it moves its adjustment when it
+ * is next laid out, so the scroll comes after that. (A fixed delay was not
+ * enough while the console is busy filling its cache: the layout came later
+ * and left Incoming a few rows down.) Unrealized, the board asks again when
+ * a view is mapped (view_mapped_cb()). */
+static void
+scroll_top_after_next_frame (FqIncidentBoard *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (self->scroll_top_id != 0 || clock == NULL)
+    return;
+  self->scroll_top_clock = g_object_ref (clock);
+  self->scroll_top_id = g_signal_connect (clock, "after-paint", G_CALLBACK (scroll_top_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* After the view has taken in the change: it keeps the rows that were in
@@ -936,16 +960,14 @@ scroll_to_top (FqIncidentBoard *self,
     self->scroll_incidents_top = TRUE;
   else
     self->scroll_tickets_top = TRUE;
-  /* After the next layout, which first keeps the old rows in place. */
-  if (self->scroll_top_id == 0)
-    self->scroll_top_id = g_timeout_add (100, scroll_top_cb, self);
+  scroll_top_after_next_frame (self);
 }
 
 static void
 view_mapped_cb (FqIncidentBoard *self)
 {
-  if ((self->scroll_incidents_top || self->scroll_tickets_top) && self->scroll_top_id == 0)
-    self->scroll_top_id = g_timeout_add (100, scroll_top_cb, self);
+  if (self->scroll_incidents_top || self->scroll_tickets_top)
+    scroll_top_after_next_frame (self);
 }
 
 static void
@@ -956,10 +978,23 @@ scroll_incidents_to_top (FqIncidentBoard *self)
   scroll_to_top (self, self->incident_view);
 }
 
-/* A new cache fills oldest first, and the list sorts the running tickets,
- * which come last, above the resolved ones already in view: GtkColumnView
- * keeps those in place, and the list opened some ninety rows down. While it
- * fills, a view at the top stays at the top. */
+/* A new cache fills oldest first, so the rows that sort first come last:
+ * the newest calls in Incoming, and in Tickets the running tickets, above
+ * the resolved ones already in view. GtkColumnView keeps the rows in view
+ * in place, and the lists opened several rows (Incoming) or some ninety rows
+ * (Tickets) down. While the cache fills, a view at the top stays there. */
+static void
+keep_at_top_while_filling (FqIncidentBoard *self,
+                           GtkColumnView   *view,
+                           gboolean         wanted,
+                           guint            added)
+{
+  FqSync *sync = fq_context_get_sync (self->context);
+
+  if (added > 0 && sync != NULL && fq_sync_get_filling (sync) && (wanted || view_at_top (view)))
+    scroll_to_top (self, view);
+}
+
 static void
 tickets_items_changed_cb (FqIncidentBoard *self,
                           guint            position,
@@ -967,23 +1002,24 @@ tickets_items_changed_cb (FqIncidentBoard *self,
                           guint            added,
                           GListModel      *model)
 {
-  FqSync *sync = fq_context_get_sync (self->context);
-
-  if (added > 0 && sync != NULL && fq_sync_get_filling (sync) &&
-      (self->scroll_tickets_top || view_at_top (self->ticket_view)))
-    scroll_to_top (self, self->ticket_view);
+  keep_at_top_while_filling (self, self->ticket_view, self->scroll_tickets_top, added);
   update_counts (self);
 }
 
-/* The fill is over: a list nobody has picked a ticket from yet opens on
- * its first rows, wherever the rows that came meanwhile left it. */
+/* The fill is over: a list nobody has picked a row from yet opens on its
+ * first rows, wherever the rows that came meanwhile left it. */
 static void
 filling_changed_cb (FqIncidentBoard *self)
 {
   FqSync *sync = fq_context_get_sync (self->context);
 
-  if (sync != NULL && !fq_sync_get_filling (sync) && self->ticket_selected_id == NULL)
-    scroll_to_top (self, self->ticket_view);
+  if (sync != NULL && !fq_sync_get_filling (sync))
+    {
+      if (self->incident_selected_id == NULL)
+        scroll_to_top (self, self->incident_view);
+      if (self->ticket_selected_id == NULL)
+        scroll_to_top (self, self->ticket_view);
+    }
   update_counts (self);
 }
 
@@ -1000,6 +1036,8 @@ incidents_items_changed_cb (FqIncidentBoard *self,
 {
   gboolean newest_first = fq_incident_list_get_sort_column (FQ_INCIDENT_LIST (model)) == FQ_INCIDENT_SORT_TIME
                           && fq_incident_list_get_sort_descending (FQ_INCIDENT_LIST (model));
+
+  keep_at_top_while_filling (self, self->incident_view, self->scroll_incidents_top, added);
 
   /* Only live arrivals: a load or a refilter replaces the rows wholesale
    * (all removed, then all added: the second alone looks like arrivals). */
@@ -1618,7 +1656,7 @@ fq_incident_board_dispose (GObject *object)
   g_autoptr(GtkColumnViewColumn) status_column = g_steal_pointer (&self->incident_status_column);
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
-  g_clear_handle_id (&self->scroll_top_id, g_source_remove);
+  scroll_top_cancel (self);
   disconnect_context (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FQ_TYPE_INCIDENT_BOARD);

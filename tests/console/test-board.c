@@ -13,8 +13,9 @@
  * The board on a real context against a real server: "explain this
  * number" (fq_incident_board_show_records) limits a page to exactly the
  * records given, with the other filters cleared and out of use and a
- * banner saying what is shown, until "Show All"; and a unit user's board
- * opens on the unit's queue.
+ * banner saying what is shown, until "Show All"; new calls come into view
+ * at the top of Incoming, even with the console busy; and a unit user's
+ * board opens on the unit's queue.
  */
 
 #define GRID "420204004011"   /* 广州路社区居委会 */
@@ -231,6 +232,150 @@ test_show_records (Fixture       *f,
   g_assert_true (incident_shown_cond (&w));
 }
 
+/* The column view on screen (the page shown). */
+static GtkColumnView *
+shown_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget) && gtk_widget_get_mapped (widget))
+    return GTK_COLUMN_VIEW (widget);
+  if (GTK_IS_DROP_DOWN (widget))
+    return NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkColumnView *found = shown_column_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+view_at_top (GtkColumnView *view)
+{
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+
+  return gtk_adjustment_get_value (adj) <= gtk_adjustment_get_lower (adj) + 1;
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the board take in what came: a few frames, laid out and drawn. */
+static void
+settle (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (400, settled_cb, &done);
+  fq_test_wait (fq_test_flag_cond, &done, 5000);
+}
+
+static gboolean
+second_over_cond (gpointer data)
+{
+  return g_get_real_time () > *(gint64 *)data;
+}
+
+/* Waits into the next second, so that calls made from now on are newer
+ * than those before (times have whole seconds, and calls of one second
+ * sort in any order). */
+static void
+next_second (void)
+{
+  gint64 end = (g_get_real_time () / G_USEC_PER_SEC + 1) * G_USEC_PER_SEC + 50000;
+
+  g_assert_true (fq_test_wait (second_over_cond, &end, 5000));
+}
+
+/* A console busy elsewhere (filling its cache, drawing a chart) when rows
+ * come: the main loop is held up after the board has heard of them. */
+static void
+busy_after_change_cb (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  if (*(gboolean *)user_data)
+    g_usleep (250 * 1000);
+}
+
+static void
+test_arrivals_in_view (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *sessions = NULL;
+  g_autoptr(FqClient) other = NULL;
+  g_autofree char *newest = NULL;
+  g_autoptr(GPtrArray) late = g_ptr_array_new_with_free_func (g_free);
+  FqIncidentList *incidents;
+  GtkColumnView *view;
+  gboolean busy = FALSE;
+  Wait w = { 0, };
+
+  if (!fq_test_have_server ())
+    return;
+
+  start (f, "operator");
+  incidents = fq_context_get_incidents (f->context);
+  w.context = f->context;
+  sessions = g_build_filename (f->dir, "sessions-admin", NULL);
+  other = fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
+
+  /* More calls than the window shows. */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *summary = g_strdup_printf ("楼上噪音 %u", i);
+
+      g_free (newest);
+      newest = post_incident (other, summary);
+    }
+  w.id = newest;
+  g_assert_true (fq_test_wait (incident_shown_cond, &w, 30000));
+  settle ();
+  view = shown_column_view (GTK_WIDGET (f->board));
+  g_assert_nonnull (view);
+  g_assert_cmpint (fq_incident_board_get_page (f->board), ==, FQ_BOARD_PAGE_INCOMING);
+  {
+    GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+
+    /* Rows below the fold, so that the view could be left scrolled. */
+    g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, gtk_adjustment_get_page_size (adj) + 100);
+  }
+  g_assert_true (view_at_top (view));
+
+  /* New calls while the console is busy: the list, at the top and with no
+   * pointer over it, still shows them, and not the rows that were first. */
+  next_second ();
+  g_signal_connect_after (incidents, "items-changed", G_CALLBACK (busy_after_change_cb), &busy);
+  busy = TRUE;
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *summary = g_strdup_printf ("夜间施工 %u", i);
+
+      g_ptr_array_add (late, post_incident (other, summary));
+    }
+  for (guint i = 0; i < late->len; i++)
+    {
+      w.id = g_ptr_array_index (late, i);
+      g_assert_true (fq_test_wait (incident_shown_cond, &w, 30000));
+    }
+  busy = FALSE;
+  settle ();
+  /* The first rows (in either order among themselves). */
+  for (guint i = 0; i < late->len; i++)
+    g_assert_cmpuint (fq_incident_list_find (incidents, g_ptr_array_index (late, i)), <, late->len);
+  g_assert_true (view_at_top (view));
+  g_signal_handlers_disconnect_by_func (incidents, busy_after_change_cb, &busy);
+}
+
 static void
 test_unit_queue (Fixture       *f,
                  gconstpointer  data)
@@ -270,6 +415,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/board/show-records", Fixture, NULL, setup, test_show_records, teardown);
+  g_test_add ("/board/arrivals-in-view", Fixture, NULL, setup, test_arrivals_in_view, teardown);
   g_test_add ("/board/unit-queue", Fixture, NULL, setup, test_unit_queue, teardown);
 
   return g_test_run ();
