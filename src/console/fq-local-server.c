@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "fq-error.h"
 #include "fq-local-server.h"
 
 #define START_TIMEOUT_S 120
@@ -156,7 +157,8 @@ wait_cb (GObject      *object,
     status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
                                                   : 128 + g_subprocess_get_term_sig (process);
 
-  if (self->process == process && self->start_task != NULL && self->trying_last_port)
+  if (self->process == process && self->start_task != NULL && self->trying_last_port &&
+      status != FQ_SERVER_EXIT_DATA_IN_USE)
     {
       g_autoptr(GError) error = NULL;
 
@@ -176,9 +178,15 @@ wait_cb (GObject      *object,
       g_clear_object (&self->process);
       g_clear_object (&self->stdout_stream);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-      finish_start (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                       _("The local server stopped before it was ready "
-                                         "(status %d)."), status));
+      if (status == FQ_SERVER_EXIT_DATA_IN_USE)
+        finish_start (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                                 _("Another Fengqiao server is already using the "
+                                                   "demo data of this account, perhaps for another "
+                                                   "console. Close it, then start again.")));
+      else
+        finish_start (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                         _("The local server stopped before it was ready "
+                                           "(status %d)."), status));
       g_signal_emit (self, signals[EXITED], 0, status);
     }
 

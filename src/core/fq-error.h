@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  */
 #define FQ_ERROR (fq_error_quark ())
 
+/* fengqiao-server's exit status when another server holds its data
+ * directory (the console says so in words). */
+#define FQ_SERVER_EXIT_DATA_IN_USE 3
+
 typedef enum
 {
   FQ_ERROR_BAD_JSON,             /* 400 bad_json */

@@ -4,18 +4,21 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
 #include <sodium.h>
 
 #include "fq-backup.h"
 #include "fq-enum-types.h"
+#include "fq-error.h"
 #include "fq-server-infra.h"
 #include "fq-sla.h"
 #include "fq-store.h"
@@ -442,6 +445,49 @@ memory_report_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* One server to a data directory, and the commands that change it only
+ * while none runs: two processes would each keep in memory what the other
+ * changes (the reference data, the live feed, the numbering of the day's
+ * incidents), and two first starts would build the same new database. The
+ * lock is an flock() on DIR/fengqiao-server.lock, held until the process
+ * ends, however it ends: a server killed with SIGKILL leaves no lock behind.
+ * The file says which process holds it. Its descriptor stays open on
+ * purpose. */
+static gboolean
+lock_data_dir (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "fengqiao-server.lock", NULL);
+  g_autofree char *pid = NULL;
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      g_printerr ("fengqiao-server: %s: %s\n", path, g_strerror (errno));
+      return FALSE;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+      char holder[32] = "";
+      gssize n = pread (fd, holder, sizeof holder - 1, 0);
+
+      holder[MAX (n, 0)] = '\0';
+      g_strstrip (holder);
+      if (saved == EWOULDBLOCK)
+        g_printerr ("fengqiao-server: %s is in use by another fengqiao-server%s%s%s; stop it "
+                    "first, or give another --data directory\n", dir,
+                    holder[0] != '\0' ? " (process " : "", holder, holder[0] != '\0' ? ")" : "");
+      else
+        g_printerr ("fengqiao-server: %s: %s\n", path, g_strerror (saved));
+      close (fd);
+      return FALSE;
+    }
+  pid = g_strdup_printf ("%ld\n", (long)getpid ());
+  if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, strlen (pid), 0) < 0)
+    g_debug ("%s: %s", path, g_strerror (errno));
+  return TRUE;
+}
+
 static int
 fail (const char   *what,
       const GError *error)
@@ -522,6 +568,8 @@ main (int   argc,
       g_printerr ("fengqiao-server: cannot create %s: %s\n", opt_data, g_strerror (errno));
       return 1;
     }
+  if (!lock_data_dir (opt_data))
+    return FQ_SERVER_EXIT_DATA_IN_USE;
 
   /* Ask for the password before touching the data directory. */
   if (opt_create_admin != NULL)

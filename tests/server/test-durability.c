@@ -4,13 +4,15 @@
  * Nothing lost: a burst of concurrent writes, SIGKILL mid-burst, a restart
  * on the same data directory; every write that was answered 201 (or 200 for
  * an action) is there, the change feed still has no gap, and SQLite's
- * integrity check of every database file is "ok".
+ * integrity check of every database file is "ok". And one server to a data
+ * directory.
  */
 
 #include "config.h"
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "fq-test-server.h"
@@ -254,6 +256,132 @@ test_restart_keeps_data (void)
   }
 }
 
+/* Runs the server binary with @args on @data_dir, @stdin_text on its
+ * standard input; returns its exit status and its standard error. One that
+ * is still running after 20 s (a second server that started) is killed, and
+ * the test fails. */
+static int
+run_second (const char          *data_dir,
+            const char * const  *args,
+            const char          *stdin_text,
+            char               **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *in;
+  gint64 deadline;
+  char buffer[4096];
+  gsize n = 0;
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("FQ_SERVER_BINARY"));
+  g_ptr_array_add (argv, (gpointer)"--data");
+  g_ptr_array_add (argv, (gpointer)data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_newv ((const char * const *)argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  in = g_subprocess_get_stdin_pipe (proc);
+  if (stdin_text != NULL)
+    g_output_stream_write_all (in, stdin_text, strlen (stdin_text), NULL, NULL, NULL);
+  g_output_stream_close (in, NULL, NULL);
+
+  /* GLib's worker thread reaps the child: its identifier goes then. */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_subprocess_get_identifier (proc) != NULL && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  if (g_subprocess_get_identifier (proc) != NULL)
+    {
+      g_subprocess_force_exit (proc);
+      g_subprocess_wait (proc, NULL, NULL);
+      g_error ("%s with %s on a directory in use did not stop", (char *)argv->pdata[0], args[0]);
+    }
+
+  g_input_stream_read_all (g_subprocess_get_stderr_pipe (proc), buffer, sizeof buffer - 1, &n,
+                           NULL, NULL);
+  buffer[n] = '\0';
+  *err = g_strdup (buffer);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  return g_subprocess_get_exit_status (proc);
+}
+
+/* One server to a data directory: a second server, and the commands that
+ * change the directory, are refused while one runs (exit status 3, saying
+ * which process holds it), and change nothing; a backup still runs. */
+static void
+test_one_server_per_directory (void)
+{
+  static const char * const demo[] = {
+    "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0", NULL
+  };
+  static const char * const second[] = {
+    "--listen", "127.0.0.1:0", "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0", NULL
+  };
+  static const char * const create_admin[] = { "--create-admin", "second-admin", NULL };
+  g_autoptr(FqTestServer) server = fq_test_server_new (demo);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) admin = NULL;
+  g_autofree char *holder = NULL;
+  g_autofree char *backup = NULL;
+  const char *dir;
+  gint64 seq;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  dir = fq_test_server_get_data_dir (server);
+  admin = fq_test_client_new_login (fq_test_server_get_url (server), "admin", FQ_TEST_DEMO_PASSWORD);
+  seq = fq_test_last_seq (admin);
+  holder = g_strdup_printf ("(process %d)", (int)fq_test_server_get_pid (server));
+
+  {
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_second (dir, second, NULL, &err), ==, 3);
+    g_assert_nonnull (strstr (err, "is in use by another fengqiao-server"));
+    g_assert_nonnull (strstr (err, holder));
+  }
+  {
+    g_autofree char *err = NULL;
+    g_autoptr(FqTestResponse) users = NULL;
+
+    g_assert_cmpint (run_second (dir, create_admin, "a-long-password-1\n", &err), ==, 3);
+    g_assert_nonnull (strstr (err, "is in use"));
+    users = fq_test_get (admin, "/users");
+    fq_test_assert_status (users, 200);
+    g_assert_null (strstr (users->text, "second-admin"));
+  }
+  {
+    g_autofree char *err = NULL;
+    g_autofree char *grid = g_build_filename (g_getenv ("FQ_SOURCE_DATADIR"), "grid-4202.tsv", NULL);
+    const char * const import[] = { "--import-grid", grid, NULL };
+
+    g_assert_cmpint (run_second (dir, import, NULL, &err), ==, 3);
+    g_assert_nonnull (strstr (err, "is in use"));
+  }
+
+  /* A backup only reads: it runs beside the server. */
+  backup = g_build_filename (dir, "..", "copy.db", NULL);
+  {
+    g_autofree char *err = NULL;
+    const char * const args[] = { "--backup", backup, NULL };
+
+    g_assert_cmpint (run_second (dir, args, NULL, &err), ==, 0);
+    g_assert_true (g_file_test (backup, G_FILE_TEST_EXISTS));
+    g_unlink (backup);
+  }
+
+  /* The first server went on as if nothing had happened. */
+  {
+    g_autoptr(FqTestResponse) health = fq_test_get (admin, "/health");
+
+    fq_test_assert_status (health, 200);
+    g_assert_cmpint (fq_test_last_seq (admin), ==, seq);
+  }
+}
+
 static guint
 count_fds (GPid pid)
 {
@@ -342,6 +470,7 @@ main (int   argc,
   fq_test_require_server_binary ();
 
   g_test_add_func ("/server/durability/restart-keeps-data", test_restart_keeps_data);
+  g_test_add_func ("/server/durability/one-server-per-directory", test_one_server_per_directory);
   g_test_add_func ("/server/durability/kill-mid-burst", test_kill_mid_burst);
   g_test_add_func ("/server/durability/connection-churn", test_connection_churn);
 
