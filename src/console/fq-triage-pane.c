@@ -17,6 +17,8 @@ struct _FqTriagePane
 {
   AdwBin          parent_instance;
 
+  gboolean        focus_on_show;  /* fq_triage_pane_focus_when_shown() */
+
   /* Template widgets */
   GtkLabel       *title_label;
   GtkLabel       *status_label;
@@ -648,6 +650,11 @@ incident_loaded_cb (GObject      *object,
          && g_str_equal (fq_incident_get_id (self->incident), fq_incident_get_id (incident));
   g_set_object (&self->incident, incident);
   show_incident (self, same);
+  if (self->focus_on_show)
+    {
+      self->focus_on_show = FALSE;
+      gtk_widget_grab_focus (GTK_WIDGET (self));
+    }
 }
 
 static void
@@ -925,6 +932,7 @@ fq_triage_pane_set_incident (FqTriagePane *self,
   g_free (self->incident_id);
   self->incident_id = g_strdup (id);
   g_clear_object (&self->incident);
+  self->focus_on_show = FALSE;
   /* A revealed number belongs to its incident only. */
   g_cancellable_cancel (self->reveal_cancellable);
   g_clear_object (&self->reveal_cancellable);
@@ -932,6 +940,20 @@ fq_triage_pane_set_incident (FqTriagePane *self,
   g_clear_pointer (&self->reveal_error, g_free);
   gtk_widget_set_sensitive (GTK_WIDGET (self->reveal_button), TRUE);
   load (self);
+}
+
+/* Moves the keyboard focus into the pane (its form, or the way to the
+ * ticket) once the incident is shown: now, or when it has been read from
+ * the cache. */
+void
+fq_triage_pane_focus_when_shown (FqTriagePane *self)
+{
+  g_return_if_fail (FQ_IS_TRIAGE_PANE (self));
+
+  if (self->incident != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self));
+  else
+    self->focus_on_show = self->incident_id != NULL;
 }
 
 const char *

@@ -19,6 +19,8 @@ void        fq_triage_pane_set_context  (FqTriagePane *self,
 void        fq_triage_pane_set_incident (FqTriagePane *self,
                                          const char   *id);
 const char *fq_triage_pane_get_incident (FqTriagePane *self);
+/* Moves the focus into the pane once its incident is shown. */
+void        fq_triage_pane_focus_when_shown (FqTriagePane *self);
 
 /* Signals:
  * "open-ticket" (const char *id): the user asked to see a ticket.

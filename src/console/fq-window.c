@@ -24,6 +24,10 @@ struct _FqWindow
 {
   AdwApplicationWindow  parent_instance;
 
+  gboolean              focus_board_pending;     /* fq_window_map() */
+  gboolean              focus_board_when_filled; /* start_focus_cb() */
+  GtkWidget            *start_focus;             /* weak: where GTK put it */
+
   /* Template widgets */
   AdwViewSwitcherTitle *switcher_title;
   AdwViewStack         *main_stack;
@@ -311,6 +315,8 @@ show_incident_cb (FqWindow       *self,
   fq_incident_board_select_incident (self->board, id);
   fq_triage_pane_set_incident (self->triage_pane, id);
   show_detail (self, "triage");
+  /* "Triage Now": on to the form, keyboard first. */
+  fq_triage_pane_focus_when_shown (self->triage_pane);
 }
 
 static void
@@ -589,6 +595,61 @@ apply_role (FqWindow *self)
     fq_incident_board_set_page (self->board, FQ_BOARD_PAGE_TICKETS);
 }
 
+/* The work is on the board: the window opens with the keyboard there (on
+ * a row of the page shown; Home goes to the first), not on the first button
+ * of the header bar, where GTK would put it. On a new cache the board has
+ * no row yet: it takes the focus when rows come, unless somebody has moved
+ * the focus from where GTK put it meanwhile (start_focus_cb()). */
+static gboolean
+focus_board (FqWindow *self)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (self->board)) &&
+         gtk_widget_grab_focus (GTK_WIDGET (self->board));
+}
+
+static void
+note_start_focus_cb (gpointer data)
+{
+  FqWindow *self = data;
+
+  g_set_weak_pointer (&self->start_focus, gtk_root_get_focus (GTK_ROOT (self)));
+  g_object_unref (self);
+}
+
+static void
+fq_window_map (GtkWidget *widget)
+{
+  FqWindow *self = (FqWindow *)widget;
+
+  GTK_WIDGET_CLASS (fq_window_parent_class)->map (widget);
+
+  if (self->focus_board_pending)
+    {
+      self->focus_board_pending = FALSE;
+      if (!focus_board (self))
+        {
+          /* GTK chooses its focus once the window is shown. */
+          self->focus_board_when_filled = TRUE;
+          g_idle_add_once (note_start_focus_cb, g_object_ref (self));
+        }
+    }
+}
+
+static void
+start_focus_cb (FqWindow *self)
+{
+  if (!self->focus_board_when_filled)
+    return;
+  if (gtk_root_get_focus (GTK_ROOT (self)) != self->start_focus)
+    {
+      /* Somebody has been at the keyboard: the focus stays theirs. */
+      self->focus_board_when_filled = FALSE;
+      return;
+    }
+  if (focus_board (self))
+    self->focus_board_when_filled = FALSE;
+}
+
 static void
 fq_window_constructed (GObject *object)
 {
@@ -639,6 +700,12 @@ fq_window_constructed (GObject *object)
   g_signal_connect_object (fq_context_get_units (self->context), "items-changed",
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
 
+  self->focus_board_pending = TRUE;
+  g_signal_connect_object (fq_context_get_incidents (self->context), "items-changed",
+                           G_CALLBACK (start_focus_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fq_context_get_tickets (self->context), "items-changed",
+                           G_CALLBACK (start_focus_cb), self, G_CONNECT_SWAPPED);
+
   self->clock_id = g_timeout_add_seconds (30, clock_tick_cb, self);
 
   apply_role (self);
@@ -652,6 +719,7 @@ fq_window_dispose (GObject *object)
   FqWindow *self = (FqWindow *)object;
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_weak_pointer (&self->start_focus);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FQ_TYPE_WINDOW);
 
@@ -720,6 +788,7 @@ fq_window_class_init (FqWindowClass *klass)
   object_class->set_property = fq_window_set_property;
 
   window_class->close_request = fq_window_close_request;
+  widget_class->map = fq_window_map;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL,

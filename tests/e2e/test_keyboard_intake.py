@@ -22,11 +22,31 @@ def test(workdir, ctx):
                  and not any(n["name"] in m["name"] for m in ordered[:rank[n["code"]]]))
     categories = server.call("GET", "/categories")["categories"]
 
+    stamp = int(time.time())
+    summary = "e2e keyboard intake %d" % stamp
+    # A call already waiting, so that the board has a row to take the focus.
+    server.call("POST", "/incidents", {"source": "110", "grid": place["code"],
+                                       "summary": "邻居在楼道堆放杂物"})
+
     console, main = fqe2e.start_signed_in(workdir, server)
     ctx["consoles"].append(console)
     fqe2e.focus_window(main)
-    stamp = int(time.time())
-    summary = "e2e keyboard intake %d" % stamp
+
+    def focus_inside(ancestor):
+        node = fqe2e.focused_node(main)
+        p = node
+        for _ in range(20):
+            if p is None:
+                return None
+            if p == ancestor:
+                return node
+            p = p.parent
+        return None
+
+    # The window opens with the keyboard on the board, where the work is,
+    # not on the first button of the header bar.
+    table = fqe2e.incident_table(main)
+    wait_until(lambda: focus_inside(table), 20, "the focus on the board's table at start")
 
     # --- keys only from here on ---------------------------------------------
     # (AdwEntryRow, libadwaita 1.2, exposes neither its text nor its focus
@@ -61,31 +81,23 @@ def test(workdir, ctx):
     log("intake answer:", result)
     fqe2e.press("Return")
 
-    # The triage pane shows the new incident. F6 cycles the window's panes
-    # (sidebar, board, details) until the focus is in the triage pane.
+    # The triage pane shows the new incident, with the keyboard in it:
+    # "Triage Now" goes on to the form.
     pane = fqe2e.find_by(main, lambda n: n.name == "FqTriagePane", timeout=10,
                          what="the triage pane")
     category = fqe2e.find(pane, roleName="combo box", name="Category", what="the Category row")
     decision = fqe2e.find(pane, roleName="combo box", name="Decision", what="the Decision row")
-
-    def focus_in_pane():
-        node = fqe2e.focused_node(main)
-        if node is None:
-            return None
-        p = node
-        for _ in range(20):
-            if p is None:
-                return None
-            if p == pane:
-                return node
-            p = p.parent
-        return None
-    for _ in range(4):
-        if focus_in_pane() is not None:
+    wait_until(lambda: focus_inside(pane), 10, "the focus in the triage pane after Triage Now")
+    # F6 cycles the window's panes (sidebar, board, details): away, and back.
+    fqe2e.press("F6")
+    time.sleep(0.3)
+    check(focus_inside(pane) is None, "F6 did not move the focus out of the triage pane")
+    for _ in range(3):
+        if focus_inside(pane) is not None:
             break
         fqe2e.press("F6")
         time.sleep(0.3)
-    check(focus_in_pane() is not None, "F6 did not bring the focus into the triage pane")
+    check(focus_inside(pane) is not None, "F6 did not bring the focus back to the triage pane")
     check(summary in fqe2e.labels_text(pane, limit=60) or
           any(summary in t for t in fqe2e.labels_text(pane, limit=60)),
           "the triage pane does not show the new incident %r" % summary)
