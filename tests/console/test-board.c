@@ -146,11 +146,21 @@ post_incident (FqClient   *client,
   return g_strdup (json_object_get_string_member (json_node_get_object (created), "id"));
 }
 
+/* The board of an operator, and an administrator's client that posts the
+ * calls. */
+static FqClient *
+start_operator_with_admin (Fixture *f)
+{
+  g_autofree char *sessions = g_build_filename (f->dir, "sessions-admin", NULL);
+
+  start (f, "operator");
+  return fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
+}
+
 static void
 test_show_records (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *sessions = NULL;
   g_autoptr(FqClient) other = NULL;
   g_autofree char *id1 = NULL, *id2 = NULL, *id3 = NULL;
   FqIncidentList *incidents;
@@ -162,12 +172,10 @@ test_show_records (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  start (f, "operator");
+  other = start_operator_with_admin (f);
   incidents = fq_context_get_incidents (f->context);
   w.context = f->context;
 
-  sessions = g_build_filename (f->dir, "sessions-admin", NULL);
-  other = fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
   id1 = post_incident (other, "楼上漏水");
   id2 = post_incident (other, "楼道堆物");
   id3 = post_incident (other, "夜间噪音");
@@ -311,7 +319,6 @@ static void
 test_arrivals_in_view (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *sessions = NULL;
   g_autoptr(FqClient) other = NULL;
   g_autofree char *newest = NULL;
   g_autoptr(GPtrArray) late = g_ptr_array_new_with_free_func (g_free);
@@ -323,11 +330,9 @@ test_arrivals_in_view (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  start (f, "operator");
+  other = start_operator_with_admin (f);
   incidents = fq_context_get_incidents (f->context);
   w.context = f->context;
-  sessions = g_build_filename (f->dir, "sessions-admin", NULL);
-  other = fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
 
   /* More calls than the window shows. */
   for (guint i = 0; i < 40; i++)
