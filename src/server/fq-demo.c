@@ -2056,42 +2056,30 @@ feed_new_incident (FqJob     *job,
   return incident != NULL;
 }
 
+/* The desk's decision on incident @id; @x and @y are random draws. */
 static gboolean
-feed_triage (FqJob     *job,
-             FqDb      *db,
-             FeedWork  *work,
-             GError   **error)
+feed_triage_one (FqJob       *job,
+                 FqDb        *db,
+                 const char  *id,
+                 const char  *found_category,
+                 double       x,
+                 double       y,
+                 GError     **error)
 {
-  static const char sql[] =
-    "SELECT id FROM incidents WHERE status = 'new' ORDER BY received_at LIMIT 1";
   FqRefData *ref = fq_job_get_refdata (job);
-  sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
   g_autoptr(FqIncident) incident = NULL;
   g_autoptr(FqTicket) ticket = NULL;
   g_autoptr(JsonObject) body = json_object_new ();
-  g_autofree char *id = NULL;
   const FqCategoryInfo *category = NULL;
   const char *decision;
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
-    return FALSE;
-  if (id == NULL)
-    return TRUE;
 
   incident = fq_incident_load (db, id, error);
   if (incident == NULL)
     return FALSE;
   if (incident->category != NULL)
     category = fq_refdata_get_category (ref, incident->category);
-  else if (work->x >= 0.6)
-    category = fq_refdata_get_category (ref, work->category);
+  else if (x >= 0.6)
+    category = fq_refdata_get_category (ref, found_category);
 
   /* As the desk decides: police matters stay with the police, a repeat of
    * a diverted matter joins its ticket, the rest mostly settled on the
@@ -2117,7 +2105,7 @@ feed_triage (FqJob     *job,
           json_object_set_string_member (body, "ticket", root_ticket);
         }
       else
-        decision = work->y < 0.45 ? "divert" : work->y < 0.55 ? "mediate" : "on_scene";
+        decision = y < 0.45 ? "divert" : y < 0.55 ? "mediate" : "on_scene";
     }
 
   json_object_set_string_member (body, "decision", decision);
@@ -2136,6 +2124,57 @@ feed_triage (FqJob     *job,
         }
       return FALSE;
     }
+  return TRUE;
+}
+
+/* How long the desk lets the triage queue grow: past it, a colleague
+ * takes the next calls too (one more for every ten waiting beyond it, at
+ * most three in all). New calls come a little more often than the desk's
+ * turn (feed_tick_cb()), so one call a turn let the queue grow all day;
+ * now it settles about here. */
+#define FEED_QUEUE_TARGET 12
+
+/* The desk triages the oldest calls waiting. */
+static gboolean
+feed_triage (FqJob     *job,
+             FqDb      *db,
+             FeedWork  *work,
+             GError   **error)
+{
+  static const char count_sql[] = "SELECT count(*) FROM incidents WHERE status = 'new'";
+  static const char oldest_sql[] =
+    "SELECT id FROM incidents WHERE status = 'new' ORDER BY received_at, id LIMIT ?";
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  gint64 waiting = 0;
+  guint n = 1;
+  int rc;
+
+  if ((stmt = fq_db_prepare (db, count_sql, error)) == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    waiting = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
+    return FALSE;
+  if (waiting > FEED_QUEUE_TARGET)
+    n = MIN (3, 2 + (waiting - FEED_QUEUE_TARGET - 1) / 10);
+
+  if ((stmt = fq_db_prepare (db, oldest_sql, error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, n);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
+    return FALSE;
+
+  /* Each call its own draws, made from the tick's. */
+  for (guint i = 0; i < ids->len; i++)
+    if (!feed_triage_one (job, db, g_ptr_array_index (ids, i), work->category,
+                          fmod (work->x + 0.618 * i, 1.0), fmod (work->y + 0.382 * i, 1.0), error))
+      return FALSE;
   return TRUE;
 }
 
