@@ -447,13 +447,14 @@ memory_report_cb (gpointer user_data)
 
 /* One server to a data directory, and the commands that change it only
  * while none runs: two processes would each keep in memory what the other
- * changes (the reference data, the live feed, the numbering of the day's
- * incidents), and two first starts would build the same new database. The
+ * changes (the reference data; the users, their tokens and lock-outs, so a
+ * user disabled or signed out on one stays signed in on the other; the
+ * live feed), and two first starts would build the same new database. The
  * lock is an flock() on DIR/fengqiao-server.lock, held until the process
  * ends, however it ends: a server killed with SIGKILL leaves no lock behind.
  * The file says which process holds it. Its descriptor stays open on
- * purpose. */
-static gboolean
+ * purpose. Returns 0, or the exit status. */
+static int
 lock_data_dir (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "fengqiao-server.lock", NULL);
@@ -463,7 +464,7 @@ lock_data_dir (const char *dir)
   if (fd < 0)
     {
       g_printerr ("fengqiao-server: %s: %s\n", path, g_strerror (errno));
-      return FALSE;
+      return 1;
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
@@ -471,21 +472,23 @@ lock_data_dir (const char *dir)
       char holder[32] = "";
       gssize n = pread (fd, holder, sizeof holder - 1, 0);
 
+      close (fd);
+      if (saved != EWOULDBLOCK)
+        {
+          g_printerr ("fengqiao-server: %s: %s\n", path, g_strerror (saved));
+          return 1;
+        }
       holder[MAX (n, 0)] = '\0';
       g_strstrip (holder);
-      if (saved == EWOULDBLOCK)
-        g_printerr ("fengqiao-server: %s is in use by another fengqiao-server%s%s%s; stop it "
-                    "first, or give another --data directory\n", dir,
-                    holder[0] != '\0' ? " (process " : "", holder, holder[0] != '\0' ? ")" : "");
-      else
-        g_printerr ("fengqiao-server: %s: %s\n", path, g_strerror (saved));
-      close (fd);
-      return FALSE;
+      g_printerr ("fengqiao-server: %s is in use by another fengqiao-server%s%s%s; stop it "
+                  "first, or give another --data directory\n", dir,
+                  holder[0] != '\0' ? " (process " : "", holder, holder[0] != '\0' ? ")" : "");
+      return FQ_SERVER_EXIT_DATA_IN_USE;
     }
   pid = g_strdup_printf ("%ld\n", (long)getpid ());
   if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, strlen (pid), 0) < 0)
     g_debug ("%s: %s", path, g_strerror (errno));
-  return TRUE;
+  return 0;
 }
 
 static int
@@ -516,6 +519,7 @@ main (int   argc,
   FqServer *server;
   sqlite3 *db;
   guint port = 0;
+  int status;
 
   setlocale (LC_ALL, "");
   g_log_set_writer_func (log_writer, NULL, NULL);
@@ -568,8 +572,9 @@ main (int   argc,
       g_printerr ("fengqiao-server: cannot create %s: %s\n", opt_data, g_strerror (errno));
       return 1;
     }
-  if (!lock_data_dir (opt_data))
-    return FQ_SERVER_EXIT_DATA_IN_USE;
+  status = lock_data_dir (opt_data);
+  if (status != 0)
+    return status;
 
   /* Ask for the password before touching the data directory. */
   if (opt_create_admin != NULL)
