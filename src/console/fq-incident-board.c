@@ -913,11 +913,15 @@ set_view_at_top (GtkColumnView *view,
   *wanted = FALSE;
 }
 
+/* Also when the board is unrealized: its frame clock may go first, and
+ * its handlers with it. The requests stay (view_mapped_cb()). */
 static void
 scroll_top_cancel (FqIncidentBoard *self)
 {
-  if (self->scroll_top_clock != NULL)
-    g_clear_signal_handler (&self->scroll_top_id, self->scroll_top_clock);
+  if (self->scroll_top_clock != NULL && self->scroll_top_id != 0 &&
+      g_signal_handler_is_connected (self->scroll_top_clock, self->scroll_top_id))
+    g_signal_handler_disconnect (self->scroll_top_clock, self->scroll_top_id);
+  self->scroll_top_id = 0;
   g_clear_object (&self->scroll_top_clock);
 }
 
@@ -1040,11 +1044,14 @@ incidents_items_changed_cb (FqIncidentBoard *self,
   keep_at_top_while_filling (self, self->incident_view, self->scroll_incidents_top, added);
 
   /* Only live arrivals: a load or a refilter replaces the rows wholesale
-   * (all removed, then all added: the second alone looks like arrivals). */
+   * (all removed, then all added: the second alone looks like arrivals).
+   * A scroll to the top still waiting for its frame counts as at the top:
+   * the view has moved down for the rows before these. */
   if (removed == 0 && added > 0 && added <= 20 && position == 0 && newest_first
       && self->incidents_loaded && !fq_incident_list_get_loading (FQ_INCIDENT_LIST (model)))
     {
-      if (self->pointer_in_incidents || !view_at_top (self->incident_view))
+      if (self->pointer_in_incidents ||
+          (!view_at_top (self->incident_view) && !self->scroll_incidents_top))
         {
           g_autofree char *text = NULL;
 
@@ -1058,6 +1065,14 @@ incidents_items_changed_cb (FqIncidentBoard *self,
       else
         scroll_incidents_to_top (self);
     }
+  /* Rows that come above the row the view keeps in place (its anchor, which
+   * is not always the first one shown) move the view down too: calls of
+   * the same second, which sort below the first rows, and changes a busy
+   * console takes in together. A view at the top with no pointer over it
+   * stays at the top. */
+  else if (removed == 0 && added > 0 && !self->pointer_in_incidents &&
+           (self->scroll_incidents_top || view_at_top (self->incident_view)))
+    scroll_to_top (self, self->incident_view);
 
   update_counts (self);
 }
@@ -1832,6 +1847,7 @@ fq_incident_board_init (FqIncidentBoard *self)
   if (fq_trace_enabled ())
     g_signal_connect (self, "map", G_CALLBACK (trace_map_cb), self);
   g_signal_connect (self, "map", G_CALLBACK (map_cb), self);
+  g_signal_connect (self, "unrealize", G_CALLBACK (scroll_top_cancel), NULL);
 
   /* Taken out of the view and put back by the status filter. */
   g_object_ref (self->incident_status_column);
