@@ -1021,7 +1021,6 @@ fq_client_logout_async (FqClient            *self,
                         gpointer             user_data)
 {
   GTask *task;
-  g_autofree char *token = NULL;
 
   g_return_if_fail (FQ_IS_CLIENT (self));
 

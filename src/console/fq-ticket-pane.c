@@ -250,7 +250,6 @@ fq_ticket_report_new (FqContext  *context,
   g_autofree char *closed = NULL;
   g_autofree char *satisfaction = NULL;
   g_autofree char *backflow = NULL;
-  g_autofree char *made = NULL;
 
   g_return_val_if_fail (!context || FQ_IS_CONTEXT (context), NULL);
   g_return_val_if_fail (ticket_json != NULL, NULL);

@@ -397,7 +397,6 @@ show_repeats (FqTriagePane *self)
 {
   GPtrArray *candidates = fq_incident_get_repeat_candidates (self->incident);
   const char *repeat_of = fq_incident_get_repeat_of (self->incident);
-  g_autoptr(GStrvBuilder) tickets = g_strv_builder_new ();
   g_autoptr(GtkStringList) ticket_names = gtk_string_list_new (NULL);
   gboolean chain_listed = FALSE;
 

@@ -114,7 +114,6 @@ fq_sqlite_open (const char         *path,
                 GError            **error)
 {
   g_autoptr(sqlite3) db = NULL;
-  g_autofree char *pragmas = NULL;
   int open_flags = SQLITE_OPEN_NOMUTEX;
   int rc;
 
