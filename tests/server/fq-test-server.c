@@ -253,6 +253,91 @@ fq_test_server_get_data_dir (FqTestServer *self)
   return self->data_dir;
 }
 
+typedef struct
+{
+  gboolean  done;
+  gboolean  timed_out;
+  char     *out;
+  char     *err;
+  GError   *error;
+} CommandRun;
+
+static gboolean
+command_timeout_cb (gpointer user_data)
+{
+  ((CommandRun *)user_data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+command_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CommandRun *run = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err,
+                                        &run->error);
+  run->done = TRUE;
+}
+
+int
+fq_test_run_server_command (const char         *data_dir,
+                            const char * const *args,
+                            const char         *stdin_text,
+                            guint               timeout_seconds,
+                            char              **out,
+                            char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) timer = g_timeout_source_new_seconds (timeout_seconds);
+  CommandRun run = { FALSE, FALSE, NULL, NULL, NULL };
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("FQ_SERVER_BINARY"));
+  g_ptr_array_add (argv, (gpointer)"--data");
+  g_ptr_array_add (argv, (gpointer)data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_newv ((const char * const *)argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+
+  /* Both pipes are read while it runs, on a context of its own. */
+  g_main_context_push_thread_default (context);
+  g_source_set_callback (timer, command_timeout_cb, &run, NULL);
+  g_source_attach (timer, context);
+  g_subprocess_communicate_utf8_async (proc, stdin_text != NULL ? stdin_text : "", NULL,
+                                       command_done_cb, &run);
+  while (!run.done && !run.timed_out)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  if (!run.done)
+    {
+      g_subprocess_force_exit (proc);
+      while (!run.done)
+        g_main_context_iteration (context, TRUE);
+      g_main_context_pop_thread_default (context);
+      g_error ("%s %s did not end within %u s", (char *)argv->pdata[0], args[0], timeout_seconds);
+    }
+  g_main_context_pop_thread_default (context);
+  g_assert_no_error (run.error);
+  g_subprocess_wait (proc, NULL, NULL);
+
+  if (out != NULL)
+    *out = g_steal_pointer (&run.out);
+  if (err != NULL)
+    *err = g_steal_pointer (&run.err);
+  g_free (run.out);
+  g_free (run.err);
+  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
 GPid
 fq_test_server_get_pid (FqTestServer *self)
 {

@@ -73,6 +73,18 @@ guint64         fq_test_server_get_rss_kib    (FqTestServer  *self);
 GStrv           fq_test_server_find_databases (FqTestServer  *self);
 /* Stops the server and removes its directory. */
 void            fq_test_server_free           (FqTestServer  *self);
+/* Runs the server binary once, as a command (`--backup`, `--create-admin`,
+ * `--import-grid`, …): `--data @data_dir` and @args (NULL-terminated),
+ * @stdin_text (nullable) on its standard input. Returns its exit status (-1
+ * if a signal ended it), its standard output and error in @out and @err
+ * (each nullable). One still running after @timeout_seconds is killed and
+ * the test fails. */
+int             fq_test_run_server_command    (const char         *data_dir,
+                                               const char * const *args,
+                                               const char         *stdin_text,
+                                               guint               timeout_seconds,
+                                               char              **out,
+                                               char              **err);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqTestServer, fq_test_server_free)
 

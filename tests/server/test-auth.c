@@ -1049,19 +1049,10 @@ run_create_admin (const char *data_dir,
                   const char *username,
                   const char *password)
 {
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--create-admin", username, NULL };
   g_autofree char *input = g_strdup_printf ("%s\n", password);
-  g_autoptr(GBytes) in = g_bytes_new (input, strlen (input));
 
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-                           g_getenv ("FQ_SERVER_BINARY"), "--data", data_dir,
-                           "--create-admin", username, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate (proc, in, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+  return fq_test_run_server_command (data_dir, args, input, 60, NULL, NULL);
 }
 
 static void

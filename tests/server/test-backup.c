@@ -56,19 +56,15 @@ static gint64
 run_backup (const char *data_dir,
             const char *file)
 {
-  const char *binary = g_getenv ("FQ_SERVER_BINARY");
-  const char *argv[] = { binary, "--data", data_dir, "--backup", file, NULL };
+  const char *args[] = { "--backup", file, NULL };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
   const char *field;
-  int status = 0;
+  int status;
 
-  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &status, &error));
-  g_assert_no_error (error);
+  status = fq_test_run_server_command (data_dir, args, NULL, 120, &out, &err);
   g_test_message ("%s%s", out, err);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpint (status, ==, 0);
   g_assert_true (g_str_has_prefix (out, "BACKUP "));
   field = strstr (out, "last_seq=");
   g_assert_nonnull (field);
@@ -253,18 +249,14 @@ test_backup_under_load (void)
 static void
 test_backup_refuses_missing (void)
 {
-  const char *binary = g_getenv ("FQ_SERVER_BINARY");
   g_autofree char *dir = g_dir_make_tmp ("fq-backup-XXXXXX", NULL);
   g_autofree char *file = g_build_filename (dir, "copy.db", NULL);
   g_autofree char *db = g_build_filename (dir, "fengqiao.db", NULL);
-  const char *argv[] = { binary, "--data", dir, "--backup", file, NULL };
+  const char *args[] = { "--backup", file, NULL };
   g_autofree char *err = NULL;
-  int status = 0;
 
   /* A directory without a database: an error, and no empty database made. */
-  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                               NULL, &err, &status, NULL));
-  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpint (fq_test_run_server_command (dir, args, NULL, 60, NULL, &err), !=, 0);
   g_assert_nonnull (strstr (err, "no database"));
   g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));

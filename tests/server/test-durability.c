@@ -256,59 +256,6 @@ test_restart_keeps_data (void)
   }
 }
 
-/* Runs the server binary with @args on @data_dir, @stdin_text on its
- * standard input; returns its exit status and its standard error. One that
- * is still running after 20 s (a second server that started) is killed, and
- * the test fails. */
-static int
-run_second (const char          *data_dir,
-            const char * const  *args,
-            const char          *stdin_text,
-            char               **err)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  GOutputStream *in;
-  gint64 deadline;
-  char buffer[4096];
-  gsize n = 0;
-
-  g_ptr_array_add (argv, (gpointer)g_getenv ("FQ_SERVER_BINARY"));
-  g_ptr_array_add (argv, (gpointer)"--data");
-  g_ptr_array_add (argv, (gpointer)data_dir);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_newv ((const char * const *)argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  in = g_subprocess_get_stdin_pipe (proc);
-  if (stdin_text != NULL)
-    g_output_stream_write_all (in, stdin_text, strlen (stdin_text), NULL, NULL, NULL);
-  g_output_stream_close (in, NULL, NULL);
-
-  /* GLib's worker thread reaps the child: its identifier goes then. */
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (g_subprocess_get_identifier (proc) != NULL && g_get_monotonic_time () < deadline)
-    g_usleep (20 * 1000);
-  if (g_subprocess_get_identifier (proc) != NULL)
-    {
-      g_subprocess_force_exit (proc);
-      g_subprocess_wait (proc, NULL, NULL);
-      g_error ("%s with %s on a directory in use did not stop", (char *)argv->pdata[0], args[0]);
-    }
-
-  g_input_stream_read_all (g_subprocess_get_stderr_pipe (proc), buffer, sizeof buffer - 1, &n,
-                           NULL, NULL);
-  buffer[n] = '\0';
-  *err = g_strdup (buffer);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  return g_subprocess_get_exit_status (proc);
-}
-
 /* One server to a data directory: a second server, and the commands that
  * change the directory, are refused while one runs (exit status 3, saying
  * which process holds it), and change nothing; a backup still runs. */
@@ -339,7 +286,7 @@ test_one_server_per_directory (void)
   {
     g_autofree char *err = NULL;
 
-    g_assert_cmpint (run_second (dir, second, NULL, &err), ==, 3);
+    g_assert_cmpint (fq_test_run_server_command (dir, second, NULL, 20, NULL, &err), ==, 3);
     g_assert_nonnull (strstr (err, "is in use by another fengqiao-server"));
     g_assert_nonnull (strstr (err, holder));
   }
@@ -347,7 +294,7 @@ test_one_server_per_directory (void)
     g_autofree char *err = NULL;
     g_autoptr(FqTestResponse) users = NULL;
 
-    g_assert_cmpint (run_second (dir, create_admin, "a-long-password-1\n", &err), ==, 3);
+    g_assert_cmpint (fq_test_run_server_command (dir, create_admin, "a-long-password-1\n", 20, NULL, &err), ==, 3);
     g_assert_nonnull (strstr (err, "is in use"));
     users = fq_test_get (admin, "/users");
     fq_test_assert_status (users, 200);
@@ -358,7 +305,7 @@ test_one_server_per_directory (void)
     g_autofree char *grid = g_build_filename (g_getenv ("FQ_SOURCE_DATADIR"), "grid-4202.tsv", NULL);
     const char * const import[] = { "--import-grid", grid, NULL };
 
-    g_assert_cmpint (run_second (dir, import, NULL, &err), ==, 3);
+    g_assert_cmpint (fq_test_run_server_command (dir, import, NULL, 20, NULL, &err), ==, 3);
     g_assert_nonnull (strstr (err, "is in use"));
   }
 
@@ -368,7 +315,7 @@ test_one_server_per_directory (void)
     g_autofree char *err = NULL;
     const char * const args[] = { "--backup", backup, NULL };
 
-    g_assert_cmpint (run_second (dir, args, NULL, &err), ==, 0);
+    g_assert_cmpint (fq_test_run_server_command (dir, args, NULL, 20, NULL, &err), ==, 0);
     g_assert_true (g_file_test (backup, G_FILE_TEST_EXISTS));
     g_unlink (backup);
   }

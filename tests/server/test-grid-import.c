@@ -92,21 +92,14 @@ run_import (FqTestServer  *server,
             const char    *file,
             char         **err_text)
 {
-  const char *argv[] = {
-    g_getenv ("FQ_SERVER_BINARY"),
-    "--data", fq_test_server_get_data_dir (server),
+  const char *args[] = {
     "--reference", g_getenv ("FQ_SOURCE_DATADIR"),
     "--import-grid", file,
     NULL,
   };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out_text = NULL;
-  int status = -1;
 
-  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &out_text, err_text, &status, &error);
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : status;
+  return fq_test_run_server_command (fq_test_server_get_data_dir (server), args, NULL, 120,
+                                     NULL, err_text);
 }
 
 static JsonObject *
