@@ -76,41 +76,8 @@ for f in "$logs"/sanitizer-e2e.*; do
   head -60 "$f" >&2
 done
 
-python3 - "$logs/testlog.json" "$e2e_reports" "$pattern" <<'PY'
-import json, re, sys
-report = re.compile(sys.argv[3])
-passed = failed = skipped = 0
-reported = []
-try:
-    with open(sys.argv[1], encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            test = json.loads(line)
-            result = test.get("result")
-            output = (test.get("stdout") or "") + (test.get("stderr") or "")
-            if report.search(output):
-                reported.append(test.get("name"))
-                if result in ("OK", "EXPECTEDFAIL", "SKIP"):
-                    result = "SANITIZER"
-            if result in ("OK", "EXPECTEDFAIL"):
-                passed += 1
-            elif result == "SKIP":
-                skipped += 1
-            else:
-                failed += 1
-except FileNotFoundError:
-    failed += 1
-e2e = int(sys.argv[2])
-failed += e2e
-for name in reported:
-    print(f"check-sanitize: sanitizer report in the log of {name}", file=sys.stderr)
-print(f"sanitizer build: {len(reported)} test(s) with a sanitizer report, "
-      f"{e2e} report file(s) of end-to-end processes")
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
-PY
+python3 build-aux/testlog.py summary "$logs/testlog.json" \
+  --report-pattern "$pattern" --extra-failed "$e2e_reports"
 summary=$?
 [ $status -eq 0 ] && status=$summary
 end=$(date +%s)

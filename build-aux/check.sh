@@ -26,29 +26,13 @@ bash build-aux/with-display.sh \
   meson test -C "$build_dir" --print-errorlogs --num-processes 2 "$@"
 status=$?
 
-summary="$(python3 - "$build_dir/meson-logs/testlog.json" <<'PY'
-import json, sys
-passed = failed = skipped = 0
-try:
-    with open(sys.argv[1], encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            result = json.loads(line).get("result")
-            if result in ("OK", "EXPECTEDFAIL"):
-                passed += 1
-            elif result == "SKIP":
-                skipped += 1
-            else:
-                failed += 1
-except FileNotFoundError:
-    failed += 1
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-PY
-)"
+summary="$(python3 build-aux/testlog.py summary "$build_dir/meson-logs/testlog.json")"
 echo "normal build: $summary"
-[ "${FQ_SKIP_SANITIZE:-0}" = 1 ] && { echo "$summary"; exit $status; }
+if [ "${FQ_SKIP_SANITIZE:-0}" = 1 ]; then
+  python3 build-aux/testlog.py failures "$build_dir/meson-logs/testlog.json" "normal build"
+  echo "$summary"
+  exit $status
+fi
 
 # The end-to-end suite is left out of the sanitizer run by default: its
 # consoles run without a leak check there (see tests/e2e/meson.build) and it
@@ -59,6 +43,10 @@ FQ_SANITIZE_ARGS="${FQ_SANITIZE_ARGS---no-suite e2e}" FQ_SKIP_DEPS=1 \
 sanitize_status=${PIPESTATUS[0]}
 sanitize_summary="$(tail -n 1 "$sanitize_out")"
 rm -f "$sanitize_out"
+# A CI log often keeps only its end: name what failed, and why, there.
+python3 build-aux/testlog.py failures "$build_dir/meson-logs/testlog.json" "normal build"
+python3 build-aux/testlog.py failures \
+  "${FQ_SANITIZE_DIR:-build-sanitize}/meson-logs/testlog.json" "sanitizer build"
 echo "normal build: $summary"
 echo "sanitizer build: $sanitize_summary"
 python3 - "$summary" "$sanitize_summary" <<'PY'
