@@ -1667,14 +1667,16 @@ static void
 fq_incident_board_dispose (GObject *object)
 {
   FqIncidentBoard *self = (FqIncidentBoard *)object;
-  /* The template forgets its children; the extra reference is ours. */
-  g_autoptr(GtkColumnViewColumn) status_column = g_steal_pointer (&self->incident_status_column);
+  /* The template forgets its children (and their pointers); the extra
+   * reference is ours, dropped once the column view has let go. */
+  GtkColumnViewColumn *status_column = g_steal_pointer (&self->incident_status_column);
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
   scroll_top_cancel (self);
   disconnect_context (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FQ_TYPE_INCIDENT_BOARD);
+  g_clear_object (&status_column);
 
   g_clear_object (&self->incident_selection);
   g_clear_object (&self->ticket_selection);

@@ -174,7 +174,6 @@ test_round_trip (Fixture       *f,
   g_autofree char *id = NULL;
   g_autofree char *key = NULL;
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(GError) error = NULL;
   GStatBuf st;
   Watch watch = { 0 };
   Batches batches = { 0 };

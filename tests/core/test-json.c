@@ -63,9 +63,7 @@ test_parse_valid (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
-    {
-      g_autoptr(JsonObject) object = parse (valid[i]);
-    }
+    json_object_unref (parse (valid[i]));
 
   {
     g_autoptr(JsonObject) object = parse ("{\"a\":9223372036854775807,\"b\":-9223372036854775808}");

@@ -350,7 +350,6 @@ static void
 test_units (void)
 {
   g_autoptr(GPtrArray) units = fq_refdata_get_units (real);
-  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   guint police = 0, communities = 0;
 
   /* 17 departments in the city and each of its 6 districts, 3 units per
@@ -1070,8 +1069,8 @@ test_new_from_dir_errors (TempDir       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FqRefData) ref = NULL;
-  g_autofree char *grid = write_file (fixture, "grid-4202.tsv", HEADER CITY, -1);
 
+  g_free (write_file (fixture, "grid-4202.tsv", HEADER CITY, -1));
   /* categories.json is missing. */
   ref = fq_refdata_new_from_dir (fixture->dir, &error);
   g_assert_null (ref);

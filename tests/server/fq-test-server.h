@@ -143,6 +143,8 @@ const char     *fq_test_response_error_field  (FqTestResponse *resp);
  * quotes (the arguments are inserted verbatim). */
 char           *fq_test_jsonf                 (const char    *format,
                                                ...) G_GNUC_PRINTF (1, 2);
+char           *fq_test_jsonv                 (const char    *format,
+                                               va_list        args) G_GNUC_PRINTF (1, 0);
 /* A JSON string literal (with quotes) for @text. */
 char           *fq_test_json_quote            (const char    *text);
 

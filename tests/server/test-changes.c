@@ -129,9 +129,7 @@ test_paging (Fixture       *f,
 
   /* Some changes of our own first. */
   for (guint i = 0; i < 7; i++)
-    {
-      g_autoptr(JsonObject) inc = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL);
-    }
+    json_object_unref (fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL));
   health = fq_test_last_seq (f->w->leader);
 
   last_small = catch_up (f->w->leader, 0, 3, collect_cb, &small);

@@ -37,7 +37,6 @@ post_import (FqTestClient *client,
              const char   *options)
 {
   g_autoptr(GString) body = g_string_new ("{\"rows\":[");
-  g_autoptr(FqTestResponse) resp = NULL;
 
   for (guint i = 0; i < rows->len; i++)
     {

@@ -452,14 +452,12 @@ triage (FqTestClient *client,
         const char   *format,
         ...)
 {
-  g_autofree char *fmt = g_strdup (format);
   g_autofree char *body = NULL;
   g_autofree char *path = g_strdup_printf ("/incidents/%s/triage", fq_test_obj_str (incident, "id"));
   va_list args;
 
-  g_strdelimit (fmt, "'", '"');
   va_start (args, format);
-  body = g_strdup_vprintf (fmt, args);
+  body = fq_test_jsonv (format, args);
   va_end (args);
 
   return fq_test_post (client, path, body);

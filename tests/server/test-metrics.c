@@ -1346,7 +1346,6 @@ test_units (void)
         g_autoptr(FqTestResponse) resp = get_metrics (w.leader, "units", periods[p][0],
                                                       periods[p][1], scopes[s], NULL);
         g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-        g_autoptr(GHashTable) away = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
         g_autofree char *prefix = prefix_of (scopes[s]);
         JsonArray *rows;
         double last_score = G_MAXDOUBLE;

@@ -168,7 +168,6 @@ world_get (void)
   g_autoptr(JsonObject) ticket_out = NULL;
   g_autoptr(FqTestClient) target_in = NULL;
   g_autoptr(FqTestClient) target_out = NULL;
-  g_autoptr(FqTestResponse) key = NULL;
   JsonObject *category;
   g_autofree char *out_unit = NULL;
 
