@@ -38,6 +38,7 @@ struct _FqWindow
   FqSummaryView        *summary_view;
   FqAdminView          *admin_view;
   GtkToggleButton      *sidebar_button;
+  GtkWidget            *new_incident_button;
   GtkButton            *connection_button;
   GtkLabel             *connection_label;
   GtkWidget            *connection_dot;
@@ -576,7 +577,10 @@ apply_role (FqWindow *self)
   gboolean can_take_in = role == FQ_ROLE_OPERATOR || role == FQ_ROLE_GRID_WORKER
                          || role == FQ_ROLE_ADMIN || role == FQ_ROLE_COORDINATOR;
 
+  /* Shown only to those who take calls in: a unit's staff and leaders
+   * would see a button that never works. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-incident", can_take_in);
+  gtk_widget_set_visible (self->new_incident_button, can_take_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-orders",
                                  role == FQ_ROLE_OPERATOR || role == FQ_ROLE_COORDINATOR ||
                                  role == FQ_ROLE_ADMIN);
@@ -826,6 +830,7 @@ fq_window_class_init (FqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqWindow, sessions_page);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_page);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_page);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, new_incident_button);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, sessions_view);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_view);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_view);
