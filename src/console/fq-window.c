@@ -39,6 +39,7 @@ struct _FqWindow
   FqAdminView          *admin_view;
   GtkToggleButton      *sidebar_button;
   GtkWidget            *new_incident_button;
+  AdwStatusPage        *empty_status;
   GtkButton            *connection_button;
   GtkLabel             *connection_label;
   GtkWidget            *connection_dot;
@@ -576,6 +577,7 @@ apply_role (FqWindow *self)
   FqRole role = fq_context_get_role (self->context);
   gboolean can_take_in = role == FQ_ROLE_OPERATOR || role == FQ_ROLE_GRID_WORKER
                          || role == FQ_ROLE_ADMIN || role == FQ_ROLE_COORDINATOR;
+  const char *empty_hint;
 
   /* Shown only to those who take calls in: a unit's staff and leaders
    * would see a button that never works. */
@@ -593,6 +595,17 @@ apply_role (FqWindow *self)
                                    role == FQ_ROLE_LEADER || role == FQ_ROLE_COORDINATOR ||
                                    role == FQ_ROLE_ADMIN);
   adw_view_stack_page_set_visible (self->admin_page, role == FQ_ROLE_ADMIN);
+
+  /* What the details pane is for, in each role's own work. */
+  if (role == FQ_ROLE_UNIT)
+    empty_hint = _("Select a ticket to accept it, report progress or resolve it.");
+  else if (role == FQ_ROLE_LEADER)
+    empty_hint = _("Select a ticket to read how it was handled.");
+  else if (role == FQ_ROLE_GRID_WORKER)
+    empty_hint = _("Select a matter to follow what became of it.");
+  else
+    empty_hint = _("Select an incident to triage it, or a ticket to follow it up.");
+  adw_status_page_set_description (self->empty_status, empty_hint);
 
   /* A unit's staff work on their tickets; the incoming calls are not theirs. */
   if (role == FQ_ROLE_UNIT)
@@ -831,6 +844,7 @@ fq_window_class_init (FqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_page);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_page);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, new_incident_button);
+  gtk_widget_class_bind_template_child (widget_class, FqWindow, empty_status);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, sessions_view);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, summary_view);
   gtk_widget_class_bind_template_child (widget_class, FqWindow, admin_view);
