@@ -2037,7 +2037,18 @@ fallback_handler_cb (SoupServer        *soup,
  * on the last message (libsoup then drops it from its list and frees it, as
  * for any disconnection) and closed here. A new request on the connection
  * just ends the watch. Upgraded (WebSocket) and closing connections are
- * not watched: they are no longer libsoup's HTTP connections. */
+ * not watched: they are no longer libsoup's HTTP connections.
+ *
+ * The watch asks for G_IO_IN, the condition libsoup waits for, on the same
+ * descriptor, so it is ready whenever libsoup's source is: a new request
+ * costs a dispatch of the watch and one more main-loop iteration, but
+ * libsoup never reads the end of stream first. Once it has, stealing the
+ * connection crashes (it has no message any more). Cheaper watches were
+ * measured and dropped for that: one for the hang-up alone (POLLRDHUP), per
+ * idle period or per connection, let libsoup first 7 times in 50,000
+ * hang-ups and once in about 1,500; one epoll set for all connections
+ * (one descriptor in the main loop) 473 times in 31,000. This one: none
+ * in 60,000. */
 typedef struct
 {
   GSource           *source;
