@@ -600,7 +600,7 @@ apply_role (FqWindow *self)
   if (role == FQ_ROLE_UNIT)
     empty_hint = _("Select a ticket to accept it, report progress or resolve it.");
   else if (role == FQ_ROLE_LEADER)
-    empty_hint = _("Select a ticket to read how it was handled.");
+    empty_hint = _("Select an incident or a ticket to read how it was handled.");
   else if (role == FQ_ROLE_GRID_WORKER)
     empty_hint = _("Select a matter to follow what became of it.");
   else
