@@ -50,6 +50,23 @@ fq_test_flag_cond (gpointer data)
   return *(gboolean *)data;
 }
 
+static gboolean
+fq_test_time_over_cond (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *)data;
+}
+
+/* Runs the main loop for @ms milliseconds, so that what is due meanwhile
+ * happens (sleeping while nothing is, not spinning: the tests run two at a
+ * time on two cores). */
+G_GNUC_UNUSED static void
+fq_test_run_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+
+  fq_test_wait (fq_test_time_over_cond, &end, ms + 1000);
+}
+
 /* TRUE if a server binary is available; else the test is skipped. */
 G_GNUC_UNUSED static gboolean
 fq_test_have_server (void)

@@ -268,21 +268,11 @@ view_at_top (GtkColumnView *view)
   return gtk_adjustment_get_value (adj) <= gtk_adjustment_get_lower (adj) + 1;
 }
 
-static gboolean
-settled_cb (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Lets the board take in what came: a few frames, laid out and drawn. */
 static void
 settle (void)
 {
-  gboolean done = FALSE;
-
-  g_timeout_add (400, settled_cb, &done);
-  fq_test_wait (fq_test_flag_cond, &done, 5000);
+  fq_test_run_for (400);
 }
 
 static gboolean

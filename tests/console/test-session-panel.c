@@ -216,15 +216,6 @@ show_panel (Fixture    *f,
   return view;
 }
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (5000);
-}
-
 static JsonObject *
 call_as (FqClient   *client,
          const char *method,
@@ -358,10 +349,10 @@ test_offline_minutes (Fixture       *f,
 
   /* Typed in two goes, each saved after the pause: one write waits. */
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), first, -1);
-  spin (1500);
+  fq_test_run_for (1500);
   g_assert_cmpuint (fq_outbox_get_n_pending (fq_context_get_outbox (f->context)), ==, 1);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), typed, -1);
-  spin (1500);
+  fq_test_run_for (1500);
   g_assert_cmpuint (fq_outbox_get_n_pending (fq_context_get_outbox (f->context)), ==, 1);
 
   /* The console quits and starts again, still without the server. */

@@ -875,23 +875,13 @@ test_notifications (Fixture       *f,
   /* A comment on it is no news for the unit. */
   json_object_unref (act (f, &f->coordinator, ticket, FQ_TICKET_ACTION_COMMENT,
                           ",\"note\":\"请尽快处理\"", FQ_TICKET_STATE_DISPATCHED));
-  {
-    gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time () < until)
-      g_main_context_iteration (NULL, FALSE);
-    g_assert_cmpuint (live->len, ==, 1);
-  }
+  fq_test_run_for (2000);
+  g_assert_cmpuint (live->len, ==, 1);
 
   /* A second console of the same user, started now: its catch-up holds the
    * new ticket's dispatch, minutes old at most, and still notifies nothing. */
   late_context = unit_context (f, "notify-late", &late_notifier, late, &n_late_events);
-  {
-    gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time () < until)
-      g_main_context_iteration (NULL, FALSE);
-  }
+  fq_test_run_for (2000);
   /* It did see the dispatch come in, after the notifier was made. */
   g_assert_cmpuint (n_late_events, >, 0);
   g_assert_cmpuint (late->len, ==, 0);
