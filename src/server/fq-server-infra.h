@@ -54,7 +54,8 @@ struct _FqServer
   gint64          last_seq;      /* the last seq pushed to clients */
   gboolean        stopping;
 
-  GHashTable     *idle_watches;  /* GSocket → IdleWatch, see request_finished_cb() */
+  GSource        *idle_source;   /* watches idle keep-alive connections, see IdleWatch */
+  GHashTable     *idle_watches;  /* GSocket → IdleWatch */
   GHashTable     *tracked_sockets; /* GSocket (weak), see track_socket(); NULL: not needed */
   guint           n_new_sockets;   /* tracked since the last sweep */
 
