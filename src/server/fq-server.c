@@ -2096,9 +2096,15 @@ idle_watch_keep (IdleWatch *watch)
   n = recv (g_socket_get_fd (watch->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     return TRUE;
-  /* Idle: the next request, which libsoup reads in this iteration. */
+  /* Idle: the next request, which libsoup reads in this iteration. Until
+   * it is answered the watch may not take the connection: over TLS the
+   * bytes may instead be the peer's close_notify, after which libsoup
+   * reads the end of stream itself, without a request. */
   if (n > 0 && watch->msg != NULL)
-    return TRUE;
+    {
+      g_clear_object (&watch->msg);
+      return TRUE;
+    }
   if (n <= 0 && watch->msg != NULL)
     {
       g_autoptr(GIOStream) stream = soup_server_message_steal_connection (watch->msg);
