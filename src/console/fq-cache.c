@@ -1767,7 +1767,7 @@ fq_cache_lookup_ref_name (FqCache    *self,
   obj = fq_cache_lookup_ref (self, entity, id);
   if (obj == NULL)
     return id;
-  return json_object_get_string_member_with_default (obj, "name", id);
+  return fq_json_string_or (obj, "name", id);
 }
 
 GStrv
@@ -1781,7 +1781,7 @@ fq_cache_ref_ids_in_group (FqCache    *self,
 
   g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self, entity));
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (g_strcmp0 (json_object_get_string_member_with_default (value, "group", NULL), group) == 0)
+    if (g_strcmp0 (fq_json_string_or (value, "group", NULL), group) == 0)
       g_ptr_array_add (ids, g_strdup (key));
   g_ptr_array_add (ids, NULL);
   return (GStrv)g_ptr_array_free (ids, FALSE);

@@ -275,7 +275,7 @@ set_session (FqClient   *self,
       if (user != NULL)
         {
           self->user = json_object_ref (user);
-          username = json_object_get_string_member_with_default (user, "username", NULL);
+          username = fq_json_string_or (user, "username", NULL);
         }
       self->username = g_strdup (username);
     }
@@ -645,8 +645,8 @@ fail_from_answer (GTask  *task,
   if (err != NULL)
     {
       cd->error_object = json_object_ref (err);
-      message = json_object_get_string_member_with_default (err, "message", NULL);
-      if (!fq_error_code_from_string (json_object_get_string_member_with_default (err, "code", NULL),
+      message = fq_json_string_or (err, "message", NULL);
+      if (!fq_error_code_from_string (fq_json_string_or (err, "code", NULL),
                                       &code))
         code = FQ_ERROR_INTERNAL;
     }
@@ -874,7 +874,7 @@ login_cb (GObject      *object,
 
   if (!JSON_NODE_HOLDS_OBJECT (root) ||
       (obj = json_node_get_object (root)) == NULL ||
-      (token = json_object_get_string_member_with_default (obj, "token", NULL)) == NULL ||
+      (token = fq_json_string_or (obj, "token", NULL)) == NULL ||
       (user_node = json_object_get_member (obj, "user")) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (user_node))
     {
@@ -974,9 +974,9 @@ fq_client_restore_session (FqClient    *self,
     }
 
   obj = json_node_get_object (root);
-  token = json_object_get_string_member_with_default (obj, "token", NULL);
+  token = fq_json_string_or (obj, "token", NULL);
   user_node = json_object_get_member (obj, "user");
-  expires = json_object_get_string_member_with_default (obj, "expires_at", NULL);
+  expires = fq_json_string_or (obj, "expires_at", NULL);
 
   if (token == NULL || user_node == NULL || !JSON_NODE_HOLDS_OBJECT (user_node))
     {

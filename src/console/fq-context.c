@@ -12,6 +12,7 @@
 #include "fq-category.h"
 #include "fq-context.h"
 #include "fq-enum-types.h"
+#include "fq-json.h"
 #include "fq-refdata.h"
 #include "fq-unit.h"
 
@@ -80,12 +81,11 @@ update_user (FqContext *self)
 
   if (user != NULL)
     {
-      self->username = g_strdup (json_object_get_string_member_with_default (user, "username", NULL));
-      self->display_name = g_strdup (json_object_get_string_member_with_default (user, "display_name",
-                                                                                 self->username));
-      self->unit = g_strdup (json_object_get_string_member_with_default (user, "unit", NULL));
-      self->scope = g_strdup (json_object_get_string_member_with_default (user, "scope", NULL));
-      role = json_object_get_string_member_with_default (user, "role", NULL);
+      self->username = g_strdup (fq_json_string_or (user, "username", NULL));
+      self->display_name = g_strdup (fq_json_string_or (user, "display_name", self->username));
+      self->unit = g_strdup (fq_json_string_or (user, "unit", NULL));
+      self->scope = g_strdup (fq_json_string_or (user, "scope", NULL));
+      role = fq_json_string_or (user, "role", NULL);
     }
 
   /* An unknown role gets the least power: read-only. */
@@ -182,8 +182,8 @@ add_node_with_ancestors (FqRefData  *ref,
     return;
 
   obj = g_hash_table_lookup (grid, code);
-  name = obj != NULL ? json_object_get_string_member_with_default (obj, "name", code) : code;
-  parent = obj != NULL ? json_object_get_string_member_with_default (obj, "parent", NULL) : NULL;
+  name = obj != NULL ? fq_json_string_or (obj, "name", code) : code;
+  parent = obj != NULL ? fq_json_string_or (obj, "parent", NULL) : NULL;
 
   if (parent == NULL && level > FQ_GRID_LEVEL_CITY &&
       strlen (code) >= fq_grid_level_prefix_length (level - 1))
@@ -202,7 +202,7 @@ add_node_with_ancestors (FqRefData  *ref,
 
       if (pobj != NULL)
         fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
-                             json_object_get_string_member_with_default (pobj, "level", ""),
+                             fq_json_string_or (pobj, "level", ""),
                              &plevel);
       if (plevel < FQ_GRID_LEVEL_PROVINCE || plevel >= level)
         return;
@@ -260,7 +260,7 @@ build_refdata (FqContext *self)
       int level = FQ_GRID_LEVEL_GRID;
 
       if (!fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
-                                json_object_get_string_member_with_default (value, "level", ""),
+                                fq_json_string_or (value, "level", ""),
                                 &level))
         continue;
       add_node_with_ancestors (ref, grid, key, level);
@@ -275,21 +275,20 @@ build_refdata (FqContext *self)
       int tier = 0;
       FqCategoryInfo info = {
         .code = key,
-        .name = (char *)json_object_get_string_member_with_default (obj, "name", key),
-        .name_en = (char *)json_object_get_string_member_with_default (obj, "name_en", NULL),
-        .group = (char *)json_object_get_string_member_with_default (obj, "group", NULL),
-        .lead_unit_kind = (char *)json_object_get_string_member_with_default (obj, "lead_unit_kind",
-                                                                              NULL),
+        .name = (char *)fq_json_string_or (obj, "name", key),
+        .name_en = (char *)fq_json_string_or (obj, "name_en", NULL),
+        .group = (char *)fq_json_string_or (obj, "group", NULL),
+        .lead_unit_kind = (char *)fq_json_string_or (obj, "lead_unit_kind", NULL),
         .support_unit_kinds = support,
-        .police_only = json_object_get_boolean_member_with_default (obj, "police_only", FALSE),
-        .deadline_hours = json_object_get_int_member_with_default (obj, "deadline_hours", 0),
+        .police_only = fq_json_bool_or (obj, "police_only", FALSE),
+        .deadline_hours = fq_json_int_or (obj, "deadline_hours", 0),
         .keywords = keywords,
       };
 
       if (info.lead_unit_kind == NULL)
         continue;
       fq_enum_from_string (FQ_TYPE_TIER,
-                           json_object_get_string_member_with_default (obj, "tier", ""), &tier);
+                           fq_json_string_or (obj, "tier", ""), &tier);
       info.tier = tier;
       fq_refdata_add_category (ref, &info);
     }
@@ -301,16 +300,16 @@ build_refdata (FqContext *self)
       int kind = 0;
       FqUnitInfo info = {
         .id = key,
-        .name = (char *)json_object_get_string_member_with_default (obj, "name", key),
-        .name_en = (char *)json_object_get_string_member_with_default (obj, "name_en", NULL),
-        .function = (char *)json_object_get_string_member_with_default (obj, "function", NULL),
-        .grid = (char *)json_object_get_string_member_with_default (obj, "grid", NULL),
+        .name = (char *)fq_json_string_or (obj, "name", key),
+        .name_en = (char *)fq_json_string_or (obj, "name_en", NULL),
+        .function = (char *)fq_json_string_or (obj, "function", NULL),
+        .grid = (char *)fq_json_string_or (obj, "grid", NULL),
       };
 
       if (info.function == NULL || info.grid == NULL)
         continue;
       fq_enum_from_string (FQ_TYPE_UNIT_KIND,
-                           json_object_get_string_member_with_default (obj, "kind", ""), &kind);
+                           fq_json_string_or (obj, "kind", ""), &kind);
       info.kind = kind;
       fq_refdata_add_unit (ref, &info);
     }
@@ -386,8 +385,8 @@ categories_cb (GObject      *object,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       group = json_node_get_object (node);
-      code = json_object_get_string_member_with_default (group, "code", NULL);
-      name = json_object_get_string_member_with_default (group, "name", NULL);
+      code = fq_json_string_or (group, "code", NULL);
+      name = fq_json_string_or (group, "name", NULL);
       if (code == NULL || name == NULL || name[0] == '\0')
         continue;
       if (g_strcmp0 (g_hash_table_lookup (self->group_names, code), name) == 0)
@@ -790,7 +789,7 @@ lookup_name (FqContext  *self,
   if (self->cache == NULL || code == NULL)
     return "";
   obj = fq_cache_lookup_ref (self->cache, entity, code);
-  return obj ? json_object_get_string_member_with_default (obj, "name", "") : "";
+  return obj ? fq_json_string_or (obj, "name", "") : "";
 }
 
 const char *

@@ -10,6 +10,7 @@
 #include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-grid-model.h"
+#include "fq-json.h"
 #include "fq-refdata.h"
 
 /* ---- FqGridItem --------------------------------------------------------- */
@@ -365,7 +366,7 @@ build_tree (FqGridModel *self)
     {
       JsonObject *obj = value;
       FqGridItem *item = g_hash_table_lookup (self->items, key);
-      const char *level = json_object_get_string_member_with_default (obj, "level", "grid");
+      const char *level = fq_json_string_or (obj, "level", "grid");
       const char *name;
       g_autofree char *prefix = NULL;
       int lv = FQ_GRID_LEVEL_GRID;
@@ -384,14 +385,14 @@ build_tree (FqGridModel *self)
           item->level = lv;
           g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_LEVEL]);
         }
-      name = json_object_get_string_member_with_default (obj, "name", key);
+      name = fq_json_string_or (obj, "name", key);
       if (replace_string (&item->name, name))
         g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_NAME]);
       if (replace_string (&item->path,
-                          json_object_get_string_member_with_default (obj, "path", item->name)))
+                          fq_json_string_or (obj, "path", item->name)))
         g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PATH]);
       replace_string (&item->parent,
-                      json_object_get_string_member_with_default (obj, "parent", NULL));
+                      fq_json_string_or (obj, "parent", NULL));
       prefix = g_strndup (item->code, MIN (strlen (item->code), fq_grid_level_prefix_length (lv)));
       if (replace_string (&item->prefix, prefix))
         g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PREFIX]);

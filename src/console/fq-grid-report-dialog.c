@@ -17,6 +17,7 @@
 
 #include "fq-enum-types.h"
 #include "fq-grid-report-dialog.h"
+#include "fq-json.h"
 #include "fq-ui-util.h"
 
 struct _FqGridReportDialog
@@ -123,7 +124,7 @@ outbox_sent_cb (FqGridReportDialog *self,
   g_clear_pointer (&self->key, g_free);
 
   if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
-    id = json_object_get_string_member_with_default (json_node_get_object (answer), "id", NULL);
+    id = fq_json_string_or (json_node_get_object (answer), "id", NULL);
   if (id != NULL)
     /* Translators: %s is the new incident's number. */
     text = g_strdup_printf (_("Report %s received by the centre. You can report the next one."), id);

@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-import-dialog.h"
+#include "fq-json.h"
 #include "fq-ui-util.h"
 
 #define MAX_ROWS         20000
@@ -352,7 +353,7 @@ show_report (FqImportDialog *self,
   g_autofree char *button = NULL;
 
   clear_report (self);
-  self->n_valid = json_object_get_int_member_with_default (report, "valid", 0);
+  self->n_valid = fq_json_int_or (report, "valid", 0);
 
   /* Translators: the dry run's totals. */
   summary = g_strdup_printf (_("%u work orders can be imported, %u are already imported or repeated "
@@ -364,21 +365,21 @@ show_report (FqImportDialog *self,
     {
       JsonObject *item = json_array_get_object_element (invalid, i);
       g_autofree char *text = NULL;
-      const char *field = json_object_get_string_member_with_default (item, "field", NULL);
+      const char *field = fq_json_string_or (item, "field", NULL);
 
       /* Translators: line number, the field, the server's reason. */
       text = g_strdup_printf (_("Line %u, %s: %s"),
-                              (guint)json_object_get_int_member_with_default (item, "row", 0) + 1,
+                              (guint)fq_json_int_or (item, "row", 0) + 1,
                               field != NULL ? field_label (field) : _("the row"),
-                              json_object_get_string_member_with_default (item, "message", ""));
+                              fq_json_string_or (item, "message", ""));
       add_report_line (self, text);
     }
   for (guint i = 0; i < n_duplicates && lines < MAX_REPORT_LINES; i++, lines++)
     {
       JsonObject *item = json_array_get_object_element (duplicates, i);
       g_autofree char *text = NULL;
-      guint line = json_object_get_int_member_with_default (item, "row", 0) + 1;
-      const char *id = json_object_get_string_member_with_default (item, "external_id", "");
+      guint line = fq_json_int_or (item, "row", 0) + 1;
+      const char *id = fq_json_string_or (item, "external_id", "");
 
       if (json_object_has_member (item, "of_row"))
         /* Translators: line, work order number, the earlier line. */
@@ -387,7 +388,7 @@ show_report (FqImportDialog *self,
       else
         /* Translators: line, work order number, incident number. */
         text = g_strdup_printf (_("Line %u: work order %s is already incident %s"), line, id,
-                                json_object_get_string_member_with_default (item, "incident", ""));
+                                fq_json_string_or (item, "incident", ""));
       add_report_line (self, text);
     }
 
@@ -442,7 +443,7 @@ call_done_cb (GObject      *object,
   if (!JSON_NODE_HOLDS_OBJECT (answer))
     return;
   report = json_node_get_object (answer);
-  if (json_object_get_boolean_member_with_default (report, "dry_run", TRUE))
+  if (fq_json_bool_or (report, "dry_run", TRUE))
     {
       show_report (self, report);
       gtk_widget_grab_focus (GTK_WIDGET (self->n_valid > 0 ? self->import_button
@@ -451,7 +452,7 @@ call_done_cb (GObject      *object,
   else
     {
       g_autofree char *text = NULL;
-      guint imported = json_object_get_int_member_with_default (report, "imported", 0);
+      guint imported = fq_json_int_or (report, "imported", 0);
 
       clear_report (self);
       text = g_strdup_printf (ngettext ("%u work order imported. They wait for triage on the board.",

@@ -12,6 +12,7 @@
 #include "fq-cache-private.h"
 #include "fq-enum-types.h"
 #include "fq-incident-list.h"
+#include "fq-json.h"
 #include "fq-row-store.h"
 
 /* The first page paints the board before the whole cache is read. */
@@ -1170,7 +1171,7 @@ build_category_names (FqIncidentList *self)
   g_hash_table_iter_init (&iter, refs);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (names, g_strdup (key),
-                         g_strdup (json_object_get_string_member_with_default (value, "name", key)));
+                         g_strdup (fq_json_string_or (value, "name", key)));
   return names;
 }
 

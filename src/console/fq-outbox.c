@@ -178,8 +178,8 @@ note_result (Entry    *entry,
   if (json_object_has_member (obj, "id") && json_object_has_member (obj, "rev"))
     {
       entry->result_entity = g_strdup (entity);
-      entry->result_id = g_strdup (json_object_get_string_member_with_default (obj, "id", NULL));
-      entry->result_rev = json_object_get_int_member_with_default (obj, "rev", 0);
+      entry->result_id = g_strdup (fq_json_string_or (obj, "id", NULL));
+      entry->result_rev = fq_json_int_or (obj, "rev", 0);
     }
 }
 
@@ -456,7 +456,7 @@ records_changed_cb (FqOutbox     *self,
                   (entry->rec->entity_id != NULL && g_strcmp0 (ref->id, entry->rec->entity_id) != 0))
                 continue;
 
-              rev = json_object_get_int_member_with_default (ref->data, "rev", 0);
+              rev = fq_json_int_or (ref->data, "rev", 0);
               old = GPOINTER_TO_SIZE (g_hash_table_lookup (entry->seen, ref->id));
               if (rev > 0 && (gsize)rev > old)
                 g_hash_table_replace (entry->seen, g_strdup (ref->id), GSIZE_TO_POINTER ((gsize)rev));
@@ -702,7 +702,7 @@ fq_outbox_create_incident (FqOutbox   *self,
   g_return_val_if_fail (FQ_IS_OUTBOX (self), NULL);
   g_return_val_if_fail (body != NULL, NULL);
 
-  summary = json_object_get_string_member_with_default (body, "summary", "");
+  summary = fq_json_string_or (body, "summary", "");
   label = g_strdup_printf (_("New incident: %s"), summary);
   return fq_outbox_submit (self, "POST", "/incidents", body, "incident", NULL, label);
 }
@@ -736,7 +736,7 @@ fq_outbox_ticket_action (FqOutbox   *self,
 
   path = g_strdup_printf ("/tickets/%s/actions", ticket_id);
   label = g_strdup_printf (_("Action “%s” on ticket %s"),
-                           json_object_get_string_member_with_default (body, "action", ""),
+                           fq_json_string_or (body, "action", ""),
                            ticket_id);
   return fq_outbox_submit (self, "POST", path, body, "ticket", ticket_id, label);
 }

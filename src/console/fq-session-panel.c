@@ -27,6 +27,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-error.h"
+#include "fq-json.h"
 #include "fq-session-panel.h"
 #include "fq-ui-util.h"
 
@@ -104,7 +105,7 @@ fq_session_get_time (JsonObject *object,
   if (object == NULL || !json_object_has_member (object, member) ||
       json_object_get_null_member (object, member))
     return 0;
-  text = json_object_get_string_member_with_default (object, member, NULL);
+  text = fq_json_string_or (object, member, NULL);
   if (text == NULL || (dt = g_date_time_new_from_iso8601 (text, NULL)) == NULL)
     return 0;
   return g_date_time_to_unix (dt);
@@ -117,7 +118,7 @@ get_string (JsonObject *object,
   if (object == NULL || !json_object_has_member (object, member) ||
       json_object_get_null_member (object, member))
     return NULL;
-  return json_object_get_string_member_with_default (object, member, NULL);
+  return fq_json_string_or (object, member, NULL);
 }
 
 static JsonArray *
@@ -181,7 +182,7 @@ fq_session_invitee_status (JsonObject *invitee)
   if (g_strcmp0 (status, "checked_in") == 0)
     {
       gint64 at = fq_session_get_time (invitee, "checked_in_at");
-      gint64 delay = json_object_get_int_member_with_default (invitee, "delay_minutes", 0);
+      gint64 delay = fq_json_int_or (invitee, "delay_minutes", 0);
       g_autofree char *clock = format_clock (at);
 
       if (delay > 0)
@@ -374,7 +375,7 @@ fq_session_minutes_report_new (FqContext  *context,
       row[2] = format_date_time (fq_session_get_time (item, "due"));
       if (done > 0)
         row[3] = format_date_time (done);
-      else if (json_object_get_boolean_member_with_default (item, "overdue", FALSE))
+      else if (fq_json_bool_or (item, "overdue", FALSE))
         row[3] = g_strdup (C_("action item", "Overdue"));
       else
         row[3] = g_strdup (C_("action item", "Open"));
@@ -602,7 +603,7 @@ outbox_sent_cb (FqSessionPanel *self,
       JsonObject *obj = json_node_get_object (answer);
 
       if (g_strcmp0 (get_string (obj, "id"), self->id) == 0)
-        self->rev = MAX (self->rev, json_object_get_int_member_with_default (obj, "rev", 0));
+        self->rev = MAX (self->rev, fq_json_int_or (obj, "rev", 0));
     }
 
   if (g_strcmp0 (key, self->minutes_key) == 0)
@@ -643,11 +644,11 @@ outbox_conflict_cb (FqSessionPanel *self,
       g_clear_pointer (&self->minutes_sent, g_free);
     }
 
-  retries = json_object_get_int_member_with_default (body, "fq-retries", 0);
+  retries = fq_json_int_or (body, "fq-retries", 0);
   if (current != NULL && g_error_matches (error, FQ_ERROR, FQ_ERROR_STALE_REV) &&
       g_strcmp0 (get_string (current, "id"), self->id) == 0 && retries < MAX_RETRIES)
     {
-      self->rev = MAX (self->rev, json_object_get_int_member_with_default (current, "rev", 0));
+      self->rev = MAX (self->rev, fq_json_int_or (current, "rev", 0));
       if (was_minutes)
         {
           /* The newest text in the buffer goes out, with the current rev. */
@@ -1010,7 +1011,7 @@ update_items (FqSessionPanel *self)
       const char *id = get_string (item, "id");
       const char *owner = get_string (item, "owner_unit");
       gint64 done = fq_session_get_time (item, "done_at");
-      gboolean overdue = json_object_get_boolean_member_with_default (item, "overdue", FALSE);
+      gboolean overdue = fq_json_bool_or (item, "overdue", FALSE);
       g_autofree char *due = format_date_time (fq_session_get_time (item, "due"));
       g_autofree char *subtitle = NULL;
       g_autofree char *done_text = NULL;
@@ -1232,12 +1233,12 @@ static void
 set_session_json (FqSessionPanel *self,
                   JsonObject     *session)
 {
-  gint64 rev = json_object_get_int_member_with_default (session, "rev", 0);
+  gint64 rev = fq_json_int_or (session, "rev", 0);
 
   if (g_strcmp0 (get_string (session, "id"), self->id) != 0)
     return;
   /* An older copy (the answer to a GET racing the feed) never wins. */
-  if (self->session != NULL && rev < json_object_get_int_member_with_default (self->session, "rev", 0))
+  if (self->session != NULL && rev < fq_json_int_or (self->session, "rev", 0))
     return;
 
   g_clear_pointer (&self->session, json_object_unref);

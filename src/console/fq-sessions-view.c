@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fq-json.h"
 #include "fq-session-panel.h"
 #include "fq-sessions-view.h"
 #include "fq-ui-util.h"
@@ -49,7 +50,7 @@ get_string (JsonObject *object,
   if (object == NULL || !json_object_has_member (object, member) ||
       json_object_get_null_member (object, member))
     return NULL;
-  return json_object_get_string_member_with_default (object, member, NULL);
+  return fq_json_string_or (object, member, NULL);
 }
 
 static JsonObject *
@@ -313,7 +314,7 @@ complete_clicked_cb (GtkButton      *button,
 
   json_object_set_string_member (body, "action", "complete_action_item");
   json_object_set_string_member (body, "item", item);
-  json_object_set_int_member (body, "rev", json_object_get_int_member_with_default (session, "rev", 0));
+  json_object_set_int_member (body, "rev", fq_json_int_or (session, "rev", 0));
   path = g_strdup_printf ("/sessions/%s/actions", get_string (session, "id"));
   key = fq_outbox_submit (fq_context_get_outbox (self->context), "POST", path, body,
                           "session", get_string (session, "id"), _("Action item done"));
@@ -366,7 +367,7 @@ rebuild_items (gpointer data)
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), get_string (item, "text"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-          if (json_object_get_boolean_member_with_default (item, "overdue", FALSE))
+          if (fq_json_bool_or (item, "overdue", FALSE))
             gtk_widget_add_css_class (row, "fq-overdue");
 
           button = gtk_button_new_with_mnemonic (_("_Done"));

@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fq-json.h"
 #include "fq-summary-table.h"
 
 /* ---- formatting ---- */
@@ -212,8 +213,8 @@ compare_rows (gconstpointer a,
 
   if (column->kind == FQ_SUMMARY_COLUMN_TEXT)
     {
-      const char *sx = json_object_get_string_member_with_default (x, column->member, "");
-      const char *sy = json_object_get_string_member_with_default (y, column->member, "");
+      const char *sx = fq_json_string_or (x, column->member, "");
+      const char *sy = fq_json_string_or (y, column->member, "");
       g_autofree char *kx = g_utf8_collate_key (sx, -1);
       g_autofree char *ky = g_utf8_collate_key (sy, -1);
       int c = strcmp (kx, ky);

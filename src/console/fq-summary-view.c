@@ -30,6 +30,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-incident-board.h"
+#include "fq-json.h"
 #include "fq-summary-table.h"
 #include "fq-summary-view.h"
 #include "fq-trend-chart.h"
@@ -614,7 +615,7 @@ explain_done_cb (GObject      *object,
   ids = g_strv_builder_end (builder);
 
   g_signal_emit (self, signals[SHOW_RECORDS], 0,
-                 g_strcmp0 (json_object_get_string_member_with_default (object_root, "entity", ""),
+                 g_strcmp0 (fq_json_string_or (object_root, "entity", ""),
                             "ticket") == 0 ? FQ_BOARD_PAGE_TICKETS : FQ_BOARD_PAGE_INCOMING,
                  explain->title, ids);
   explain_free (explain);
@@ -725,16 +726,16 @@ make_trend_data (FqSummaryView *self)
   if (series >= G_N_ELEMENTS (series_members))
     series = 0;
   buckets = json_object_get_array_member (self->trend, "buckets");
-  bucket = json_object_get_string_member_with_default (self->trend, "bucket", "day");
+  bucket = fq_json_string_or (self->trend, "bucket", "day");
 
   for (guint i = 0; i < json_array_get_length (buckets); i++)
     {
       JsonObject *b = json_array_get_object_element (buckets, i);
-      g_autoptr(GDateTime) start = city_time (parse_time (json_object_get_string_member_with_default (b, "start", NULL)));
-      double value = json_object_get_int_member_with_default (b, series_members[series], 0);
+      g_autoptr(GDateTime) start = city_time (parse_time (fq_json_string_or (b, "start", NULL)));
+      double value = fq_json_int_or (b, series_members[series], 0);
       g_autofree char *date = format_date (g_date_time_to_unix (start));
       gboolean cut = g_date_time_to_unix (start) < self->from ||
-                     parse_time (json_object_get_string_member_with_default (b, "end", NULL)) > self->to;
+                     parse_time (fq_json_string_or (b, "end", NULL)) > self->to;
 
       g_array_append_val (values, value);
       g_array_append_val (partial, cut);
@@ -817,8 +818,8 @@ bar_activated_cb (FqSummaryView *self,
     return;
   b = json_array_get_object_element (buckets, index);
   /* The bar counts only what lies inside the period. */
-  from = MAX (self->from, parse_time (json_object_get_string_member_with_default (b, "start", NULL)));
-  to = MIN (self->to, parse_time (json_object_get_string_member_with_default (b, "end", NULL)));
+  from = MAX (self->from, parse_time (fq_json_string_or (b, "start", NULL)));
+  to = MIN (self->to, parse_time (fq_json_string_or (b, "end", NULL)));
   what = g_strdup (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (self->series_dropdown)), series));
   explain (self, series_members[series], from, to, NULL, what);
 }
@@ -838,14 +839,14 @@ named_rows (JsonArray  *rows,
       GList *members;
 
       if (group != NULL &&
-          g_strcmp0 (json_object_get_string_member_with_default (row, "group", NULL), group) != 0)
+          g_strcmp0 (fq_json_string_or (row, "group", NULL), group) != 0)
         continue;
       copy = json_object_new ();
       members = json_object_get_members (row);
       for (GList *l = members; l != NULL; l = l->next)
         json_object_set_member (copy, l->data, json_object_dup_member (row, l->data));
       g_list_free (members);
-      if (json_object_get_string_member_with_default (row, "name", NULL) == NULL)
+      if (fq_json_string_or (row, "name", NULL) == NULL)
         json_object_set_string_member (copy, "name", _("Not yet categorised"));
       json_array_add_object_element (out, copy);
     }
@@ -891,8 +892,8 @@ static void
 explain_category_row (FqSummaryView *self,
                       JsonObject    *row)
 {
-  const char *code = json_object_get_string_member_with_default (row, "code", NULL);
-  const char *name = json_object_get_string_member_with_default (row, "name", "");
+  const char *code = fq_json_string_or (row, "code", NULL);
+  const char *name = fq_json_string_or (row, "name", "");
   g_autofree char *escaped = NULL;
   g_autofree char *extra = NULL;
 
@@ -911,7 +912,7 @@ category_activated_cb (FqSummaryView  *self,
                        JsonObject     *row,
                        FqSummaryTable *table)
 {
-  const char *code = json_object_get_string_member_with_default (row, "code", NULL);
+  const char *code = fq_json_string_or (row, "code", NULL);
 
   /* A group opens to its categories; a category shows its incidents. */
   if (self->group == NULL && code != NULL)
@@ -950,8 +951,8 @@ unit_activated_cb (FqSummaryView  *self,
                    JsonObject     *row,
                    FqSummaryTable *table)
 {
-  const char *unit = json_object_get_string_member_with_default (row, "unit", NULL);
-  const char *name = json_object_get_string_member_with_default (row, "name", unit);
+  const char *unit = fq_json_string_or (row, "unit", NULL);
+  const char *name = fq_json_string_or (row, "name", unit);
   g_autofree char *escaped = NULL;
   g_autofree char *extra = NULL;
   g_autofree char *what = NULL;
@@ -972,7 +973,7 @@ place_activated_cb (FqSummaryView  *self,
                     JsonObject     *row,
                     FqSummaryTable *table)
 {
-  const char *code = json_object_get_string_member_with_default (row, "code", NULL);
+  const char *code = fq_json_string_or (row, "code", NULL);
 
   if (code != NULL)
     fq_summary_view_set_scope (self, code);
@@ -1104,10 +1105,10 @@ update_period_label (FqSummaryView *self)
 
   if (previous != NULL && last_year != NULL)
     {
-      g_autofree char *p = format_span (parse_time (json_object_get_string_member_with_default (previous, "from", NULL)),
-                                        parse_time (json_object_get_string_member_with_default (previous, "to", NULL)));
-      g_autofree char *y = format_span (parse_time (json_object_get_string_member_with_default (last_year, "from", NULL)),
-                                        parse_time (json_object_get_string_member_with_default (last_year, "to", NULL)));
+      g_autofree char *p = format_span (parse_time (fq_json_string_or (previous, "from", NULL)),
+                                        parse_time (fq_json_string_or (previous, "to", NULL)));
+      g_autofree char *y = format_span (parse_time (fq_json_string_or (last_year, "from", NULL)),
+                                        parse_time (fq_json_string_or (last_year, "to", NULL)));
 
       /* Translators: the period and what it is compared with. */
       text = g_strdup_printf (_("%s, compared with the previous period (%s) and the same period last year (%s)."),
@@ -1420,8 +1421,8 @@ trend_csv (FqSummaryView *self)
   for (guint i = 0; buckets != NULL && i < json_array_get_length (buckets); i++)
     {
       JsonObject *b = json_array_get_object_element (buckets, i);
-      gint64 from = MAX (self->from, parse_time (json_object_get_string_member_with_default (b, "start", NULL)));
-      gint64 to = MIN (self->to, parse_time (json_object_get_string_member_with_default (b, "end", NULL)));
+      gint64 from = MAX (self->from, parse_time (fq_json_string_or (b, "start", NULL)));
+      gint64 to = MIN (self->to, parse_time (fq_json_string_or (b, "end", NULL)));
       g_autofree char *f = format_date (from);
       g_autofree char *t = format_date (to - 1);
       char *v[G_N_ELEMENTS (members)] = { NULL, };
@@ -1432,7 +1433,7 @@ trend_csv (FqSummaryView *self)
       for (guint k = 0; k < G_N_ELEMENTS (members); k++)
         {
           v[k] = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                  json_object_get_int_member_with_default (b, members[k], 0));
+                                  fq_json_int_or (b, members[k], 0));
           cells[2 + k] = v[k];
         }
       append_csv_row (out, cells, G_N_ELEMENTS (cells));

@@ -240,7 +240,7 @@ ws_message_cb (SoupWebsocketConnection *ws,
       return;
     }
 
-  seq = json_object_get_int_member_with_default (json_node_get_object (root), "seq", 0);
+  seq = fq_json_int_or (json_node_get_object (root), "seq", 0);
 
   if (self->buffer == NULL)
     self->buffer = json_array_new ();
@@ -433,8 +433,8 @@ page_cb (GObject      *object,
       return;
     }
 
-  last_seq = json_object_get_int_member_with_default (obj, "last_seq", 0);
-  more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
+  last_seq = fq_json_int_or (obj, "last_seq", 0);
+  more = fq_json_bool_or (obj, "more", FALSE);
   changes = json_array_ref (json_node_get_array (changes_node));
   if (json_array_get_length (changes) > 0)
     {
@@ -442,7 +442,7 @@ page_cb (GObject      *object,
 
       if (JSON_NODE_HOLDS_OBJECT (last))
         {
-          gint64 s = json_object_get_int_member_with_default (json_node_get_object (last), "seq", 0);
+          gint64 s = fq_json_int_or (json_node_get_object (last), "seq", 0);
 
           /* With more pages to come, the next page starts after the last
            * change of this one, not at the server's newest seq. */
@@ -651,12 +651,12 @@ health_cb (GObject      *object,
     }
 
   obj = json_node_get_object (root);
-  now = json_object_get_string_member_with_default (obj, "now", NULL);
+  now = fq_json_string_or (obj, "now", NULL);
   if (now != NULL && fq_time_parse (now, &now_seconds))
     fq_client_note_server_time (now_seconds, g_get_real_time ());
 
   /* A server without epochs cannot say; its cache is trusted as before. */
-  epoch = json_object_get_string_member_with_default (obj, "epoch", NULL);
+  epoch = fq_json_string_or (obj, "epoch", NULL);
   if (epoch == NULL)
     {
       start_catch_up (self);
@@ -667,7 +667,7 @@ health_cb (GObject      *object,
   hd = g_new0 (HealthData, 1);
   hd->self = self;  /* the reference of the call, handed on */
   hd->epoch = g_strdup (epoch);
-  hd->last_seq = json_object_get_int_member_with_default (obj, "last_seq", 0);
+  hd->last_seq = fq_json_int_or (obj, "last_seq", 0);
   fq_cache_run_async (self->cache, read_epoch_job, NULL, NULL, g_free, self->cancellable,
                       stored_epoch_cb, hd);
 }

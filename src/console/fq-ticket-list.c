@@ -11,6 +11,7 @@
 #include "fq-cache-private.h"
 #include "fq-client.h"
 #include "fq-enum-types.h"
+#include "fq-json.h"
 #include "fq-row-store.h"
 #include "fq-sla.h"
 #include "fq-ticket-list.h"
@@ -813,7 +814,7 @@ build_names (FqTicketList *self)
       g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, kinds[k]));
       while (g_hash_table_iter_next (&iter, &key, &value))
         g_hash_table_insert (names, g_strconcat (kinds[k], ":", key, NULL),
-                             g_strdup (json_object_get_string_member_with_default (value, "name", key)));
+                             g_strdup (fq_json_string_or (value, "name", key)));
     }
   return names;
 }

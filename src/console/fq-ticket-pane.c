@@ -394,8 +394,8 @@ build_report (FqTicketPane *self)
     {
       JsonObject *src = g_ptr_array_index (incidents, i);
       JsonObject *copy = json_object_new ();
-      const char *id = json_object_get_string_member_with_default (src, "id", "");
-      const char *phone = json_object_get_string_member_with_default (src, "caller_phone", NULL);
+      const char *id = fq_json_string_or (src, "id", "");
+      const char *phone = fq_json_string_or (src, "caller_phone", NULL);
       const char *revealed = g_hash_table_lookup (self->revealed, id);
       JsonObjectIter iter;
       const char *name;

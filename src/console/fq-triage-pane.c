@@ -318,8 +318,8 @@ candidate_loaded_cb (GObject      *object,
   json = fq_cache_get_record_finish (FQ_CACHE (object), result, &error);
   if (json != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      const char *summary = json_object_get_string_member_with_default (json, "summary", "");
-      const char *received = json_object_get_string_member_with_default (json, "received_at", NULL);
+      const char *summary = fq_json_string_or (json, "summary", "");
+      const char *received = fq_json_string_or (json, "received_at", NULL);
       gint64 at = 0;
       g_autofree char *when = NULL;
       g_autofree char *subtitle = NULL;

@@ -20,6 +20,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fq-json.h"
 #include "fq-unit.h"
 #include "fq-ui-util.h"
 #include "fq-whistle-dialog.h"
@@ -101,7 +102,7 @@ find_unit (FqWhistleDialog *self,
       JsonObject *unit = fq_context_lookup_unit (self->context, id);
 
       if (unit != NULL)
-        return json_object_get_string_member_with_default (unit, "id", NULL);
+        return fq_json_string_or (unit, "id", NULL);
     }
   return NULL;
 }
@@ -169,13 +170,13 @@ add_invitee (FqWhistleDialog *self,
 static void
 propose_invitees (FqWhistleDialog *self)
 {
-  const char *grid = json_object_get_string_member_with_default (self->ticket, "grid", "");
-  const char *category = json_object_get_string_member_with_default (self->ticket, "category", "");
+  const char *grid = fq_json_string_or (self->ticket, "grid", "");
+  const char *category = fq_json_string_or (self->ticket, "category", "");
   g_autoptr(GPtrArray) codes = grid_and_ancestors (grid);
   JsonObject *cat = fq_context_lookup_category (self->context, category);
   JsonArray *array;
 
-  add_invitee (self, json_object_get_string_member_with_default (self->ticket, "lead_unit", NULL),
+  add_invitee (self, fq_json_string_or (self->ticket, "lead_unit", NULL),
                _("Lead unit of this ticket"), TRUE);
   array = json_object_get_array_member (self->ticket, "assisting_units");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
@@ -183,7 +184,7 @@ propose_invitees (FqWhistleDialog *self)
 
   if (cat != NULL)
     {
-      const char *lead = json_object_get_string_member_with_default (cat, "lead_unit_kind", NULL);
+      const char *lead = fq_json_string_or (cat, "lead_unit_kind", NULL);
 
       if (lead != NULL)
         add_invitee (self, find_unit (self, lead, codes), _("Leads such matters here"), TRUE);
@@ -214,7 +215,7 @@ static void
 add_unit_apply_cb (FqWhistleDialog *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->add_unit_row));
-  const char *grid = json_object_get_string_member_with_default (self->ticket, "grid", "");
+  const char *grid = fq_json_string_or (self->ticket, "grid", "");
   g_autoptr(GPtrArray) codes = grid_and_ancestors (grid);
   g_autoptr(GPtrArray) near = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) far = g_ptr_array_new_with_free_func (g_object_unref);
@@ -382,7 +383,7 @@ outbox_sent_cb (FqWhistleDialog *self,
     return;
 
   if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
-    id = json_object_get_string_member_with_default (json_node_get_object (answer), "id", NULL);
+    id = fq_json_string_or (json_node_get_object (answer), "id", NULL);
 
   /* The window's action, not the dialog's: the dialog is a window of its own. */
   parent = gtk_window_get_transient_for (GTK_WINDOW (self));
@@ -430,7 +431,7 @@ convene_button_clicked_cb (FqWhistleDialog *self)
   GtkWidget *child;
   GHashTableIter iter;
   gpointer key, value;
-  const char *ticket_id = json_object_get_string_member_with_default (self->ticket, "id", "");
+  const char *ticket_id = fq_json_string_or (self->ticket, "id", "");
 
   if (self->key != NULL)
     {
@@ -630,9 +631,9 @@ fq_whistle_dialog_present (FqContext  *context,
   self->context = g_object_ref (context);
   self->ticket = json_object_ref (ticket);
 
-  ticket_id = json_object_get_string_member_with_default (ticket, "id", "");
-  ticket_title = json_object_get_string_member_with_default (ticket, "title", "");
-  place = fq_format_place (context, json_object_get_string_member_with_default (ticket, "grid", ""));
+  ticket_id = fq_json_string_or (ticket, "id", "");
+  ticket_title = fq_json_string_or (ticket, "title", "");
+  place = fq_format_place (context, fq_json_string_or (ticket, "grid", ""));
   /* Translators: the ticket a session is called on: id, title, place. */
   heading = g_strdup_printf (_("Ticket %s · %s · %s"), ticket_id, ticket_title, place);
   gtk_label_set_label (self->ticket_label, heading);
@@ -647,7 +648,7 @@ fq_whistle_dialog_present (FqContext  *context,
 
   /* Sessions usually meet at the street office of the place. */
   {
-    const char *grid = json_object_get_string_member_with_default (ticket, "grid", "");
+    const char *grid = fq_json_string_or (ticket, "grid", "");
     g_autoptr(GPtrArray) codes = grid_and_ancestors (grid);
 
     street = find_unit (self, "street_office", codes);

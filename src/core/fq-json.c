@@ -1165,6 +1165,80 @@ fq_time_parse (const char *text,
   return TRUE;
 }
 
+/* @member's node if it holds a string (@string) or a number or boolean. */
+static JsonNode *
+value_member (JsonObject *object,
+              const char *member,
+              gboolean    string)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  node = json_object_get_member (object, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) == G_TYPE_STRING) != string)
+    return NULL;
+  return node;
+}
+
+/**
+ * fq_json_string_or:
+ * @object: an object a peer sent
+ * @member: the member name
+ * @fallback: (nullable): what to return if @member is not a string
+ *
+ * Returns: (nullable): @member's string, or @fallback
+ */
+const char *
+fq_json_string_or (JsonObject *object,
+                   const char *member,
+                   const char *fallback)
+{
+  JsonNode *node = value_member (object, member, TRUE);
+
+  return node != NULL ? json_node_get_string (node) : fallback;
+}
+
+/**
+ * fq_json_int_or:
+ * @object: an object a peer sent
+ * @member: the member name
+ * @fallback: what to return if @member is not a number
+ *
+ * Returns: @member as an integer (as json_node_get_int() reads a number
+ *   or a boolean), or @fallback
+ */
+gint64
+fq_json_int_or (JsonObject *object,
+                const char *member,
+                gint64      fallback)
+{
+  JsonNode *node = value_member (object, member, FALSE);
+
+  return node != NULL ? json_node_get_int (node) : fallback;
+}
+
+/**
+ * fq_json_bool_or:
+ * @object: an object a peer sent
+ * @member: the member name
+ * @fallback: what to return if @member is not a boolean
+ *
+ * Returns: @member as a boolean (as json_node_get_boolean() reads a
+ *   boolean or a number), or @fallback
+ */
+gboolean
+fq_json_bool_or (JsonObject *object,
+                 const char *member,
+                 gboolean    fallback)
+{
+  JsonNode *node = value_member (object, member, FALSE);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
 /**
  * fq_json_to_string:
  * @node: a node

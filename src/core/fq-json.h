@@ -125,6 +125,22 @@ char       *fq_time_format             (gint64        unix_seconds);
 gboolean    fq_time_parse              (const char   *text,
                                         gint64       *unix_seconds);
 
+/* Lenient readers of what a peer sent, for members whose absence or
+ * wrong type only means "not given": @fallback unless the member holds a
+ * string (fq_json_string_or()), or a number or boolean (the others).
+ * Unlike json-glib's *_member_with_default(), an object or an array there
+ * is no programming error (no critical): the server's answers and frames
+ * are input, not the console's own data. */
+const char *fq_json_string_or          (JsonObject   *object,
+                                        const char   *member,
+                                        const char   *fallback);
+gint64      fq_json_int_or             (JsonObject   *object,
+                                        const char   *member,
+                                        gint64        fallback);
+gboolean    fq_json_bool_or            (JsonObject   *object,
+                                        const char   *member,
+                                        gboolean      fallback);
+
 /* Serialises @node compactly. */
 char       *fq_json_to_string          (JsonNode     *node,
                                         gsize        *length);

@@ -11,6 +11,7 @@
 #include "fq-context.h"
 #include "fq-grid-report-dialog.h"
 #include "fq-import-dialog.h"
+#include "fq-json.h"
 #include "fq-test-data-util.h"
 
 /*
@@ -140,9 +141,9 @@ count_on_server (FqClient   *client,
     {
       JsonObject *incident = json_array_get_object_element (items, i);
 
-      if (g_strcmp0 (json_object_get_string_member_with_default (incident, "summary", NULL),
+      if (g_strcmp0 (fq_json_string_or (incident, "summary", NULL),
                      needle) == 0 ||
-          g_strcmp0 (json_object_get_string_member_with_default (incident, "external_id", NULL),
+          g_strcmp0 (fq_json_string_or (incident, "external_id", NULL),
                      needle) == 0)
         n++;
     }

@@ -699,6 +699,39 @@ test_output (void)
   g_assert_nonnull (text);
 }
 
+/* What a peer sent, read leniently: the wrong shape is the fallback, with
+ * no critical (these tests run with fatal warnings). */
+static void
+test_lenient (void)
+{
+  g_autoptr(JsonObject) object = parse (
+    "{\"s\":\"text\",\"i\":42,\"d\":2.5,\"t\":true,\"null\":null,"
+    "\"o\":{\"seq\":1},\"a\":[1,2]}");
+
+  g_assert_cmpstr (fq_json_string_or (object, "s", "x"), ==, "text");
+  g_assert_cmpstr (fq_json_string_or (object, "i", "x"), ==, "x");
+  g_assert_cmpstr (fq_json_string_or (object, "o", "x"), ==, "x");
+  g_assert_cmpstr (fq_json_string_or (object, "a", NULL), ==, NULL);
+  g_assert_cmpstr (fq_json_string_or (object, "null", "x"), ==, "x");
+  g_assert_cmpstr (fq_json_string_or (object, "missing", "x"), ==, "x");
+
+  g_assert_cmpint (fq_json_int_or (object, "i", -1), ==, 42);
+  g_assert_cmpint (fq_json_int_or (object, "d", -1), ==, 2);
+  g_assert_cmpint (fq_json_int_or (object, "t", -1), ==, 1);
+  g_assert_cmpint (fq_json_int_or (object, "s", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (object, "o", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (object, "a", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (object, "null", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (object, "missing", -1), ==, -1);
+
+  g_assert_true (fq_json_bool_or (object, "t", FALSE));
+  g_assert_true (fq_json_bool_or (object, "i", FALSE));
+  g_assert_false (fq_json_bool_or (object, "s", FALSE));
+  g_assert_true (fq_json_bool_or (object, "o", TRUE));
+  g_assert_false (fq_json_bool_or (object, "a", FALSE));
+  g_assert_true (fq_json_bool_or (object, "missing", TRUE));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -717,6 +750,7 @@ main (int   argc,
   g_test_add_func ("/core/json/get/enum", test_get_enum);
   g_test_add_func ("/core/json/get/string-array", test_get_string_array);
   g_test_add_func ("/core/json/get/object-array", test_get_object_array);
+  g_test_add_func ("/core/json/lenient", test_lenient);
   g_test_add_func ("/core/json/output", test_output);
 
   return g_test_run ();

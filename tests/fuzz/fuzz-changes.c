@@ -238,8 +238,8 @@ read_page (JsonNode *root,
   if (changes_node == NULL || !JSON_NODE_HOLDS_ARRAY (changes_node))
     return NULL;
 
-  *last_seq = json_object_get_int_member_with_default (obj, "last_seq", 0);
-  more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
+  *last_seq = fq_json_int_or (obj, "last_seq", 0);
+  more = fq_json_bool_or (obj, "more", FALSE);
   changes = json_node_get_array (changes_node);
   if (json_array_get_length (changes) > 0)
     {
@@ -247,7 +247,7 @@ read_page (JsonNode *root,
 
       if (JSON_NODE_HOLDS_OBJECT (last))
         {
-          gint64 s = json_object_get_int_member_with_default (json_node_get_object (last), "seq", 0);
+          gint64 s = fq_json_int_or (json_node_get_object (last), "seq", 0);
 
           if (more && s > 0)
             *last_seq = s;
