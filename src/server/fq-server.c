@@ -2068,7 +2068,12 @@ fallback_handler_cb (SoupServer        *soup,
  * While a request is being answered, data on the socket is a request sent
  * ahead of the answer (pipelining), which libsoup reads only once it has
  * answered: the watch would be ready at every iteration until then, so
- * that connection's watch ends there and its next answer makes a new one. */
+ * that connection's watch ends there and its next answer makes a new one.
+ *
+ * Over TLS a client may close with close_notify: bytes, which the watch
+ * cannot tell from a request, and after which libsoup reads the end of
+ * stream itself. Such a connection is left to the leak, as it was by the
+ * watch per idle period; one that closes without close_notify is taken. */
 typedef struct
 {
   GSocket           *socket;
