@@ -229,7 +229,14 @@ test_show_records (Fixture       *f,
   g_assert_nonnull (show_all);
   g_assert_true (gtk_widget_get_sensitive (show_all));
   gtk_widget_activate (show_all);
-  g_assert_true (fq_test_wait (records_gone_cond, f, 30000));
+  if (!fq_test_wait (records_gone_cond, f, 30000))
+    {
+      /* Rare in CI (once in many runs): say which part stayed. */
+      g_test_message ("records active: %d; incident list loading: %d, busy: %d",
+                      fq_incident_board_get_records_active (f->board),
+                      fq_incident_list_get_loading (incidents), fq_incident_list_get_busy (incidents));
+      g_assert_not_reached ();
+    }
   g_assert_null (fq_incident_board_get_records_text (f->board));
   g_assert_false (fq_incident_list_get_ids_active (incidents));
   g_assert_true (gtk_widget_get_sensitive (search));
