@@ -1122,6 +1122,8 @@ start_full_load (FqIncidentList *self)
   run_load (self, 0);
 }
 
+static void spec_changed (FqIncidentList *self);
+
 static void
 records_changed_cb (FqIncidentList *self,
                     FqCacheBatch   *batch,
@@ -1129,10 +1131,12 @@ records_changed_cb (FqIncidentList *self,
 {
   guint n_new = 0;
 
+  /* New category names: a new spec, sent like any other (marking the spec
+   * dirty alone left the list "loading" until an incident changed). */
   if (batch->ref_changed && self->category_names != NULL)
     {
       g_clear_pointer (&self->category_names, g_hash_table_unref);
-      self->spec_dirty = TRUE;
+      spec_changed (self);
     }
 
   if (batch->incidents->len == 0)

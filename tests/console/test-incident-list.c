@@ -676,6 +676,51 @@ test_ids (Fixture       *f,
   check (f, &e);
 }
 
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* A change of reference data alone (a category renamed) reaches the
+ * list's category names, and the list does not stay "loading" waiting for
+ * an incident change to carry it. */
+static void
+test_ref_change (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *arr;
+  gboolean done = FALSE;
+  gint64 deadline;
+  guint tick;
+  g_autofree char *text = NULL;
+
+  /* A filter makes the list build its category names. */
+  fq_incident_list_set_query (f->list, "噪音");
+  wait_until_idle (f);
+
+  text = g_strdup_printf ("[{\"seq\":%" G_GINT64_FORMAT ",\"entity\":\"category\",\"id\":\"Z99\","
+                          "\"op\":\"upsert\",\"data\":{\"code\":\"Z99\",\"name\":\"测试类\"}}]",
+                          ++f->seq);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  arr = json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+  fq_cache_apply_changes_async (f->cache, arr, 0, NULL, apply_cb, &done);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (!done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (done);
+
+  /* With a tick, so that a list stuck with nothing to do is seen. */
+  tick = g_timeout_add (50, tick_cb, NULL);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (fq_incident_list_get_busy (f->list) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  g_assert_false (fq_incident_list_get_loading (f->list));
+  g_assert_false (fq_incident_list_get_busy (f->list));
+}
+
 typedef struct
 {
   guint n;
@@ -961,6 +1006,7 @@ main (int   argc,
   g_test_add ("/incident-list/filters-and-sorts", Fixture, NULL, setup, test_filters_and_sorts, teardown);
   g_test_add ("/incident-list/pending", Fixture, NULL, setup, test_pending, teardown);
   g_test_add ("/incident-list/ids", Fixture, NULL, setup, test_ids, teardown);
+  g_test_add ("/incident-list/ref-change", Fixture, NULL, setup, test_ref_change, teardown);
   g_test_add ("/incident-list/replace-all", Fixture, NULL, setup, test_replace_all, teardown);
   g_test_add ("/incident-list/reuse", Fixture, NULL, setup, test_reuse, teardown);
 
