@@ -11,6 +11,7 @@
 #include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-grid-model.h"
+#include "fq-json.h"
 #include "fq-ui-util.h"
 #include "fq-unit.h"
 
@@ -67,14 +68,7 @@ static const char *
 member_string (JsonObject *object,
                const char *member)
 {
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return fq_json_string_or (object, member, NULL);
 }
 
 static void

@@ -110,36 +110,14 @@ static const char *
 jstr (JsonObject *obj,
       const char *name)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return fq_json_string_or (obj, name, NULL);
 }
 
 static gint64
 jint (JsonObject *obj,
       const char *name)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    {
-      double d = json_node_get_double (node);
-
-      /* Converting a double outside the range of gint64 is undefined. */
-      if (d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-        return (gint64)d;
-      return 0;
-    }
-  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    return json_node_get_boolean (node);
-  return 0;
+  return fq_json_int_or (obj, name, 0);
 }
 
 static int

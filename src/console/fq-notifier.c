@@ -63,12 +63,7 @@ static const char *
 member_string (JsonObject *object,
                const char *member)
 {
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, member)) == NULL
-      || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return fq_json_string_or (object, member, NULL);
 }
 
 static JsonObject *

@@ -102,9 +102,6 @@ fq_session_get_time (JsonObject *object,
   g_autoptr(GDateTime) dt = NULL;
   const char *text;
 
-  if (object == NULL || !json_object_has_member (object, member) ||
-      json_object_get_null_member (object, member))
-    return 0;
   text = fq_json_string_or (object, member, NULL);
   if (text == NULL || (dt = g_date_time_new_from_iso8601 (text, NULL)) == NULL)
     return 0;
@@ -115,9 +112,6 @@ static const char *
 get_string (JsonObject *object,
             const char *member)
 {
-  if (object == NULL || !json_object_has_member (object, member) ||
-      json_object_get_null_member (object, member))
-    return NULL;
   return fq_json_string_or (object, member, NULL);
 }
 

@@ -47,9 +47,6 @@ static const char *
 get_string (JsonObject *object,
             const char *member)
 {
-  if (object == NULL || !json_object_has_member (object, member) ||
-      json_object_get_null_member (object, member))
-    return NULL;
   return fq_json_string_or (object, member, NULL);
 }
 

@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "fq-enum-types.h"
+#include "fq-json.h"
 #include "fq-timeline-view.h"
 #include "fq-ui-util.h"
 
@@ -375,12 +376,7 @@ static const char *
 data_string (JsonObject *data,
              const char *member)
 {
-  JsonNode *node;
-
-  if (data == NULL || (node = json_object_get_member (data, member)) == NULL
-      || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return fq_json_string_or (data, member, NULL);
 }
 
 static const char *

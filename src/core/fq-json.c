@@ -1173,9 +1173,10 @@ value_member (JsonObject *object,
 {
   JsonNode *node;
 
-  g_return_val_if_fail (object != NULL, NULL);
   g_return_val_if_fail (member != NULL, NULL);
 
+  if (object == NULL)
+    return NULL;
   node = json_object_get_member (object, member);
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       (json_node_get_value_type (node) == G_TYPE_STRING) != string)
@@ -1185,7 +1186,7 @@ value_member (JsonObject *object,
 
 /**
  * fq_json_string_or:
- * @object: an object a peer sent
+ * @object: (nullable): an object a peer sent
  * @member: the member name
  * @fallback: (nullable): what to return if @member is not a string
  *
@@ -1203,12 +1204,12 @@ fq_json_string_or (JsonObject *object,
 
 /**
  * fq_json_int_or:
- * @object: an object a peer sent
+ * @object: (nullable): an object a peer sent
  * @member: the member name
  * @fallback: what to return if @member is not a number
  *
- * Returns: @member as an integer (as json_node_get_int() reads a number
- *   or a boolean), or @fallback
+ * Returns: @member as an integer (a fraction truncated, a boolean 0 or 1),
+ *   or @fallback, also for a number outside the range of gint64
  */
 gint64
 fq_json_int_or (JsonObject *object,
@@ -1216,13 +1217,22 @@ fq_json_int_or (JsonObject *object,
                 gint64      fallback)
 {
   JsonNode *node = value_member (object, member, FALSE);
+  double d;
 
-  return node != NULL ? json_node_get_int (node) : fallback;
+  if (node == NULL)
+    return fallback;
+  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
+    return json_node_get_int (node);
+  /* Converting a double outside the range of gint64 is undefined. */
+  d = json_node_get_double (node);
+  if (d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+    return (gint64)d;
+  return fallback;
 }
 
 /**
  * fq_json_bool_or:
- * @object: an object a peer sent
+ * @object: (nullable): an object a peer sent
  * @member: the member name
  * @fallback: what to return if @member is not a boolean
  *

@@ -126,8 +126,9 @@ gboolean    fq_time_parse              (const char   *text,
                                         gint64       *unix_seconds);
 
 /* Lenient readers of what a peer sent, for members whose absence or
- * wrong type only means "not given": @fallback unless the member holds a
- * string (fq_json_string_or()), or a number or boolean (the others).
+ * wrong type only means "not given": @fallback unless @object is given and
+ * the member holds a string (fq_json_string_or()), or a number or boolean
+ * (the others; an integer out of range is @fallback too).
  * Unlike json-glib's *_member_with_default(), an object or an array there
  * is no programming error (no critical): the server's answers and frames
  * are input, not the console's own data. */

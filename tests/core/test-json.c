@@ -706,7 +706,7 @@ test_lenient (void)
 {
   g_autoptr(JsonObject) object = parse (
     "{\"s\":\"text\",\"i\":42,\"d\":2.5,\"t\":true,\"null\":null,"
-    "\"o\":{\"seq\":1},\"a\":[1,2]}");
+    "\"o\":{\"seq\":1},\"a\":[1,2],\"big\":1e300}");
 
   g_assert_cmpstr (fq_json_string_or (object, "s", "x"), ==, "text");
   g_assert_cmpstr (fq_json_string_or (object, "i", "x"), ==, "x");
@@ -723,6 +723,9 @@ test_lenient (void)
   g_assert_cmpint (fq_json_int_or (object, "a", -1), ==, -1);
   g_assert_cmpint (fq_json_int_or (object, "null", -1), ==, -1);
   g_assert_cmpint (fq_json_int_or (object, "missing", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (object, "big", -1), ==, -1);
+  g_assert_cmpint (fq_json_int_or (NULL, "i", -1), ==, -1);
+  g_assert_cmpstr (fq_json_string_or (NULL, "s", "x"), ==, "x");
 
   g_assert_true (fq_json_bool_or (object, "t", FALSE));
   g_assert_true (fq_json_bool_or (object, "i", FALSE));
