@@ -7,12 +7,15 @@
  * Resource handlers use fq-server-private.h and nothing from here.
  */
 
+#include "fq-read-queue.h"
 #include "fq-server-private.h"
 
 G_BEGIN_DECLS
 
 #define FQ_API_PREFIX "/api/v1"
 #define FQ_N_READERS  2
+/* A helper reader steps in after the lead has been busy this long (µs). */
+#define FQ_READ_HELP_AFTER (2 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct _FqAuthState FqAuthState;
 typedef struct _FqHubState  FqHubState;
@@ -34,7 +37,8 @@ struct _FqServer
   GAsyncQueue    *write_queue;   /* FqJob, any thread */
   FqConn         *writer_conn;   /* the writer thread's */
   GThread        *reader_threads[FQ_N_READERS];
-  GAsyncQueue    *read_queue;    /* FqJob, any thread */
+  FqReadQueue    *read_queue;    /* FqJob, any thread */
+  int             n_readers_started; /* atomic */
   guint           n_outstanding; /* jobs queued and not yet completed */
   GAsyncQueue    *done_queue;    /* FqJob finished by a thread, any thread */
   GSource        *done_source;   /* dispatched while done_pending */

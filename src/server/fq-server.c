@@ -19,7 +19,9 @@
 /*
  * Threads. The SoupServer, every FqRequest and the WebSocket hub live on the
  * main thread, which never waits on SQLite. Reads are queued to
- * FQ_N_READERS reader threads, each with its own connection. Writes are
+ * FQ_N_READERS reader threads, each with its own connection: one lead that
+ * takes every read, helpers that step in when it is held up
+ * (fq-read-queue.h). Writes are
  * queued to one writer thread, which takes every job waiting in its queue
  * and runs them in one transaction, each inside its own SAVEPOINT: a failing
  * job rolls back alone. A sync thread then makes the committed batches
@@ -897,10 +899,12 @@ deliver_jobs (FqServer  *server,
 
 /* ---- reader threads ---- */
 
+/* The first reader is the lead; see fq-read-queue.h. */
 static gpointer
 reader_thread (gpointer data)
 {
   FqServer *server = data;
+  gboolean lead = g_atomic_int_add (&server->n_readers_started, 1) == 0;
   g_autoptr(GError) error = NULL;
   FqConn *conn;
   sqlite3 *db;
@@ -914,13 +918,10 @@ reader_thread (gpointer data)
 
   for (;;)
     {
-      FqJob *job = g_async_queue_pop (server->read_queue);
+      FqJob *job = fq_read_queue_pop (server->read_queue, lead);
 
-      if (job->quit)
-        {
-          job_free (job);
-          break;
-        }
+      if (job == NULL)
+        break;
 
       job->conn = conn;
       job->now = fq_server_now (server);
@@ -1579,7 +1580,7 @@ queue_job (FqServer *server,
   if (job->kind == FQ_JOB_WRITE)
     g_async_queue_push (server->write_queue, job);
   else
-    g_async_queue_push (server->read_queue, job);
+    fq_read_queue_push (server->read_queue, job);
 }
 
 void
@@ -2350,7 +2351,7 @@ fq_server_new (const FqServerConfig  *config,
   server->context = g_main_context_ref_thread_default ();
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   server->write_queue = g_async_queue_new ();
-  server->read_queue = g_async_queue_new ();
+  server->read_queue = fq_read_queue_new (FQ_READ_HELP_AFTER);
   server->done_queue = g_async_queue_new ();
   server->done_source = g_source_new (&done_source_funcs, sizeof (DoneSource));
   ((DoneSource *)server->done_source)->server = server;
@@ -2560,8 +2561,7 @@ fq_server_shutdown (FqServer *server)
   if (server->writer_thread != NULL)
     {
       queue_quit (server->write_queue);
-      for (guint i = 0; i < FQ_N_READERS; i++)
-        queue_quit (server->read_queue);
+      fq_read_queue_close (server->read_queue);
 
       /* Deliver what the threads finish, bounded in time. */
       deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
@@ -2608,7 +2608,7 @@ fq_server_free (FqServer *server)
   g_clear_pointer (&server->writer_conn, conn_free);
   g_clear_pointer (&server->routes, g_ptr_array_unref);
   g_clear_pointer (&server->write_queue, g_async_queue_unref);
-  g_clear_pointer (&server->read_queue, g_async_queue_unref);
+  g_clear_pointer (&server->read_queue, fq_read_queue_free);
   if (server->done_source != NULL)
     g_source_destroy (server->done_source);
   g_clear_pointer (&server->done_source, g_source_unref);

@@ -32,7 +32,10 @@
  * FQ_BENCH_INCIDENTS, FQ_BENCH_MONTHS, FQ_BENCH_THREADS and
  * FQ_BENCH_REQUESTS (per latency connection) override the sizes;
  * FQ_BENCH_PHASES, a set of letters (i intake, c /changes, l latency; all
- * by default), runs only some phases, e.g. to profile one.
+ * by default), runs only some phases, e.g. to profile one. The letter s,
+ * never run by default, repeats the saturated GET eight times on one
+ * server: on a noisy machine, compare two builds with it, alternating, and
+ * read the spread rather than one run (the first run is the cold one).
  */
 
 #define _GNU_SOURCE   /* ppoll() */
@@ -1290,6 +1293,15 @@ main (int   argc,
       ok &= bench_latency (server, ids, token, 50, per_connection, 10);
       ok &= bench_latency (server, ids, token, 50, per_connection, 5);
       ok &= bench_floor (argv[0], ids, per_connection);
+    }
+  if (phases != NULL && strchr (phases, 's') != NULL)
+    {
+      g_autoptr(FqTestClient) coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                                                FQ_TEST_DEMO_PASSWORD);
+      g_autoptr(GPtrArray) ids = latency_ticket_ids (server, coord);
+      const char *token = fq_test_client_get_token (coord);
+      for (guint round = 0; round < 8; round++)
+        ok &= bench_latency (server, ids, token, 50, per_connection, 0);
     }
   report (g_strdup ("server RSS at the end"), fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
 
