@@ -73,6 +73,7 @@ typedef struct
   GPtrArray  *given_names;
   GPtrArray  *roads;
   GPtrArray  *patterns;
+  GPtrArray  *village_patterns; /* for a village's calls */
   GPtrArray  *compounds;
 } Corpus;
 
@@ -85,6 +86,7 @@ corpus_clear (Corpus *corpus)
   g_clear_pointer (&corpus->given_names, g_ptr_array_unref);
   g_clear_pointer (&corpus->roads, g_ptr_array_unref);
   g_clear_pointer (&corpus->patterns, g_ptr_array_unref);
+  g_clear_pointer (&corpus->village_patterns, g_ptr_array_unref);
   g_clear_pointer (&corpus->compounds, g_ptr_array_unref);
 }
 
@@ -206,6 +208,7 @@ corpus_load (Corpus        *corpus,
       (corpus->given_names = corpus_strings (object, "given_names", chunk, error)) == NULL ||
       (corpus->roads = corpus_strings (object, "roads", chunk, error)) == NULL ||
       (corpus->patterns = corpus_strings (object, "address_patterns", chunk, error)) == NULL ||
+      (corpus->village_patterns = corpus_strings (object, "village_address_patterns", chunk, error)) == NULL ||
       (corpus->compounds = corpus_strings (object, "residential_compounds", chunk, error)) == NULL)
     return FALSE;
 
@@ -546,11 +549,39 @@ make_phone (Generator *gen)
       g_rand_int_range (gen->rand, 0, 100000000));
 }
 
+/* A village's committee, as the official names put it. */
+static gboolean
+is_village (const FqGridNodeInfo *community)
+{
+  return g_str_has_suffix (community->name, "村委会") || g_str_has_suffix (community->name, "村民委员会");
+}
+
+/* The village of a committee's name: 泉口村委会 → 泉口村, 大排山村村委会 →
+ * 大排山村, 马叫村村民委员会 → 马叫村, 平原村民委员会 → 平原村. */
+static void
+append_village_name (GString    *out,
+                     const char *committee)
+{
+  static const char * const endings[] = { "村村民委员会", "村民委员会", "村村委会", "村委会" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endings); i++)
+    {
+      if (g_str_has_suffix (committee, endings[i]))
+        {
+          g_string_append_len (out, committee, strlen (committee) - strlen (endings[i]));
+          g_string_append (out, "村");
+          return;
+        }
+    }
+  g_string_append (out, committee);
+}
+
 static char *
 make_address (Generator            *gen,
               const FqGridNodeInfo *community)
 {
-  const char *pattern = pick (gen, gen->corpus.patterns);
+  gboolean village = is_village (community);
+  const char *pattern = pick (gen, village ? gen->corpus.village_patterns : gen->corpus.patterns);
   g_autoptr(GString) out = g_string_new (NULL);
 
   for (const char *p = pattern; *p != '\0'; )
@@ -572,6 +603,8 @@ make_address (Generator            *gen,
             g_string_append (out, pick (gen, gen->corpus.compounds));
           else if (g_str_equal (name, "community"))
             g_string_append (out, community->name);
+          else if (g_str_equal (name, "village"))
+            append_village_name (out, community->name);
           else if (g_str_equal (name, "n"))
             g_string_append_printf (out, "%d", g_rand_int_range (gen->rand, 1, 300));
           else if (g_str_equal (name, "building"))
