@@ -477,7 +477,11 @@ fq_request_respond_text (FqRequest *request,
   if (request->paused)
     {
       request->paused = FALSE;
-      soup_server_message_unpause (request->msg);
+      /* A connection closed meanwhile (at shutdown, soup_server_disconnect()
+       * closes them all) has no socket any more, nor the I/O that an unpause
+       * would restart: there is nobody left to answer. */
+      if (soup_server_message_get_socket (request->msg) != NULL)
+        soup_server_message_unpause (request->msg);
     }
 }
 

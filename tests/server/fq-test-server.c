@@ -23,6 +23,7 @@ struct _FqTestServer
   GSubprocess *process;
   char        *url;
   double       start_seconds;
+  int          exit_status; /* of the last stop; -1: a signal ended it */
 };
 
 struct _FqTestClient
@@ -231,8 +232,15 @@ fq_test_server_stop (FqTestServer *self)
     }
 
   g_subprocess_wait (self->process, NULL, NULL);
+  self->exit_status = g_subprocess_get_if_exited (self->process) ? g_subprocess_get_exit_status (self->process) : -1;
   g_clear_object (&self->process);
   return TRUE;
+}
+
+int
+fq_test_server_get_exit_status (FqTestServer *self)
+{
+  return self->exit_status;
 }
 
 gboolean

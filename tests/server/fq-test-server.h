@@ -61,6 +61,9 @@ void            fq_test_server_kill           (FqTestServer  *self);
 /* SIGTERM, wait (bounded), then SIGKILL if needed. Returns TRUE if it exited
  * by itself. */
 gboolean        fq_test_server_stop           (FqTestServer  *self);
+/* The exit status of the server stopped last by fq_test_server_stop(); -1
+ * if a signal ended it (under G_DEBUG=fatal-warnings, a critical does). */
+int             fq_test_server_get_exit_status (FqTestServer *self);
 gboolean        fq_test_server_is_running     (FqTestServer  *self);
 const char     *fq_test_server_get_url        (FqTestServer  *self);
 const char     *fq_test_server_get_data_dir   (FqTestServer  *self);

@@ -4,8 +4,9 @@
  * Nothing lost: a burst of concurrent writes, SIGKILL mid-burst, a restart
  * on the same data directory; every write that was answered 201 (or 200 for
  * an action) is there, the change feed still has no gap, and SQLite's
- * integrity check of every database file is "ok". And one server to a data
- * directory.
+ * integrity check of every database file is "ok". The same for SIGTERM,
+ * which must end the server cleanly (status 0) while requests are in
+ * flight. And one server to a data directory.
  */
 
 #include "config.h"
@@ -223,6 +224,103 @@ test_kill_mid_burst (void)
     }
 }
 
+typedef struct
+{
+  char *url;
+  char *token;
+  gint  stop;
+  guint answered;
+} Reader;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *r = data;
+  g_autoptr(FqTestClient) c = fq_test_client_new (r->url);
+
+  fq_test_client_set_token (c, r->token);
+  while (!g_atomic_int_get (&r->stop))
+    {
+      g_autoptr(FqTestResponse) resp = fq_test_get (c, "/tickets?limit=500");
+
+      if (resp->status != 200)
+        break;   /* the server is gone */
+      r->answered++;
+    }
+  return NULL;
+}
+
+/* SIGTERM while reads and writes are in flight: the server answers or
+ * drops them and exits with status 0 (a critical, fatal under the tests'
+ * G_DEBUG, would end it by a signal), and what it acknowledged is there. */
+static void
+test_sigterm_under_load (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "1", "--demo-feed-rate", "0", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) op = NULL;
+  g_autoptr(FqTestClient) coord = NULL;
+  g_auto(GStrv) dbs = NULL;
+  Writer writer = { 0 };
+  Reader readers[3] = { { 0 } };
+  GThread *threads[G_N_ELEMENTS (readers) + 1];
+  guint answered = 0;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  op = fq_test_client_new_login (fq_test_server_get_url (server), "operator", FQ_TEST_DEMO_PASSWORD);
+  coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator", FQ_TEST_DEMO_PASSWORD);
+
+  writer = (Writer) { g_strdup (fq_test_server_get_url (server)), g_strdup (fq_test_client_get_token (op)), 0,
+                      g_ptr_array_new_with_free_func (g_free), 0, 0 };
+  threads[0] = g_thread_new ("writer", writer_thread, &writer);
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      readers[i].url = g_strdup (fq_test_server_get_url (server));
+      readers[i].token = g_strdup (fq_test_client_get_token (coord));
+      threads[i + 1] = g_thread_new ("reader", reader_thread, &readers[i]);
+    }
+
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_true (fq_test_server_stop (server));
+  g_assert_cmpint (fq_test_server_get_exit_status (server), ==, 0);
+
+  g_atomic_int_set (&writer.stop, 1);
+  g_thread_join (threads[0]);
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      g_atomic_int_set (&readers[i].stop, 1);
+      g_thread_join (threads[i + 1]);
+      answered += readers[i].answered;
+      g_free (readers[i].url);
+      g_free (readers[i].token);
+    }
+  g_test_message ("%u writes and %u reads answered before the stop", writer.ids->len, answered);
+  g_assert_cmpuint (writer.ids->len, >, 0);
+  g_assert_cmpuint (answered, >, 0);
+
+  dbs = fq_test_server_find_databases (server);
+  for (guint i = 0; dbs[i] != NULL; i++)
+    check_integrity (dbs[i]);
+
+  /* Every acknowledged write is there after a restart. */
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_clear_pointer (&op, fq_test_client_free);
+  op = fq_test_client_new_login (fq_test_server_get_url (server), "operator", FQ_TEST_DEMO_PASSWORD);
+  for (guint i = 0; i < writer.ids->len; i++)
+    {
+      g_autoptr(FqTestResponse) got = fq_test_get (op, "/incidents/%s", (char *)g_ptr_array_index (writer.ids, i));
+
+      fq_test_assert_status (got, 200);
+    }
+
+  g_ptr_array_unref (writer.ids);
+  g_free (writer.url);
+  g_free (writer.token);
+}
+
 static void
 test_restart_keeps_data (void)
 {
@@ -419,6 +517,7 @@ main (int   argc,
   g_test_add_func ("/server/durability/restart-keeps-data", test_restart_keeps_data);
   g_test_add_func ("/server/durability/one-server-per-directory", test_one_server_per_directory);
   g_test_add_func ("/server/durability/kill-mid-burst", test_kill_mid_burst);
+  g_test_add_func ("/server/durability/sigterm-under-load", test_sigterm_under_load);
   g_test_add_func ("/server/durability/connection-churn", test_connection_churn);
 
   return g_test_run ();
