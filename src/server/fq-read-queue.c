@@ -29,10 +29,11 @@ struct _FqReadQueue
 FqReadQueue *
 fq_read_queue_new (gint64 help_after)
 {
-  FqReadQueue *queue = g_new0 (FqReadQueue, 1);
+  FqReadQueue *queue;
 
   g_return_val_if_fail (help_after > 0, NULL);
 
+  queue = g_new0 (FqReadQueue, 1);
   g_mutex_init (&queue->lock);
   g_cond_init (&queue->lead_cond);
   g_cond_init (&queue->helper_cond);

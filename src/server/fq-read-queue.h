@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * sleeping reader, so under load every read costs a futex wake-up and a
  * context switch, and the readers take the cores from the main thread,
  * which is the server's bottleneck. With one lead, a push while the lead
- * is busy costs no system call at all.
+ * is busy wakes no thread, unless the helpers have gone to sleep after a
+ * quiet spell.
  *
  * A helper that finds nothing to do checks again every @help_after for a
  * short grace period, then sleeps until a push wakes it: an idle server
