@@ -38,7 +38,6 @@ struct _FqServer
   FqConn         *writer_conn;   /* the writer thread's */
   GThread        *reader_threads[FQ_N_READERS];
   FqReadQueue    *read_queue;    /* FqJob, any thread */
-  int             n_readers_started; /* atomic */
   guint           n_outstanding; /* jobs queued and not yet completed */
   GAsyncQueue    *done_queue;    /* FqJob finished by a thread, any thread */
   GSource        *done_source;   /* dispatched while done_pending */

@@ -903,12 +903,12 @@ deliver_jobs (FqServer  *server,
 
 /* ---- reader threads ---- */
 
-/* The first reader is the lead; see fq-read-queue.h. */
-static gpointer
-reader_thread (gpointer data)
+/* The lead takes every read, a helper only when the lead is held up; see
+ * fq-read-queue.h. */
+static void
+run_reader (FqServer *server,
+            gboolean  lead)
 {
-  FqServer *server = data;
-  gboolean lead = g_atomic_int_add (&server->n_readers_started, 1) == 0;
   g_autoptr(GError) error = NULL;
   FqConn *conn;
   sqlite3 *db;
@@ -946,6 +946,19 @@ reader_thread (gpointer data)
     }
 
   conn_free (conn);
+}
+
+static gpointer
+lead_reader_thread (gpointer data)
+{
+  run_reader (data, TRUE);
+  return NULL;
+}
+
+static gpointer
+helper_reader_thread (gpointer data)
+{
+  run_reader (data, FALSE);
   return NULL;
 }
 
@@ -2466,7 +2479,11 @@ fq_server_start (FqServer  *server,
   start_sync_thread (server);
   server->writer_thread = g_thread_new ("fq-writer", writer_thread, server);
   for (guint i = 0; i < FQ_N_READERS; i++)
-    server->reader_threads[i] = g_thread_new ("fq-reader", reader_thread, server);
+    {
+      GThreadFunc func = i == 0 ? lead_reader_thread : helper_reader_thread;
+
+      server->reader_threads[i] = g_thread_new ("fq-reader", func, server);
+    }
 
   return TRUE;
 }
