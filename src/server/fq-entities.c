@@ -1322,7 +1322,7 @@ fq_ticket_detail_json (FqDb           *db,
   json_object_set_array_member (object, "events", array);
 
   /* Its convening sessions, oldest first (fq-sessions.c). */
-  array = fq_sessions_ticket_json (db, ticket->id, now, error);
+  array = fq_sessions_ticket_json (db, ticket->id, now, NULL, error);
   if (array == NULL)
     {
       json_node_unref (node);
@@ -1345,48 +1345,79 @@ fq_ticket_detail_json (FqDb           *db,
   return node;
 }
 
-char *
-fq_ticket_detail_text (FqDb           *db,
-                       const FqTicket *ticket,
-                       const FqUser   *user,
-                       gint64          accept_limit,
-                       gint64          now,
-                       GError        **error)
+FqTicketDetail *
+fq_ticket_detail_read (FqDb      *db,
+                       FqTicket  *ticket,
+                       gint64     now,
+                       GError   **error)
 {
-  g_autoptr(GPtrArray) events = fq_ticket_load_events (db, ticket->id, error);
+  g_autoptr(FqTicketDetail) detail = g_new0 (FqTicketDetail, 1);
+  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(JsonArray) sessions = NULL;
   g_autoptr(JsonNode) sessions_node = NULL;
-  g_autofree char *sessions_text = NULL;
-  GString *out;
+  GString *text;
 
+  detail->ticket = ticket;
+  events = fq_ticket_load_events (db, ticket->id, error);
   if (events == NULL)
     return NULL;
   /* Its convening sessions, oldest first (fq-sessions.c). */
-  sessions = fq_sessions_ticket_json (db, ticket->id, now, error);
+  sessions = fq_sessions_ticket_json (db, ticket->id, now, &detail->sessions_until, error);
   if (sessions == NULL)
     return NULL;
-  sessions_node = json_node_init_array (json_node_alloc (), sessions);
-  sessions_text = fq_json_to_string (sessions_node, NULL);
 
-  /* The members in fq_ticket_detail_json()'s order: the ticket's own, then
-   * events, sessions and allowed_actions. */
-  out = g_string_sized_new (1024 + 320 * events->len);
-  fq_ticket_write_json (out, ticket, accept_limit, now);
-  g_string_truncate (out, out->len - 1);
-  g_string_append (out, ",\"events\":[");
+  text = g_string_sized_new (16 + 320 * events->len);
+  g_string_append_c (text, '[');
   for (guint i = 0; i < events->len; i++)
     {
       if (i > 0)
-        g_string_append_c (out, ',');
-      fq_event_write_json (out, g_ptr_array_index (events, i));
+        g_string_append_c (text, ',');
+      fq_event_write_json (text, g_ptr_array_index (events, i));
     }
-  g_string_append (out, "],\"sessions\":");
-  g_string_append (out, sessions_text);
+  g_string_append_c (text, ']');
+  detail->events = g_string_free (text, FALSE);
+
+  sessions_node = json_node_init_array (json_node_alloc (), sessions);
+  detail->sessions = fq_json_to_string (sessions_node, NULL);
+  return g_steal_pointer (&detail);
+}
+
+void
+fq_ticket_detail_free (FqTicketDetail *detail)
+{
+  if (detail == NULL)
+    return;
+  g_clear_pointer (&detail->ticket, fq_ticket_free);
+  g_free (detail->events);
+  g_free (detail->sessions);
+  g_free (detail);
+}
+
+char *
+fq_ticket_detail_write (const FqTicketDetail *detail,
+                        const FqUser         *user,
+                        gint64                accept_limit,
+                        gint64                now,
+                        gsize                *length)
+{
+  GString *out;
+
+  g_return_val_if_fail (now < detail->sessions_until, NULL);
+
+  /* The members in fq_ticket_detail_json()'s order: the ticket's own, then
+   * events, sessions and allowed_actions. */
+  out = g_string_sized_new (1024 + strlen (detail->events) + strlen (detail->sessions));
+  fq_ticket_write_json (out, detail->ticket, accept_limit, now);
+  g_string_truncate (out, out->len - 1);
+  g_string_append (out, ",\"events\":");
+  g_string_append (out, detail->events);
+  g_string_append (out, ",\"sessions\":");
+  g_string_append (out, detail->sessions);
   g_string_append (out, ",\"allowed_actions\":[");
   if (user != NULL)
     {
-      guint allowed = fq_ticket_machine_allowed (ticket->state, user->role,
-                                                 fq_ticket_relation (ticket, user));
+      guint allowed = fq_ticket_machine_allowed (detail->ticket->state, user->role,
+                                                 fq_ticket_relation (detail->ticket, user));
       gboolean first = TRUE;
 
       for (guint a = 0; a < FQ_TICKET_N_ACTIONS; a++)
@@ -1399,6 +1430,8 @@ fq_ticket_detail_text (FqDb           *db,
           }
     }
   g_string_append (out, "]}");
+  if (length != NULL)
+    *length = out->len;
   return g_string_free (out, FALSE);
 }
 

@@ -290,13 +290,38 @@ JsonNode   *fq_ticket_detail_json     (FqDb             *db,
                                        gint64            accept_limit,
                                        gint64            now,
                                        GError          **error);
-/* The same as JSON text, written without a JSON tree; NULL on error. */
-char       *fq_ticket_detail_text     (FqDb             *db,
-                                       const FqTicket   *ticket,
-                                       const FqUser     *user,
-                                       gint64            accept_limit,
-                                       gint64            now,
-                                       GError          **error);
+
+/* What GET /tickets/{id} reads from the database, apart from the reader
+ * and the moment: fq_ticket_detail_write() makes the answer for a given
+ * user at a given time, so that a detail kept in memory
+ * (fq-ticket-cache.c) gives the same answer as a fresh read. */
+typedef struct
+{
+  FqTicket *ticket;
+  char     *events;          /* JSON array text, oldest first */
+  char     *sessions;        /* JSON array text */
+  /* The first second at which `sessions` reads otherwise (an action item
+   * falls overdue); G_MAXINT64: never by itself. */
+  gint64    sessions_until;
+} FqTicketDetail;
+
+/* Reads @ticket's timeline and sessions as of @now; takes @ticket. NULL on
+ * error (and @ticket is freed). */
+FqTicketDetail *fq_ticket_detail_read  (FqDb                 *db,
+                                        FqTicket             *ticket,
+                                        gint64                now,
+                                        GError              **error);
+void        fq_ticket_detail_free     (FqTicketDetail   *detail);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqTicketDetail, fq_ticket_detail_free)
+/* The JSON text fq_ticket_detail_json() would give, written without a
+ * tree: the ticket's own members (its SLA flags decided at @now), then
+ * `events`, `sessions` and `allowed_actions` for @user. @now must be
+ * before @detail's sessions_until. */
+char       *fq_ticket_detail_write    (const FqTicketDetail *detail,
+                                       const FqUser         *user,
+                                       gint64                accept_limit,
+                                       gint64                now,
+                                       gsize                *length);
 
 /* The API's error object, for answers that carry more than an FqError
  * (invalid_transition with `allowed`). */

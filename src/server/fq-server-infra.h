@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 #define FQ_N_READERS  2
 /* A helper reader steps in after the lead has been busy this long (µs). */
 #define FQ_READ_HELP_AFTER (2 * G_TIME_SPAN_MILLISECOND)
+/* What the ticket details kept in memory may hold (fq-ticket-cache.h):
+ * about 3,000 tickets of average history. */
+#define FQ_TICKET_CACHE_BYTES (8 * 1024 * 1024)
 
 typedef struct _FqAuthState FqAuthState;
 typedef struct _FqHubState  FqHubState;
@@ -64,6 +67,7 @@ struct _FqServer
 
   FqAuthState    *auth;          /* fq-auth.c */
   FqHubState     *hub;           /* fq-changes.c */
+  FqTicketCache  *ticket_cache;  /* emptied at every completed write */
 };
 
 /* One change, as committed: shared (reference counted) between every
@@ -126,25 +130,12 @@ gint64    fq_server_get_durable_seq (FqServer *server);
 
 /* ---- jobs with a main-thread completion instead of a response ---- */
 
-typedef void (*FqJobDoneFunc) (FqJob    *job,
-                               gpointer  user_data);
-
 /* Runs @func on a reader (or the writer) without any FqRequest behind it;
  * @done runs on the main thread afterwards with the job, whose response
  * (fq_job_get_response) and error it may inspect. */
 void      fq_server_run_job       (FqServer       *server,
                                    FqJobKind       kind,
                                    const FqUser   *user,
-                                   FqJobFunc       func,
-                                   gpointer        user_data,
-                                   GDestroyNotify  destroy,
-                                   FqJobDoneFunc   done,
-                                   gpointer        done_data);
-
-/* Like fq_request_run(), with @done run on the main thread after commit and
- * before the response goes out (auth uses it to update its caches). */
-void      fq_request_run_full     (FqRequest      *request,
-                                   FqJobKind       kind,
                                    FqJobFunc       func,
                                    gpointer        user_data,
                                    GDestroyNotify  destroy,

@@ -29,6 +29,7 @@ G_BEGIN_DECLS
 typedef struct _FqServer  FqServer;
 typedef struct _FqRequest FqRequest;
 typedef struct _FqJob     FqJob;
+typedef struct _FqTicketCache FqTicketCache;  /* fq-ticket-cache.h */
 
 typedef struct
 {
@@ -200,6 +201,30 @@ void             fq_request_run           (FqRequest      *request,
                                            FqJobFunc       func,
                                            gpointer        user_data,
                                            GDestroyNotify  destroy);
+
+typedef void (*FqJobDoneFunc) (FqJob    *job,
+                               gpointer  user_data);
+
+/* Like fq_request_run(), with @done run on the main thread after commit and
+ * before the response goes out (auth uses it to update its caches). */
+void             fq_request_run_full      (FqRequest      *request,
+                                           FqJobKind       kind,
+                                           FqJobFunc       func,
+                                           gpointer        user_data,
+                                           GDestroyNotify  destroy,
+                                           FqJobDoneFunc   done,
+                                           gpointer        done_data);
+
+/* Answers at once, without a job, with JSON text written by a serializer;
+ * callers' phones are masked in it as in fq_job_respond_json_text(). Takes
+ * @text. */
+void             fq_request_respond_json_text (FqRequest *request,
+                                               guint      status,
+                                               char      *text,
+                                               gsize      length);
+
+/* The ticket details kept in memory (fq-ticket-cache.h). Main thread. */
+FqTicketCache   *fq_server_get_ticket_cache (FqServer *server);
 
 /* A write with no HTTP request behind it (the demo feed, the SLA watch),
  * acting as @actor (NULL: the system). */

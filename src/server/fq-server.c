@@ -15,6 +15,7 @@
 #include "fq-permissions.h"
 #include "fq-server-infra.h"
 #include "fq-store.h"
+#include "fq-ticket-cache.h"
 
 /*
  * Threads. The SoupServer, every FqRequest and the WebSocket hub live on the
@@ -157,6 +158,13 @@ const char *
 fq_server_get_db_path (FqServer *server)
 {
   return server->db_path;
+}
+
+FqTicketCache *
+fq_server_get_ticket_cache (FqServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->ticket_cache;
 }
 
 gint64
@@ -502,6 +510,35 @@ fq_request_respond (FqRequest *request,
   fq_request_respond_text (request, status, text, length);
 }
 
+/* @text (JSON, taken) with the phones @user may not read masked. */
+static char *
+mask_phones_in_text (const FqUser *user,
+                     char         *text,
+                     gsize        *length)
+{
+  char *masked = NULL;
+
+  if (text != NULL && !fq_user_sees_phones (user))
+    masked = fq_privacy_mask_text (text);
+  if (masked != NULL)
+    {
+      g_free (text);
+      text = masked;
+      *length = strlen (text);
+    }
+  return text;
+}
+
+void
+fq_request_respond_json_text (FqRequest *request,
+                              guint      status,
+                              char      *text,
+                              gsize      length)
+{
+  text = mask_phones_in_text (request->user, text, &length);
+  fq_request_respond_text (request, status, text, length);
+}
+
 void
 fq_request_set_error_extra (FqRequest  *request,
                             const char *member,
@@ -725,17 +762,11 @@ fq_job_respond_json_text (FqJob *job,
                           guint  status,
                           char  *text)
 {
-  char *masked = NULL;
+  gsize length = text != NULL ? strlen (text) : 0;
 
   /* The text form of fq_job_respond(): the same masking, on the text. */
-  if (text != NULL && !fq_user_sees_phones (job->user))
-    masked = fq_privacy_mask_text (text);
-  if (masked != NULL)
-    {
-      g_free (text);
-      text = masked;
-    }
-  fq_job_respond_text (job, status, text, text != NULL ? strlen (text) : 0);
+  text = mask_phones_in_text (job->user, text, &length);
+  fq_job_respond_text (job, status, text, length);
 }
 
 guint
@@ -1458,6 +1489,11 @@ done_source_cb (gpointer data)
   g_atomic_int_set (&server->done_pending, 0);
   while ((job = g_async_queue_try_pop (server->done_queue)) != NULL)
     {
+      /* What reads keep in memory goes before anybody can learn of the
+       * write (fq-ticket-cache.h). A write that failed is no harm. */
+      if (job->kind == FQ_JOB_WRITE)
+        fq_ticket_cache_clear (server->ticket_cache);
+
       /* Changes first: a client that reads its answer and then looks at
        * /changes or its WebSocket finds them there already. */
       if (job->error == NULL && job->changes != NULL)
@@ -2369,6 +2405,7 @@ fq_server_new (const FqServerConfig  *config,
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   server->write_queue = g_async_queue_new ();
   server->read_queue = fq_read_queue_new (FQ_READ_HELP_AFTER);
+  server->ticket_cache = fq_ticket_cache_new (FQ_TICKET_CACHE_BYTES);
   server->done_queue = g_async_queue_new ();
   server->done_source = g_source_new (&done_source_funcs, sizeof (DoneSource));
   ((DoneSource *)server->done_source)->server = server;
@@ -2630,6 +2667,7 @@ fq_server_free (FqServer *server)
   g_clear_pointer (&server->routes, g_ptr_array_unref);
   g_clear_pointer (&server->write_queue, g_async_queue_unref);
   g_clear_pointer (&server->read_queue, fq_read_queue_free);
+  g_clear_pointer (&server->ticket_cache, fq_ticket_cache_free);
   if (server->done_source != NULL)
     g_source_destroy (server->done_source);
   g_clear_pointer (&server->done_source, g_source_unref);

@@ -1169,12 +1169,14 @@ JsonArray *
 fq_sessions_ticket_json (FqDb        *db,
                          const char  *ticket_id,
                          gint64       now,
+                         gint64      *until,
                          GError     **error)
 {
   static const char sql[] =
     "SELECT " SESSION_COLUMNS " FROM sessions WHERE ticket = ? ORDER BY created_at, id";
   g_autoptr(GPtrArray) sessions = g_ptr_array_new_with_free_func ((GDestroyNotify)session_free);
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
+  gint64 first_due = G_MAXINT64;
   JsonArray *array;
   int rc;
 
@@ -1198,7 +1200,17 @@ fq_sessions_ticket_json (FqDb        *db,
           return NULL;
         }
       json_array_add_element (array, session_to_json (session, now));
+      /* item_overdue() turns true the second after the item's due. */
+      for (guint k = 0; k < session->items->len; k++)
+        {
+          const Item *item = g_ptr_array_index (session->items, k);
+
+          if (!item_overdue (item, now) && item->done_at == 0)
+            first_due = MIN (first_due, item->due + 1);
+        }
     }
+  if (until != NULL)
+    *until = first_due;
   return array;
 }
 

@@ -19,6 +19,7 @@
 #include "fq-entities.h"
 #include "fq-server-private.h"
 #include "fq-sessions.h"
+#include "fq-ticket-cache.h"
 
 #define SLA_WATCH_INTERVAL_SECONDS 60
 /* One watch job touches at most this many tickets, so that it never holds
@@ -27,12 +28,26 @@
 #define MAX_ASSIST_UNITS           20
 
 static gint64
-accept_limit_of (FqJob *job)
+accept_limit_of_server (FqServer *server)
 {
-  const FqServerConfig *config = fq_server_get_config (fq_job_get_server (job));
+  const FqServerConfig *config = fq_server_get_config (server);
 
   return config->accept_limit_seconds > 0 ? config->accept_limit_seconds
                                           : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
+}
+
+static gint64
+accept_limit_of (FqJob *job)
+{
+  return accept_limit_of_server (fq_job_get_server (job));
+}
+
+/* Out of scope answers exactly as missing does. */
+static void
+set_not_found (GError     **error,
+               const char  *id)
+{
+  g_set_error (error, FQ_ERROR, FQ_ERROR_NOT_FOUND, "ticket %s not found", id);
 }
 
 static FqTicket *
@@ -52,8 +67,7 @@ load_visible_ticket (FqJob       *job,
     }
   if (ticket == NULL || !fq_ticket_visible (fq_job_get_user (job), ticket))
     {
-      /* Out of scope answers exactly as missing does. */
-      g_set_error (error, FQ_ERROR, FQ_ERROR_NOT_FOUND, "ticket %s not found", id);
+      set_not_found (error, id);
       return NULL;
     }
   return g_steal_pointer (&ticket);
@@ -258,34 +272,95 @@ tickets_list (FqRequest *request)
   fq_request_run (request, FQ_JOB_READ, list_job, NULL, NULL);
 }
 
-/* ---- GET /tickets/{id} ---- */
+/* ---- GET /tickets/{id} ----
+ *
+ * Answered from the details kept in memory when the ticket was read lately
+ * and nothing has been written since (fq-ticket-cache.h), else read on a
+ * reader, whose detail is then kept. */
+
+typedef struct
+{
+  guint64         generation;  /* the cache's, when the read was queued */
+  FqTicketDetail *detail;      /* read, for the cache */
+} GetData;
+
+static void
+get_data_free (gpointer data)
+{
+  GetData *get = data;
+
+  fq_ticket_detail_free (get->detail);
+  g_free (get);
+}
 
 static gboolean
 get_job (FqJob     *job,
          gpointer   user_data,
          GError   **error)
 {
+  GetData *get = user_data;
   g_autoptr(FqDb) db = fq_db_new_for_job (job);
   const char *id = fq_request_get_segment (fq_job_get_request (job), 1);
-  g_autoptr(FqTicket) ticket = load_visible_ticket (job, db, id, error);
-  char *text;
+  FqTicket *ticket = load_visible_ticket (job, db, id, error);
 
   if (ticket == NULL)
     return FALSE;
   /* Written as text: a tree of the ticket and its timeline cost more than
    * the queries behind it. */
-  text = fq_ticket_detail_text (db, ticket, fq_job_get_user (job), accept_limit_of (job),
-                                fq_job_now (job), error);
-  if (text == NULL)
+  get->detail = fq_ticket_detail_read (db, ticket, fq_job_now (job), error);
+  if (get->detail == NULL)
     return FALSE;
-  fq_job_respond_json_text (job, SOUP_STATUS_OK, text);
+  fq_job_respond_json_text (job, SOUP_STATUS_OK,
+                            fq_ticket_detail_write (get->detail, fq_job_get_user (job),
+                                                    accept_limit_of (job), fq_job_now (job), NULL));
   return TRUE;
+}
+
+/* Main thread, before the answer goes out. */
+static void
+get_done (FqJob    *job,
+          gpointer  user_data)
+{
+  GetData *get = user_data;
+
+  /* A detail is there only if the read answered with it. */
+  if (get->detail != NULL)
+    fq_ticket_cache_insert (fq_server_get_ticket_cache (fq_job_get_server (job)), get->generation,
+                            g_steal_pointer (&get->detail));
 }
 
 static void
 tickets_get (FqRequest *request)
 {
-  fq_request_run (request, FQ_JOB_READ, get_job, NULL, NULL);
+  FqServer *server = fq_request_get_server (request);
+  FqTicketCache *cache = fq_server_get_ticket_cache (server);
+  const FqUser *user = fq_request_get_user (request);
+  const char *id = fq_request_get_segment (request, 1);
+  gint64 now = fq_server_now (server);
+  const FqTicketDetail *detail;
+  GetData *get;
+  char *text;
+  gsize length;
+
+  detail = fq_ticket_cache_lookup (cache, id, now);
+  if (detail != NULL)
+    {
+      if (!fq_ticket_visible (user, detail->ticket))
+        {
+          g_autoptr(GError) error = NULL;
+
+          set_not_found (&error, id);
+          fq_request_respond_error (request, error);
+          return;
+        }
+      text = fq_ticket_detail_write (detail, user, accept_limit_of_server (server), now, &length);
+      fq_request_respond_json_text (request, SOUP_STATUS_OK, text, length);
+      return;
+    }
+
+  get = g_new0 (GetData, 1);
+  get->generation = fq_ticket_cache_get_generation (cache);
+  fq_request_run_full (request, FQ_JOB_READ, get_job, get, get_data_free, get_done, get);
 }
 
 /* ---- POST /tickets/{id}/actions ---- */

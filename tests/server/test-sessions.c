@@ -1062,6 +1062,24 @@ test_attendance_metrics (Fixture       *f,
   (void)never;
 }
 
+/* Whether the first action item of @ticket's first session is overdue, as
+ * GET /tickets/{id} says. */
+static gboolean
+ticket_item_overdue (Fixture    *f,
+                     JsonObject *ticket)
+{
+  g_autoptr(FqTestResponse) resp = fq_test_get (f->w->coordinator, "/tickets/%s", fq_test_obj_str (ticket, "id"));
+  JsonArray *sessions;
+  JsonArray *items;
+
+  fq_test_assert_status (resp, 200);
+  sessions = fq_test_obj_array (fq_test_response_object (resp), "sessions");
+  g_assert_cmpuint (json_array_get_length (sessions), ==, 1);
+  items = fq_test_obj_array (json_array_get_object_element (sessions, 0), "action_items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  return fq_test_obj_bool (json_array_get_object_element (items, 0), "overdue");
+}
+
 /* With nobody writing to the session, the server's watch (every minute)
  * records the breach of an action item that ran out. */
 static void
@@ -1081,6 +1099,15 @@ test_overdue_watch (Fixture       *f,
 
   g_assert_false (fq_test_obj_bool (json_array_get_object_element (fq_test_obj_array (s2, "action_items"), 0),
                                     "overdue"));
+
+  /* The ticket's detail, read twice (the second time from memory, see
+   * fq-ticket-cache.h), says the item is not overdue; read again once it
+   * has run out, before anything is written, it says it is. */
+  g_assert_false (ticket_item_overdue (f, ticket));
+  g_assert_false (ticket_item_overdue (f, ticket));
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_true (ticket_item_overdue (f, ticket));
+
   while (breaches == 0 && g_get_monotonic_time () < deadline)
     {
       g_usleep (2 * G_USEC_PER_SEC);

@@ -6,7 +6,8 @@
  * is driven through POST /tickets/{id}/actions; every other (state, action,
  * role) answers invalid_transition with `allowed`, or forbidden, as the
  * table says; allowed_actions, stale_rev, scope for unit staff, assisting
- * units, idempotent actions, lists and merge into a closed ticket.
+ * units, idempotent actions, lists and merge into a closed ticket; reads
+ * answered from memory, beside writes.
  */
 
 #include "config.h"
@@ -695,6 +696,144 @@ test_list (Fixture       *f,
   (void)b;
 }
 
+/* GET /tickets/{id} answers from the details kept in memory once a ticket
+ * has been read (fq-ticket-cache.h): each reader still gets its own scope,
+ * allowed actions and masking, and a write is seen by the next read. */
+static void
+test_read_kept (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) t = new_ticket (f);
+  const char *id = fq_test_obj_str (t, "id");
+  g_autofree char *other_unit = fq_test_pick_unit (f->w->operator, "420204", FQ_TEST_UNIT_STREET);
+  g_autoptr(FqTestClient) other = fq_test_create_user (f->w->admin, "unit", FQ_TEST_XIALU, other_unit, NULL);
+  g_autoptr(FqTestResponse) first = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+  g_autoptr(FqTestResponse) again = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+  g_autoptr(FqTestResponse) lead = fq_test_get (f->w->unit, "/tickets/%s", id);
+  g_autoptr(FqTestResponse) outside = fq_test_get (other, "/tickets/%s", id);
+  g_autoptr(JsonObject) commented = NULL;
+  JsonObject *current;
+
+  fq_test_assert_status (first, 200);
+  fq_test_assert_status (again, 200);
+  g_assert_cmpstr (again->text, ==, first->text);
+  assert_allowed (fq_ticket_machine_allowed (FQ_TICKET_STATE_DISPATCHED, FQ_ROLE_COORDINATOR, 0),
+                  fq_test_obj_array (fq_test_response_object (again), "allowed_actions"), "coordinator");
+  fq_test_assert_status (lead, 200);
+  assert_allowed (fq_ticket_machine_allowed (FQ_TICKET_STATE_DISPATCHED, FQ_ROLE_UNIT, FQ_UNIT_RELATION_LEAD),
+                  fq_test_obj_array (fq_test_response_object (lead), "allowed_actions"), "lead unit");
+  fq_test_assert_error (outside, 404, "not_found");
+
+  /* Each write is in the next read, read by read. */
+  current = t;
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(FqTestResponse) before = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+      g_autofree char *fields = g_strdup_printf (",\"note\":\"第%u次回访 13912345678\"", i + 1);
+      g_autoptr(FqTestResponse) resp = act (f->w->coordinator, current, "comment",
+                                            fq_test_obj_int (current, "rev"), fields);
+      g_autoptr(FqTestResponse) after = NULL;
+      JsonArray *events;
+
+      fq_test_assert_status (before, 200);
+      fq_test_assert_status (resp, 200);
+      g_clear_pointer (&commented, json_object_unref);
+      commented = json_object_ref (fq_test_response_object (resp));
+      current = commented;
+
+      after = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+      fq_test_assert_status (after, 200);
+      g_assert_cmpint (fq_test_obj_int (fq_test_response_object (after), "rev"), ==,
+                       fq_test_obj_int (commented, "rev"));
+      events = fq_test_obj_array (fq_test_response_object (after), "events");
+      g_assert_cmpuint (json_array_get_length (events), ==,
+                        json_array_get_length (fq_test_obj_array (fq_test_response_object (before), "events")) + 1);
+    }
+
+  /* Read first by a role that sees callers' numbers, then by one that does
+   * not: the second is masked all the same. */
+  {
+    g_autoptr(FqTestResponse) full = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+    g_autoptr(FqTestResponse) masked = fq_test_get (f->w->leader, "/tickets/%s", id);
+    g_autoptr(FqTestResponse) full_again = fq_test_get (f->w->coordinator, "/tickets/%s", id);
+
+    fq_test_assert_status (full, 200);
+    fq_test_assert_status (masked, 200);
+    g_assert_nonnull (strstr (full->text, "13912345678"));
+    g_assert_null (strstr (masked->text, "13912345678"));
+    g_assert_nonnull (strstr (masked->text, "139****5678"));
+    g_assert_cmpstr (full_again->text, ==, full->text);
+  }
+}
+
+typedef struct
+{
+  const char *url;
+  const char *token;
+  const char *id;
+  int         acked_rev;   /* atomic: the rev of the last action answered */
+  int         stop;        /* atomic */
+  guint       reads;
+  guint       stale;
+} ReadLoop;
+
+static gpointer
+read_loop (gpointer data)
+{
+  ReadLoop *loop = data;
+  g_autoptr(FqTestClient) client = fq_test_client_new (loop->url);
+
+  fq_test_client_set_token (client, loop->token);
+  while (!g_atomic_int_get (&loop->stop))
+    {
+      /* Known before the read is sent: the read must show it. */
+      int floor = g_atomic_int_get (&loop->acked_rev);
+      g_autoptr(FqTestResponse) resp = fq_test_get (client, "/tickets/%s", loop->id);
+
+      g_assert_cmpuint (resp->status, ==, 200);
+      if (fq_test_obj_int (fq_test_response_object (resp), "rev") < floor)
+        loop->stale++;
+      loop->reads++;
+    }
+  return NULL;
+}
+
+/* Reads of one ticket on three connections while it is written: no read
+ * sent after a write was answered shows the ticket from before it. */
+static void
+test_reads_beside_writes (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(JsonObject) current = new_ticket (f);
+  g_autofree char *id = g_strdup (fq_test_obj_str (current, "id"));
+  ReadLoop loop = { 0 };
+  GThread *threads[3];
+
+  loop.url = fq_test_client_get_url (f->w->coordinator);
+  loop.token = fq_test_client_get_token (f->w->coordinator);
+  loop.id = id;
+  loop.acked_rev = fq_test_obj_int (current, "rev");
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reads", read_loop, &loop);
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(JsonObject) next = act_ok (f, f->w->coordinator, current, FQ_TICKET_ACTION_COMMENT,
+                                           FQ_ACTION_FIELD_NOTE);
+
+      g_atomic_int_set (&loop.acked_rev, fq_test_obj_int (next, "rev"));
+      g_clear_pointer (&current, json_object_unref);
+      current = g_steal_pointer (&next);
+    }
+  g_atomic_int_set (&loop.stop, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  g_test_message ("%u reads beside 30 writes", loop.reads);
+  g_assert_cmpuint (loop.reads, >=, 30);
+  g_assert_cmpuint (loop.stale, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -715,6 +854,8 @@ main (int   argc,
   ADD ("/server/tickets/idempotent-action", test_idempotent_action);
   ADD ("/server/tickets/merge-reopens", test_merge_reopens);
   ADD ("/server/tickets/list", test_list);
+  ADD ("/server/tickets/read-kept", test_read_kept);
+  ADD ("/server/tickets/reads-beside-writes", test_reads_beside_writes);
 
   ret = g_test_run ();
   fq_test_world_free ();

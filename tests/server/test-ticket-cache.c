@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The ticket details kept in memory (src/server/fq-ticket-cache.c): a read
+ * that overlapped a write is not kept, a write forgets everything, a detail
+ * whose sessions' text has run out is dropped, and the byte budget drops
+ * the least recently read first.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "fq-ticket-cache.h"
+
+/* A detail of ticket @id with @events_bytes of timeline text. */
+static FqTicketDetail *
+detail_new (const char *id,
+            gsize       events_bytes,
+            gint64      sessions_until)
+{
+  FqTicketDetail *detail = g_new0 (FqTicketDetail, 1);
+  char *events = g_malloc (events_bytes + 1);
+
+  memset (events, ' ', events_bytes);
+  events[0] = '[';
+  events[events_bytes - 1] = ']';
+  events[events_bytes] = '\0';
+
+  detail->ticket = g_new0 (FqTicket, 1);
+  detail->ticket->id = g_strdup (id);
+  detail->ticket->grid = g_strdup ("420204001001");
+  detail->ticket->rev = 1;
+  detail->events = events;
+  detail->sessions = g_strdup ("[]");
+  detail->sessions_until = sessions_until;
+  return detail;
+}
+
+static void
+test_generation (void)
+{
+  FqTicketCache *cache = fq_ticket_cache_new (1024 * 1024);
+  guint64 before = fq_ticket_cache_get_generation (cache);
+
+  fq_ticket_cache_insert (cache, before, detail_new ("T1", 100, G_MAXINT64));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T1", 1000));
+  g_assert_null (fq_ticket_cache_lookup (cache, "T2", 1000));
+
+  /* A write completes while a read of T2 is out: the read's detail may
+   * predate the write, and is not kept. The write forgot T1 too. */
+  fq_ticket_cache_clear (cache);
+  g_assert_cmpuint (fq_ticket_cache_get_generation (cache), !=, before);
+  g_assert_null (fq_ticket_cache_lookup (cache, "T1", 1000));
+  fq_ticket_cache_insert (cache, before, detail_new ("T2", 100, G_MAXINT64));
+  g_assert_null (fq_ticket_cache_lookup (cache, "T2", 1000));
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 0);
+  g_assert_cmpuint (fq_ticket_cache_get_bytes (cache), ==, 0);
+
+  /* A read started after the write is kept. */
+  fq_ticket_cache_insert (cache, fq_ticket_cache_get_generation (cache), detail_new ("T2", 100, G_MAXINT64));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T2", 1000));
+
+  fq_ticket_cache_free (cache);
+}
+
+static void
+test_replace (void)
+{
+  FqTicketCache *cache = fq_ticket_cache_new (1024 * 1024);
+  guint64 generation = fq_ticket_cache_get_generation (cache);
+  FqTicketDetail *second = detail_new ("T1", 200, G_MAXINT64);
+  gsize one;
+
+  fq_ticket_cache_insert (cache, generation, detail_new ("T1", 100, G_MAXINT64));
+  one = fq_ticket_cache_get_bytes (cache);
+  second->ticket->rev = 2;
+  fq_ticket_cache_insert (cache, generation, second);
+
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 1);
+  g_assert_cmpuint (fq_ticket_cache_get_bytes (cache), ==, one + 100);
+  g_assert_cmpint (fq_ticket_cache_lookup (cache, "T1", 0)->ticket->rev, ==, 2);
+  fq_ticket_cache_free (cache);
+}
+
+static void
+test_sessions_until (void)
+{
+  FqTicketCache *cache = fq_ticket_cache_new (1024 * 1024);
+
+  /* An action item falls overdue at 5000: until then the text holds. */
+  fq_ticket_cache_insert (cache, fq_ticket_cache_get_generation (cache), detail_new ("T1", 100, 5000));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T1", 4999));
+  g_assert_null (fq_ticket_cache_lookup (cache, "T1", 5000));
+  /* Dropped, not only hidden. */
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 0);
+  g_assert_null (fq_ticket_cache_lookup (cache, "T1", 4999));
+  fq_ticket_cache_free (cache);
+}
+
+static void
+test_budget (void)
+{
+  FqTicketCache *cache;
+  guint64 generation;
+  gsize one;
+
+  /* Measure one detail, then allow three. */
+  cache = fq_ticket_cache_new (1024 * 1024);
+  fq_ticket_cache_insert (cache, 0, detail_new ("T0", 1000, G_MAXINT64));
+  one = fq_ticket_cache_get_bytes (cache);
+  g_assert_cmpuint (one, >, 1000);
+  fq_ticket_cache_free (cache);
+
+  cache = fq_ticket_cache_new (3 * one);
+  generation = fq_ticket_cache_get_generation (cache);
+  fq_ticket_cache_insert (cache, generation, detail_new ("T1", 1000, G_MAXINT64));
+  fq_ticket_cache_insert (cache, generation, detail_new ("T2", 1000, G_MAXINT64));
+  fq_ticket_cache_insert (cache, generation, detail_new ("T3", 1000, G_MAXINT64));
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 3);
+
+  /* T1 read again: T2 is now the least recently read, and goes. */
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T1", 0));
+  fq_ticket_cache_insert (cache, generation, detail_new ("T4", 1000, G_MAXINT64));
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 3);
+  g_assert_cmpuint (fq_ticket_cache_get_bytes (cache), <=, 3 * one);
+  g_assert_null (fq_ticket_cache_lookup (cache, "T2", 0));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T1", 0));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T3", 0));
+  g_assert_nonnull (fq_ticket_cache_lookup (cache, "T4", 0));
+
+  /* A detail over the whole budget is not kept, and drops nothing. */
+  fq_ticket_cache_insert (cache, generation, detail_new ("T5", 4 * one, G_MAXINT64));
+  g_assert_null (fq_ticket_cache_lookup (cache, "T5", 0));
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 3);
+
+  fq_ticket_cache_clear (cache);
+  g_assert_cmpuint (fq_ticket_cache_get_length (cache), ==, 0);
+  g_assert_cmpuint (fq_ticket_cache_get_bytes (cache), ==, 0);
+  fq_ticket_cache_free (cache);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/ticket-cache/generation", test_generation);
+  g_test_add_func ("/server/ticket-cache/replace", test_replace);
+  g_test_add_func ("/server/ticket-cache/sessions-until", test_sessions_until);
+  g_test_add_func ("/server/ticket-cache/budget", test_budget);
+
+  return g_test_run ();
+}
