@@ -11,7 +11,10 @@
  *   - GET /tickets/{id} latency under 50 concurrent connections: back to
  *     back (a closed loop: each connection sends its next request when the
  *     last is answered, so the latency is 50 over the throughput), and
- *     paced at 2,500, 5,000 and 10,000 requests/s offered;
+ *     paced at 2,500, 5,000 and 10,000 requests/s offered. Back to back it
+ *     is measured twice: each ticket once, every read from the database,
+ *     then 1,000 tickets in turn, which after their first read the server
+ *     answers from the details it keeps in memory (fq-ticket-cache.h);
  *   - the floor under that latency: the same back-to-back load on a bare
  *     SoupServer (bench-http-floor.c) that answers at once, then one that
  *     pauses each message and answers when idle, as our handlers must;
@@ -883,8 +886,21 @@ typedef struct
   guint       requests;     /* per connection */
   gint64      start_at;     /* paced: the first request's time */
   gint64      interval_us;  /* paced: between requests; 0 closed loop */
+  gboolean    once;         /* every request a different ticket, else in turn */
   double     *latencies_ms;
 } LatencyLoad;
+
+/* The ticket of request @n of connection @i. In turn, connections start at
+ * different places in @w's ids; once, each connection has its own slice. */
+static const char *
+latency_id (const LatencyLoad *w,
+            guint              i,
+            guint              n)
+{
+  if (w->once)
+    return g_ptr_array_index (w->ids, (i * w->requests + n) % w->ids->len);
+  return g_ptr_array_index (w->ids, (i * 7919 + n) % w->ids->len);
+}
 
 /* When request @n of connection @i of @connections is due (staggered). */
 static gint64
@@ -939,7 +955,7 @@ latency_run (LatencyLoad *w,
             {
               if (due <= now)
                 {
-                  const char *id = g_ptr_array_index (w->ids, (i * 7919 + sent[i]) % w->ids->len);
+                  const char *id = latency_id (w, i, sent[i]);
                   g_autofree char *path = g_strdup_printf ("/tickets/%s", id);
 
                   started[i] = due;
@@ -980,7 +996,7 @@ latency_run (LatencyLoad *w,
         {
           guint i = which[k];
           RawConn *c = conns[i];
-          const char *id = g_ptr_array_index (w->ids, (i * 7919 + sent[i]) % w->ids->len);
+          const char *id = latency_id (w, i, sent[i]);
           int status;
 
           if (fds[k].revents == 0)
@@ -1056,12 +1072,42 @@ latency_ticket_ids (FqTestServer *server,
   return ids;
 }
 
+/* Every ticket a coordinator of the whole city sees, page by page. */
+static GPtrArray *
+all_ticket_ids (FqTestClient *coord)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *cursor = NULL;
+
+  do
+    {
+      g_autofree char *escaped = cursor != NULL ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
+      g_autoptr(FqTestResponse) page = escaped != NULL ? fq_test_get (coord, "/tickets?limit=1000&cursor=%s", escaped)
+                                                       : fq_test_get (coord, "/tickets?limit=1000");
+      JsonObject *object = fq_test_response_object (page);
+      JsonArray *tickets = fq_test_obj_array (object, "tickets");
+
+      g_clear_pointer (&cursor, g_free);
+      if (page->status != 200 || tickets == NULL)
+        break;
+      for (guint i = 0; i < json_array_get_length (tickets); i++)
+        g_ptr_array_add (ids, g_strdup (fq_test_obj_str (json_array_get_object_element (tickets, i), "id")));
+      if (!fq_test_obj_is_null (object, "next_cursor"))
+        cursor = g_strdup (fq_test_obj_str (object, "next_cursor"));
+    }
+  while (cursor != NULL);
+  return ids;
+}
+
 /* Measures GET /tickets/{id} on @url (served by process @pid) and reports
  * it under @subject, with a target only if @target.
  * @interval_ms 0: every connection sends its next request as soon as the
  * last is answered (saturation: by Little's law the latency is then the
  * number of connections over the throughput). Otherwise each connection
- * sends one request every @interval_ms, the connections evenly staggered. */
+ * sends one request every @interval_ms, the connections evenly staggered.
+ * @once: every request asks for a different ticket (@ids must hold one for
+ * each), so that none is answered from memory (fq-ticket-cache.h);
+ * otherwise the connections ask for @ids in turn. */
 static gboolean
 measure_latency (const char *subject,
                  gboolean    target,
@@ -1069,6 +1115,7 @@ measure_latency (const char *subject,
                  const char *token,
                  GPid        pid,
                  GPtrArray  *ids,
+                 gboolean    once,
                  guint       connections,
                  guint       per_connection,
                  guint       interval_ms)
@@ -1079,21 +1126,24 @@ measure_latency (const char *subject,
   double p50, p99;
   gint64 start, end;
   CpuMark cpu;
+  g_autofree char *load_label = NULL;
   g_autofree char *label = NULL;
 
   all = g_new0 (double, n);
 
   if (interval_ms > 0)
-    label = g_strdup_printf ("%u connections, each 1 request / %u ms (%.0f/s offered)", connections, interval_ms,
-                             connections * 1000.0 / interval_ms);
+    load_label = g_strdup_printf ("%u connections, each 1 request / %u ms (%.0f/s offered)", connections,
+                                  interval_ms, connections * 1000.0 / interval_ms);
   else if (connections > 1)
-    label = g_strdup_printf ("%u connections, back to back (saturated)", connections);
+    load_label = g_strdup_printf ("%u connections, back to back (saturated)", connections);
   else
-    label = g_strdup ("1 connection, back to back");
+    load_label = g_strdup ("1 connection, back to back");
+  label = once ? g_strdup_printf ("%s, each of %u tickets once", load_label, n)
+               : g_strdup_printf ("%s, %u tickets in turn", load_label, ids->len);
 
   cpu = cpu_mark (pid);
   start = g_get_monotonic_time ();
-  load = (LatencyLoad) { url, token, ids, per_connection, start + 100 * 1000, interval_ms * 1000, all };
+  load = (LatencyLoad) { url, token, ids, per_connection, start + 100 * 1000, interval_ms * 1000, once, all };
   failed = latency_run (&load, connections);
   end = g_get_monotonic_time ();
 
@@ -1117,12 +1167,13 @@ static gboolean
 bench_latency (FqTestServer *server,
                GPtrArray    *ids,
                const char   *token,
+               gboolean      once,
                guint         connections,
                guint         per_connection,
                guint         interval_ms)
 {
   return measure_latency ("GET /tickets/{id}", TRUE, fq_test_server_get_url (server), token,
-                          fq_test_server_get_pid (server), ids, connections, per_connection, interval_ms);
+                          fq_test_server_get_pid (server), ids, once, connections, per_connection, interval_ms);
 }
 
 /* The floor (bench-http-floor.c): the same load on a bare SoupServer that
@@ -1166,7 +1217,7 @@ bench_floor (const char *argv0,
         }
       pid = atoi (g_subprocess_get_identifier (proc));
       ok &= measure_latency (subjects[m], FALSE, line + strlen ("LISTENING "), NULL, pid, ids,
-                             50, per_connection, 0);
+                             FALSE, 50, per_connection, 0);
       g_subprocess_force_exit (proc);
       g_subprocess_wait (proc, NULL, NULL);
     }
@@ -1282,16 +1333,23 @@ main (int   argc,
       g_autoptr(FqTestClient) coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
                                                                 FQ_TEST_DEMO_PASSWORD);
       g_autoptr(GPtrArray) ids = latency_ticket_ids (server, coord);
+      g_autoptr(GPtrArray) every = all_ticket_ids (coord);
       const char *token = fq_test_client_get_token (coord);
 
-      /* One connection first: the server's own cost without client contention. */
-      ok &= bench_latency (server, ids, token, 1, 2000, 0);
-      ok &= bench_latency (server, ids, token, 50, per_connection, 0);
+      /* Each ticket once first, before anything is kept in memory: every
+       * read goes to the database (as many as there are tickets, up to the
+       * run's size; without history there are too few to measure). */
+      if (every->len >= 1000)
+        ok &= bench_latency (server, every, token, TRUE, 50, MIN (per_connection, every->len / 50), 0);
+      /* One connection: the server's own cost without client contention. */
+      ok &= bench_latency (server, ids, token, FALSE, 1, 2000, 0);
+      /* 1,000 tickets in turn: after the first reads, from memory. */
+      ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 0);
       /* Paced, below saturation: 2,500, 5,000 and 10,000 requests/s offered
        * (where p99 stays under the target, and where it stops). */
-      ok &= bench_latency (server, ids, token, 50, per_connection, 20);
-      ok &= bench_latency (server, ids, token, 50, per_connection, 10);
-      ok &= bench_latency (server, ids, token, 50, per_connection, 5);
+      ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 20);
+      ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 10);
+      ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 5);
       ok &= bench_floor (argv[0], ids, per_connection);
     }
   if (phases != NULL && strchr (phases, 's') != NULL)
@@ -1301,7 +1359,7 @@ main (int   argc,
       g_autoptr(GPtrArray) ids = latency_ticket_ids (server, coord);
       const char *token = fq_test_client_get_token (coord);
       for (guint round = 0; round < 8; round++)
-        ok &= bench_latency (server, ids, token, 50, per_connection, 0);
+        ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 0);
     }
   report (g_strdup ("server RSS at the end"), fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
 
