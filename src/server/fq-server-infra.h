@@ -152,14 +152,9 @@ guint       fq_job_get_status     (FqJob      *job);
 const char *fq_job_get_body_text  (FqJob      *job);
 const GError *fq_job_get_error    (FqJob      *job);
 
-FqRequest *fq_request_ref         (FqRequest  *request);
-void       fq_request_unref       (FqRequest  *request);
 /* A request header, or NULL. */
 const char *fq_request_get_header (FqRequest  *request,
                                    const char *name);
-/* Pauses the message while work other than a job (password hashing)
- * runs; the answer unpauses it. */
-void       fq_request_pause       (FqRequest  *request);
 /* Login: the request acts as @user from now on (its audit row names it);
  * an Idempotency-Key is dropped, since the answer holds a secret. */
 void       fq_request_set_login_user (FqRequest    *request,

@@ -143,6 +143,12 @@ void             fq_server_add_route      (FqServer      *server,
 
 /* ---- request (main thread; read-only from a job) ---- */
 
+FqRequest       *fq_request_ref           (FqRequest  *request);
+void             fq_request_unref         (FqRequest  *request);
+/* Pauses the message while work other than a job runs (password hashing;
+ * waiting for another request's read); the answer unpauses it. */
+void             fq_request_pause         (FqRequest  *request);
+
 FqServer        *fq_request_get_server    (FqRequest  *request);
 const FqUser    *fq_request_get_user      (FqRequest  *request);
 const char      *fq_request_get_method    (FqRequest  *request);

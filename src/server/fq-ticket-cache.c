@@ -21,6 +21,7 @@ typedef struct
 struct _FqTicketCache
 {
   GHashTable *entries;     /* ticket id (the detail's) → Entry */
+  GHashTable *reading;     /* ticket id → the caller's read under way */
   GQueue      order;       /* Entry, most recently read first */
   gsize       bytes;
   gsize       budget;
@@ -73,6 +74,7 @@ fq_ticket_cache_new (gsize budget)
 
   /* The key is the entry's own ticket id: freed with the entry. */
   cache->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
+  cache->reading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&cache->order);
   cache->budget = budget;
   return cache;
@@ -84,6 +86,7 @@ fq_ticket_cache_free (FqTicketCache *cache)
   if (cache == NULL)
     return;
   g_hash_table_unref (cache->entries);
+  g_hash_table_unref (cache->reading);
   g_free (cache);
 }
 
@@ -164,12 +167,46 @@ fq_ticket_cache_insert (FqTicketCache  *cache,
   cache->bytes += entry->bytes;
 }
 
+gpointer
+fq_ticket_cache_get_reading (FqTicketCache *cache,
+                             const char    *id)
+{
+  g_return_val_if_fail (cache != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_hash_table_lookup (cache->reading, id);
+}
+
+void
+fq_ticket_cache_set_reading (FqTicketCache *cache,
+                             const char    *id,
+                             gpointer       read)
+{
+  g_return_if_fail (cache != NULL);
+  g_return_if_fail (id != NULL && read != NULL);
+
+  g_hash_table_insert (cache->reading, g_strdup (id), read);
+}
+
+void
+fq_ticket_cache_unset_reading (FqTicketCache *cache,
+                               const char    *id,
+                               gpointer       read)
+{
+  g_return_if_fail (cache != NULL);
+  g_return_if_fail (id != NULL);
+
+  if (g_hash_table_lookup (cache->reading, id) == read)
+    g_hash_table_remove (cache->reading, id);
+}
+
 void
 fq_ticket_cache_clear (FqTicketCache *cache)
 {
   g_return_if_fail (cache != NULL);
 
   cache->generation++;
+  g_hash_table_remove_all (cache->reading);
   if (cache->order.length == 0)
     return;
   g_queue_init (&cache->order);

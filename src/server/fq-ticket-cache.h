@@ -34,6 +34,12 @@ G_BEGIN_DECLS
  *  - It holds at most a byte budget of details, dropping the least
  *    recently read first.
  *
+ * It also knows the reads under way, so that the consoles that ask for a
+ * ticket at the same moment (the reads a change sets off come together)
+ * wait for one read rather than each making its own. A write forgets them
+ * too: a request that comes after a write never waits for a read that may
+ * have started before it.
+ *
  * Not thread-safe: the main thread alone uses it.
  */
 
@@ -55,7 +61,18 @@ const FqTicketDetail *fq_ticket_cache_lookup         (FqTicketCache  *cache,
 void                  fq_ticket_cache_insert         (FqTicketCache  *cache,
                                                       guint64         generation,
                                                       FqTicketDetail *detail);
-/* Forgets every detail (a write completed). */
+/* The read of ticket @id under way in this generation (as given to
+ * fq_ticket_cache_set_reading()), or NULL. */
+gpointer              fq_ticket_cache_get_reading    (FqTicketCache  *cache,
+                                                      const char     *id);
+void                  fq_ticket_cache_set_reading    (FqTicketCache  *cache,
+                                                      const char     *id,
+                                                      gpointer        read);
+/* Forgets that @read of @id is under way, if it is still the one known. */
+void                  fq_ticket_cache_unset_reading  (FqTicketCache  *cache,
+                                                      const char     *id,
+                                                      gpointer        read);
+/* Forgets every detail and every read under way (a write completed). */
 void                  fq_ticket_cache_clear          (FqTicketCache  *cache);
 
 guint                 fq_ticket_cache_get_length     (FqTicketCache  *cache);

@@ -275,22 +275,52 @@ tickets_list (FqRequest *request)
 /* ---- GET /tickets/{id} ----
  *
  * Answered from the details kept in memory when the ticket was read lately
- * and nothing has been written since (fq-ticket-cache.h), else read on a
- * reader, whose detail is then kept. */
+ * and nothing has been written since (fq-ticket-cache.h). Otherwise one
+ * read on a reader: the requests for the same ticket that come while it
+ * runs wait for it, and are answered from its detail, which is then kept. */
 
 typedef struct
 {
   guint64         generation;  /* the cache's, when the read was queued */
-  FqTicketDetail *detail;      /* read, for the cache */
+  char           *id;
+  FqTicketDetail *detail;      /* read: for the waiting requests, then the cache */
+  GPtrArray      *waiting;     /* FqRequest, paused: asked for the ticket meanwhile */
 } GetData;
+
+static void tickets_get_read (FqRequest *request);
 
 static void
 get_data_free (gpointer data)
 {
   GetData *get = data;
 
+  g_free (get->id);
   fq_ticket_detail_free (get->detail);
+  g_ptr_array_unref (get->waiting);
   g_free (get);
+}
+
+/* Answers @request from @detail, for its own user, at @now. */
+static void
+respond_detail (FqRequest            *request,
+                const FqTicketDetail *detail,
+                gint64                now)
+{
+  FqServer *server = fq_request_get_server (request);
+  const FqUser *user = fq_request_get_user (request);
+  char *text;
+  gsize length;
+
+  if (!fq_ticket_visible (user, detail->ticket))
+    {
+      g_autoptr(GError) error = NULL;
+
+      set_not_found (&error, detail->ticket->id);
+      fq_request_respond_error (request, error);
+      return;
+    }
+  text = fq_ticket_detail_write (detail, user, accept_limit_of_server (server), now, &length);
+  fq_request_respond_json_text (request, SOUP_STATUS_OK, text, length);
 }
 
 static gboolean
@@ -300,67 +330,98 @@ get_job (FqJob     *job,
 {
   GetData *get = user_data;
   g_autoptr(FqDb) db = fq_db_new_for_job (job);
-  const char *id = fq_request_get_segment (fq_job_get_request (job), 1);
-  FqTicket *ticket = load_visible_ticket (job, db, id, error);
+  GError *local_error = NULL;
+  FqTicket *ticket;
 
+  ticket = fq_ticket_load (db, get->id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
   if (ticket == NULL)
-    return FALSE;
-  /* Written as text: a tree of the ticket and its timeline cost more than
-   * the queries behind it. */
+    {
+      set_not_found (error, get->id);
+      return FALSE;
+    }
+  /* Read whoever asked: the detail may answer the requests waiting, and
+   * later ones, each for its own user. Written as text: a tree of the
+   * ticket and its timeline cost more than the queries behind it. */
   get->detail = fq_ticket_detail_read (db, ticket, fq_job_now (job), error);
   if (get->detail == NULL)
     return FALSE;
+  if (!fq_ticket_visible (fq_job_get_user (job), get->detail->ticket))
+    {
+      set_not_found (error, get->id);
+      return FALSE;
+    }
   fq_job_respond_json_text (job, SOUP_STATUS_OK,
                             fq_ticket_detail_write (get->detail, fq_job_get_user (job),
                                                     accept_limit_of (job), fq_job_now (job), NULL));
   return TRUE;
 }
 
-/* Main thread, before the answer goes out. */
+/* Main thread, before the read's own answer goes out. */
 static void
 get_done (FqJob    *job,
           gpointer  user_data)
 {
   GetData *get = user_data;
+  FqServer *server = fq_job_get_server (job);
+  FqTicketCache *cache = fq_server_get_ticket_cache (server);
+  gint64 now = fq_server_now (server);
 
-  /* A detail is there only if the read answered with it. */
+  fq_ticket_cache_unset_reading (cache, get->id, get);
+  for (guint i = 0; i < get->waiting->len; i++)
+    {
+      FqRequest *request = g_ptr_array_index (get->waiting, i);
+
+      /* Without a detail (the read failed, the ticket is missing) or past
+       * it, each request reads for itself. */
+      if (get->detail != NULL && now < get->detail->sessions_until)
+        respond_detail (request, get->detail, now);
+      else
+        tickets_get_read (request);
+    }
   if (get->detail != NULL)
-    fq_ticket_cache_insert (fq_server_get_ticket_cache (fq_job_get_server (job)), get->generation,
-                            g_steal_pointer (&get->detail));
+    fq_ticket_cache_insert (cache, get->generation, g_steal_pointer (&get->detail));
+}
+
+/* Waits for the read of the ticket under way, or starts one. */
+static void
+tickets_get_read (FqRequest *request)
+{
+  FqTicketCache *cache = fq_server_get_ticket_cache (fq_request_get_server (request));
+  const char *id = fq_request_get_segment (request, 1);
+  GetData *get = fq_ticket_cache_get_reading (cache, id);
+
+  if (get != NULL)
+    {
+      fq_request_pause (request);
+      g_ptr_array_add (get->waiting, fq_request_ref (request));
+      return;
+    }
+
+  get = g_new0 (GetData, 1);
+  get->generation = fq_ticket_cache_get_generation (cache);
+  get->id = g_strdup (id);
+  get->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_request_unref);
+  fq_ticket_cache_set_reading (cache, id, get);
+  fq_request_run_full (request, FQ_JOB_READ, get_job, get, get_data_free, get_done, get);
 }
 
 static void
 tickets_get (FqRequest *request)
 {
   FqServer *server = fq_request_get_server (request);
-  FqTicketCache *cache = fq_server_get_ticket_cache (server);
-  const FqUser *user = fq_request_get_user (request);
-  const char *id = fq_request_get_segment (request, 1);
   gint64 now = fq_server_now (server);
   const FqTicketDetail *detail;
-  GetData *get;
-  char *text;
-  gsize length;
 
-  detail = fq_ticket_cache_lookup (cache, id, now);
+  detail = fq_ticket_cache_lookup (fq_server_get_ticket_cache (server), fq_request_get_segment (request, 1), now);
   if (detail != NULL)
-    {
-      if (!fq_ticket_visible (user, detail->ticket))
-        {
-          g_autoptr(GError) error = NULL;
-
-          set_not_found (&error, id);
-          fq_request_respond_error (request, error);
-          return;
-        }
-      text = fq_ticket_detail_write (detail, user, accept_limit_of_server (server), now, &length);
-      fq_request_respond_json_text (request, SOUP_STATUS_OK, text, length);
-      return;
-    }
-
-  get = g_new0 (GetData, 1);
-  get->generation = fq_ticket_cache_get_generation (cache);
-  fq_request_run_full (request, FQ_JOB_READ, get_job, get, get_data_free, get_done, get);
+    respond_detail (request, detail, now);
+  else
+    tickets_get_read (request);
 }
 
 /* ---- POST /tickets/{id}/actions ---- */

@@ -2,8 +2,8 @@
 /*
  * The ticket details kept in memory (src/server/fq-ticket-cache.c): a read
  * that overlapped a write is not kept, a write forgets everything, a detail
- * whose sessions' text has run out is dropped, and the byte budget drops
- * the least recently read first.
+ * whose sessions' text has run out is dropped, the byte budget drops the
+ * least recently read first, and a write forgets the reads under way.
  */
 #include "config.h"
 
@@ -138,6 +138,29 @@ test_budget (void)
   fq_ticket_cache_free (cache);
 }
 
+static void
+test_reading (void)
+{
+  FqTicketCache *cache = fq_ticket_cache_new (1024 * 1024);
+  int first, second;
+
+  g_assert_null (fq_ticket_cache_get_reading (cache, "T1"));
+  fq_ticket_cache_set_reading (cache, "T1", &first);
+  g_assert_true (fq_ticket_cache_get_reading (cache, "T1") == &first);
+
+  /* A write forgets the read under way: a request that comes after it
+   * starts its own. The first read, ending, leaves the second's alone. */
+  fq_ticket_cache_clear (cache);
+  g_assert_null (fq_ticket_cache_get_reading (cache, "T1"));
+  fq_ticket_cache_set_reading (cache, "T1", &second);
+  fq_ticket_cache_unset_reading (cache, "T1", &first);
+  g_assert_true (fq_ticket_cache_get_reading (cache, "T1") == &second);
+  fq_ticket_cache_unset_reading (cache, "T1", &second);
+  g_assert_null (fq_ticket_cache_get_reading (cache, "T1"));
+
+  fq_ticket_cache_free (cache);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -148,6 +171,7 @@ main (int   argc,
   g_test_add_func ("/server/ticket-cache/replace", test_replace);
   g_test_add_func ("/server/ticket-cache/sessions-until", test_sessions_until);
   g_test_add_func ("/server/ticket-cache/budget", test_budget);
+  g_test_add_func ("/server/ticket-cache/reading", test_reading);
 
   return g_test_run ();
 }

@@ -834,6 +834,126 @@ test_reads_beside_writes (Fixture       *f,
   g_assert_cmpuint (loop.stale, ==, 0);
 }
 
+typedef struct
+{
+  GMutex      lock;
+  GCond       cond;
+  gboolean    go;
+  const char *url;
+  const char *id;
+} Gate;
+
+typedef struct
+{
+  Gate           *gate;
+  const char     *token;
+  FqTestResponse *resp;
+} GateRead;
+
+static gpointer
+gate_read (gpointer data)
+{
+  GateRead *read = data;
+  g_autoptr(FqTestClient) client = fq_test_client_new (read->gate->url);
+
+  fq_test_client_set_token (client, read->token);
+  g_mutex_lock (&read->gate->lock);
+  while (!read->gate->go)
+    g_cond_wait (&read->gate->cond, &read->gate->lock);
+  g_mutex_unlock (&read->gate->lock);
+  read->resp = fq_test_get (client, "/tickets/%s", read->gate->id);
+  return NULL;
+}
+
+/* Several users ask for a ticket nobody has read since it was written, all
+ * at once (as the consoles showing it do after a change): the requests that
+ * wait for one read are each answered for their own user. */
+static void
+test_reads_together (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonObject) current = new_ticket (f);
+  g_autofree char *id = g_strdup (fq_test_obj_str (current, "id"));
+  g_autofree char *other_unit = fq_test_pick_unit (f->w->operator, "420204", FQ_TEST_UNIT_STREET);
+  g_autoptr(FqTestClient) other = fq_test_create_user (f->w->admin, "unit", FQ_TEST_XIALU, other_unit, NULL);
+  FqTestClient *clients[] = { f->w->coordinator, f->w->leader, f->w->unit, other };
+  Gate gate = { 0 };
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  gate.url = fq_test_client_get_url (f->w->coordinator);
+  gate.id = id;
+
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autoptr(JsonObject) next = NULL;
+      GateRead reads[12];
+      GThread *threads[12];
+
+      /* A write: nothing of the ticket is kept in memory now. */
+      {
+        g_autoptr(FqTestResponse) resp = act (f->w->coordinator, current, "comment", fq_test_obj_int (current, "rev"),
+                                              ",\"note\":\"回访电话 13912345678\"");
+
+        fq_test_assert_status (resp, 200);
+        next = json_object_ref (fq_test_response_object (resp));
+        g_clear_pointer (&current, json_object_unref);
+        current = g_steal_pointer (&next);
+      }
+
+      gate.go = FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        {
+          reads[i] = (GateRead) { &gate, fq_test_client_get_token (clients[i % G_N_ELEMENTS (clients)]), NULL };
+          threads[i] = g_thread_new ("read", gate_read, &reads[i]);
+        }
+      g_usleep (50 * 1000);
+      g_mutex_lock (&gate.lock);
+      gate.go = TRUE;
+      g_cond_broadcast (&gate.cond);
+      g_mutex_unlock (&gate.lock);
+
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        {
+          FqTestClient *client = clients[i % G_N_ELEMENTS (clients)];
+          FqTestResponse *resp;
+
+          g_thread_join (threads[i]);
+          resp = reads[i].resp;
+          if (client == other)
+            {
+              fq_test_assert_error (resp, 404, "not_found");
+            }
+          else
+            {
+              JsonObject *o;
+
+              fq_test_assert_status (resp, 200);
+              o = fq_test_response_object (resp);
+              g_assert_cmpint (fq_test_obj_int (o, "rev"), ==, fq_test_obj_int (current, "rev"));
+              /* Only the command centre reads callers' numbers. */
+              if (client == f->w->coordinator)
+                g_assert_nonnull (strstr (resp->text, "13912345678"));
+              else
+                {
+                  g_assert_null (strstr (resp->text, "13912345678"));
+                  g_assert_nonnull (strstr (resp->text, "139****5678"));
+                }
+              if (client == f->w->unit)
+                assert_allowed (fq_ticket_machine_allowed (FQ_TICKET_STATE_DISPATCHED, FQ_ROLE_UNIT,
+                                                           FQ_UNIT_RELATION_LEAD),
+                                fq_test_obj_array (o, "allowed_actions"), "lead unit");
+              else if (client == f->w->coordinator)
+                assert_allowed (fq_ticket_machine_allowed (FQ_TICKET_STATE_DISPATCHED, FQ_ROLE_COORDINATOR, 0),
+                                fq_test_obj_array (o, "allowed_actions"), "coordinator");
+            }
+          fq_test_response_free (resp);
+        }
+    }
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -856,6 +976,7 @@ main (int   argc,
   ADD ("/server/tickets/list", test_list);
   ADD ("/server/tickets/read-kept", test_read_kept);
   ADD ("/server/tickets/reads-beside-writes", test_reads_beside_writes);
+  ADD ("/server/tickets/reads-together", test_reads_together);
 
   ret = g_test_run ();
   fq_test_world_free ();
