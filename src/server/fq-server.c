@@ -22,7 +22,8 @@
  * main thread, which never waits on SQLite. Reads are queued to
  * FQ_N_READERS reader threads, each with its own connection: one lead that
  * takes every read, helpers that step in when it is held up
- * (fq-read-queue.h). Writes are
+ * (fq-read-queue.h); a ticket read lately is answered from memory instead
+ * (fq-ticket-cache.h), which every completed write empties. Writes are
  * queued to one writer thread, which takes every job waiting in its queue
  * and runs them in one transaction, each inside its own SAVEPOINT: a failing
  * job rolls back alone. A sync thread then makes the committed batches
