@@ -1297,54 +1297,6 @@ fq_ticket_record_breaches (FqJob     *job,
   return TRUE;
 }
 
-JsonNode *
-fq_ticket_detail_json (FqDb           *db,
-                       const FqTicket *ticket,
-                       const FqUser   *user,
-                       gint64          accept_limit,
-                       gint64          now,
-                       GError        **error)
-{
-  g_autoptr(GPtrArray) events = fq_ticket_load_events (db, ticket->id, error);
-  JsonNode *node;
-  JsonObject *object;
-  JsonArray *array;
-
-  if (events == NULL)
-    return NULL;
-
-  node = fq_ticket_to_json (ticket, accept_limit, now);
-  object = json_node_get_object (node);
-
-  array = json_array_sized_new (events->len);
-  for (guint i = 0; i < events->len; i++)
-    json_array_add_element (array, fq_event_to_json (g_ptr_array_index (events, i)));
-  json_object_set_array_member (object, "events", array);
-
-  /* Its convening sessions, oldest first (fq-sessions.c). */
-  array = fq_sessions_ticket_json (db, ticket->id, now, NULL, error);
-  if (array == NULL)
-    {
-      json_node_unref (node);
-      return NULL;
-    }
-  json_object_set_array_member (object, "sessions", array);
-
-  array = json_array_new ();
-  if (user != NULL)
-    {
-      guint allowed = fq_ticket_machine_allowed (ticket->state, user->role,
-                                                 fq_ticket_relation (ticket, user));
-
-      for (guint a = 0; a < FQ_TICKET_N_ACTIONS; a++)
-        if (allowed & (1u << a))
-          json_array_add_string_element (array, fq_enum_to_string (FQ_TYPE_TICKET_ACTION, a));
-    }
-  json_object_set_array_member (object, "allowed_actions", array);
-
-  return node;
-}
-
 FqTicketDetail *
 fq_ticket_detail_read (FqDb      *db,
                        FqTicket  *ticket,
@@ -1404,8 +1356,7 @@ fq_ticket_detail_write (const FqTicketDetail *detail,
 
   g_return_val_if_fail (now < detail->sessions_until, NULL);
 
-  /* The members in fq_ticket_detail_json()'s order: the ticket's own, then
-   * events, sessions and allowed_actions. */
+  /* The ticket's own members, then events, sessions and allowed_actions. */
   out = g_string_sized_new (1024 + strlen (detail->events) + strlen (detail->sessions));
   fq_ticket_write_json (out, detail->ticket, accept_limit, now);
   g_string_truncate (out, out->len - 1);

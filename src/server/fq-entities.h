@@ -283,14 +283,6 @@ gboolean    fq_ticket_record_breaches (FqJob            *job,
                                        gint64            accept_limit,
                                        gint64            now,
                                        GError          **error);
-/* The ticket with `events`, `sessions` and `allowed_actions` for @user. */
-JsonNode   *fq_ticket_detail_json     (FqDb             *db,
-                                       const FqTicket   *ticket,
-                                       const FqUser     *user,
-                                       gint64            accept_limit,
-                                       gint64            now,
-                                       GError          **error);
-
 /* What GET /tickets/{id} reads from the database, apart from the reader
  * and the moment: fq_ticket_detail_write() makes the answer for a given
  * user at a given time, so that a detail kept in memory
@@ -313,10 +305,10 @@ FqTicketDetail *fq_ticket_detail_read  (FqDb                 *db,
                                         GError              **error);
 void        fq_ticket_detail_free     (FqTicketDetail   *detail);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqTicketDetail, fq_ticket_detail_free)
-/* The JSON text fq_ticket_detail_json() would give, written without a
- * tree: the ticket's own members (its SLA flags decided at @now), then
- * `events`, `sessions` and `allowed_actions` for @user. @now must be
- * before @detail's sessions_until. */
+/* The ticket as JSON text, written without a tree: its own members (its
+ * SLA flags decided at @now), then `events`, `sessions` and
+ * `allowed_actions` for @user. @now must be before @detail's
+ * sessions_until. */
 char       *fq_ticket_detail_write    (const FqTicketDetail *detail,
                                        const FqUser         *user,
                                        gint64                accept_limit,

@@ -1209,8 +1209,7 @@ fq_sessions_ticket_json (FqDb        *db,
             first_due = MIN (first_due, item->due + 1);
         }
     }
-  if (until != NULL)
-    *until = first_due;
+  *until = first_due;
   return array;
 }
 

@@ -21,8 +21,8 @@ gboolean   fq_sessions_load_ticket_units (FqDb        *db,
                                           FqTicket    *ticket,
                                           GError     **error);
 /* The sessions of a ticket, oldest first, as the API's session objects
- * (`overdue` of action items decided at @now). @until (optional) receives
- * the first second at which the same sessions read otherwise, because an
+ * (`overdue` of action items decided at @now). @until receives the first
+ * second at which the same sessions read otherwise, because an
  * open action item falls overdue; G_MAXINT64 if none will. */
 JsonArray *fq_sessions_ticket_json       (FqDb        *db,
                                           const char  *ticket_id,

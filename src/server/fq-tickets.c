@@ -805,6 +805,7 @@ action_job (FqJob     *job,
   FqRequest *request = fq_job_get_request (job);
   const char *id = fq_request_get_segment (request, 1);
   g_autoptr(FqTicket) ticket = load_visible_ticket (job, db, id, error);
+  g_autoptr(FqTicketDetail) detail = NULL;
   GError *local_error = NULL;
   guint allowed = 0;
   JsonNode *node;
@@ -834,11 +835,13 @@ action_job (FqJob     *job,
       return FALSE;
     }
 
-  node = fq_ticket_detail_json (db, ticket, fq_job_get_user (job), accept_limit_of (job),
-                                fq_job_now (job), error);
-  if (node == NULL)
+  /* The ticket with its timeline, as GET /tickets/{id} gives it. */
+  detail = fq_ticket_detail_read (db, g_steal_pointer (&ticket), fq_job_now (job), error);
+  if (detail == NULL)
     return FALSE;
-  fq_job_respond (job, SOUP_STATUS_OK, node);
+  fq_job_respond_json_text (job, SOUP_STATUS_OK,
+                            fq_ticket_detail_write (detail, fq_job_get_user (job), accept_limit_of (job),
+                                                    fq_job_now (job), NULL));
   return TRUE;
 }
 

@@ -886,7 +886,6 @@ test_reads_together (Fixture       *f,
 
   for (guint round = 0; round < 5; round++)
     {
-      g_autoptr(JsonObject) next = NULL;
       GateRead reads[12];
       GThread *threads[12];
 
@@ -896,9 +895,8 @@ test_reads_together (Fixture       *f,
                                               ",\"note\":\"回访电话 13912345678\"");
 
         fq_test_assert_status (resp, 200);
-        next = json_object_ref (fq_test_response_object (resp));
         g_clear_pointer (&current, json_object_unref);
-        current = g_steal_pointer (&next);
+        current = json_object_ref (fq_test_response_object (resp));
       }
 
       gate.go = FALSE;
