@@ -685,10 +685,15 @@ fq_entities_format_time (gint64  unix_seconds,
   out[20] = '\0';
 }
 
+/* Text is copied in runs between the bytes that need escaping, of which
+ * most text (Chinese, in UTF-8) has none. */
 static void
 append_string (GString    *out,
                const char *text)
 {
+  const unsigned char *run;
+  const unsigned char *p;
+
   if (text == NULL)
     {
       g_string_append (out, "null");
@@ -696,39 +701,66 @@ append_string (GString    *out,
     }
 
   g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+  run = (const unsigned char *)text;
+  for (p = run; *p != '\0'; p++)
     {
+      const char *escape;
+      char code[8];
+
+      if (*p >= 0x20 && *p != '"' && *p != '\\')
+        continue;
       switch (*p)
         {
         case '"':
-          g_string_append (out, "\\\"");
+          escape = "\\\"";
           break;
         case '\\':
-          g_string_append (out, "\\\\");
+          escape = "\\\\";
           break;
         case '\n':
-          g_string_append (out, "\\n");
+          escape = "\\n";
           break;
         case '\t':
-          g_string_append (out, "\\t");
+          escape = "\\t";
           break;
         case '\r':
-          g_string_append (out, "\\r");
+          escape = "\\r";
           break;
         case '\b':
-          g_string_append (out, "\\b");
+          escape = "\\b";
           break;
         case '\f':
-          g_string_append (out, "\\f");
+          escape = "\\f";
           break;
         default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, *p);
+          g_snprintf (code, sizeof code, "\\u%04x", *p);
+          escape = code;
         }
+      g_string_append_len (out, (const char *)run, p - run);
+      g_string_append (out, escape);
+      run = p + 1;
     }
+  g_string_append_len (out, (const char *)run, p - run);
   g_string_append_c (out, '"');
+}
+
+static void
+append_int (GString *out,
+            gint64   value)
+{
+  char text[24];
+  char *p = text + sizeof text;
+  guint64 magnitude = value < 0 ? -(guint64)value : (guint64)value;
+
+  do
+    {
+      *--p = (char)('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude > 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, text + sizeof text - p);
 }
 
 static void
@@ -776,7 +808,7 @@ member_int (GString    *out,
             gint64      value)
 {
   member (out, name);
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+  append_int (out, value);
 }
 
 static void
@@ -883,7 +915,7 @@ fq_ticket_write_json (GString        *out,
   member_bool (out, "resolve_late", (breaches & FQ_SLA_RESOLVE_LATE) != 0);
   member (out, "satisfaction");
   if (ticket->satisfaction > 0)
-    g_string_append_printf (out, "%d", ticket->satisfaction);
+    append_int (out, ticket->satisfaction);
   else
     g_string_append (out, "null");
   member_int (out, "returned_count", ticket->returned_count);
