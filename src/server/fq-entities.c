@@ -335,6 +335,40 @@ fq_ticket_load_relations (FqDb      *db,
   return fq_sessions_load_ticket_units (db, ticket, error);
 }
 
+gboolean
+fq_ticket_insert_incident (FqDb              *db,
+                           FqTicket          *ticket,
+                           const FqIncident  *incident,
+                           GError           **error)
+{
+  static const char sql[] = "SELECT received_at FROM incidents WHERE id = ?";
+  guint at = ticket->incidents->len;
+
+  /* From the newest back: a call merged is most often the newest. */
+  while (at > 0)
+    {
+      const char *other = g_ptr_array_index (ticket->incidents, at - 1);
+      sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
+      gint64 other_at;
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      fq_bind_text (stmt, 1, other);
+      rc = sqlite3_step (stmt);
+      other_at = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && !fq_sqlite_check (db->handle, rc, error))
+        return FALSE;
+      if (other_at < incident->received_at ||
+          (other_at == incident->received_at && strcmp (other, incident->id) < 0))
+        break;
+      at--;
+    }
+  g_ptr_array_insert (ticket->incidents, at, g_strdup (incident->id));
+  return TRUE;
+}
+
 FqTicket *
 fq_ticket_load (FqDb        *db,
                 const char  *id,
@@ -938,11 +972,9 @@ void
 fq_event_write_json (GString       *out,
                      const FqEvent *event)
 {
-  char id[32];
-
-  g_snprintf (id, sizeof id, "E%" G_GINT64_FORMAT, event->id);
-  g_string_append_c (out, '{');
-  member_string (out, "id", id);
+  g_string_append (out, "{\"id\":\"E");
+  append_int (out, event->id);
+  g_string_append_c (out, '"');
   member_string (out, "ticket", event->ticket);
   member_time (out, "at", event->at);
   member_string (out, "kind", enum_nick (FQ_TYPE_EVENT_KIND, event->kind));

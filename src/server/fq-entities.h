@@ -158,6 +158,12 @@ FqTicket   *fq_ticket_load            (FqDb         *db,
 gboolean    fq_ticket_load_relations  (FqDb         *db,
                                        FqTicket     *ticket,
                                        GError      **error);
+/* Adds @incident to the ticket's incidents where a read from the database
+ * will find it: by received_at, then id. */
+gboolean    fq_ticket_insert_incident (FqDb             *db,
+                                       FqTicket         *ticket,
+                                       const FqIncident *incident,
+                                       GError          **error);
 /* The ticket's timeline, oldest first. (element-type FqEvent) */
 GPtrArray  *fq_ticket_load_events     (FqDb         *db,
                                        const char   *ticket_id,

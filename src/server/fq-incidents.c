@@ -830,7 +830,8 @@ merge (FqJob        *job,
       return NULL;
     }
 
-  g_ptr_array_add (ticket->incidents, g_strdup (incident->id));
+  if (!fq_ticket_insert_incident (db, ticket, incident, error))
+    return NULL;
   ticket->repeat_count++;
   event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_MERGED, actor, NULL, note,
                                data_object ("incident", incident->id, NULL), error);

@@ -546,7 +546,11 @@ test_triage_decisions (Fixture       *f,
   /* Merge needs a ticket; then attaches. */
   {
     g_autoptr(JsonObject) ticket = fq_test_create_ticket (f->w->operator, f->w->operator, FQ_TEST_GUANGZHOULU, cat, NULL);
-    g_autoptr(JsonObject) inc = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL);
+    /* Received before the ticket's own call (a call logged late): it
+     * comes first among the ticket's incidents, which are oldest first. */
+    g_autofree char *earlier = fq_test_time_from_now (-3600);
+    g_autofree char *received = g_strdup_printf ("\"received_at\":\"%s\"", earlier);
+    g_autoptr(JsonObject) inc = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, received);
     g_autoptr(FqTestResponse) no_ticket = triage (f->w->operator, inc,
                                                   "{'decision':'merge','category':'%s','grid':'%s','rev':%" G_GINT64_FORMAT ",'note':'x'}",
                                                   cat, FQ_TEST_GUANGZHOULU, fq_test_obj_int (inc, "rev"));
@@ -570,6 +574,21 @@ test_triage_decisions (Fixture       *f,
     g_assert_true (fq_test_array_has_string (fq_test_obj_array (t, "incidents"), fq_test_obj_str (inc, "id")));
     g_assert_cmpuint (json_array_get_length (fq_test_obj_array (t, "incidents")), ==, 2);
     g_assert_cmpint (fq_test_obj_int (t, "repeat_count"), ==, 1);
+    /* In the answer and in a read from the database. */
+    {
+      g_autoptr(FqTestResponse) read = fq_test_get (f->w->operator, "/tickets/%s", fq_test_obj_str (ticket, "id"));
+      const char *original = json_array_get_string_element (fq_test_obj_array (ticket, "incidents"), 0);
+      JsonArray *answered = fq_test_obj_array (t, "incidents");
+      JsonArray *stored;
+
+      fq_test_assert_status (read, 200);
+      stored = fq_test_obj_array (fq_test_response_object (read), "incidents");
+      g_assert_cmpstr (json_array_get_string_element (answered, 0), ==, fq_test_obj_str (inc, "id"));
+      g_assert_cmpstr (json_array_get_string_element (answered, 1), ==, original);
+      g_assert_cmpuint (json_array_get_length (stored), ==, 2);
+      g_assert_cmpstr (json_array_get_string_element (stored, 0), ==, fq_test_obj_str (inc, "id"));
+      g_assert_cmpstr (json_array_get_string_element (stored, 1), ==, original);
+    }
     g_assert_cmpstr (fq_test_obj_str (fq_test_obj_obj (fq_test_response_object (merged), "incident"), "ticket"), ==,
                      fq_test_obj_str (ticket, "id"));
   }

@@ -6,12 +6,13 @@
  * is driven through POST /tickets/{id}/actions; every other (state, action,
  * role) answers invalid_transition with `allowed`, or forbidden, as the
  * table says; allowed_actions, stale_rev, scope for unit staff, assisting
- * units, idempotent actions, lists and merge into a closed ticket; reads
- * answered from memory, beside writes.
+ * units and the order they joined in, idempotent actions, lists and merge
+ * into a closed ticket; reads answered from memory, beside writes.
  */
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "fq-enum-types.h"
@@ -585,6 +586,67 @@ test_unit_scope (Fixture       *f,
   }
 }
 
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+static void
+assert_strings (JsonArray   *array,
+                const char **expected,
+                guint        n)
+{
+  g_assert_nonnull (array);
+  g_assert_cmpuint (json_array_get_length (array), ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (json_array_get_string_element (array, i), ==, expected[i]);
+}
+
+/* Assisting units come in the order they joined, not in the order of
+ * their ids, in an action's answer and in a read from the database. */
+static void
+test_relations_order (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) t = new_ticket (f);
+  g_autofree char *a = fq_test_pick_unit (f->w->operator, "420202", FQ_TEST_UNIT_STREET);
+  g_autofree char *b = fq_test_pick_unit (f->w->operator, "420203", FQ_TEST_UNIT_STREET);
+  g_autofree char *c = fq_test_pick_unit (f->w->operator, "420204", FQ_TEST_UNIT_STREET);
+  const char *sorted[] = { a, b, c };
+  const char *joined[3];
+  g_autofree char *first_fields = NULL;
+  g_autofree char *second_fields = NULL;
+  g_autoptr(FqTestResponse) first = NULL;
+  g_autoptr(FqTestResponse) second = NULL;
+  g_autoptr(JsonObject) read = NULL;
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_nonnull (c);
+  qsort (sorted, G_N_ELEMENTS (sorted), sizeof sorted[0], compare_strings);
+  g_assert_cmpstr (sorted[0], !=, sorted[1]);
+  g_assert_cmpstr (sorted[1], !=, sorted[2]);
+  joined[0] = sorted[2];
+  joined[1] = sorted[0];
+  joined[2] = sorted[1];
+
+  first_fields = g_strdup_printf (",\"units\":[\"%s\",\"%s\"]", joined[0], joined[1]);
+  first = act (f->w->coordinator, t, "assist", fq_test_obj_int (t, "rev"), first_fields);
+  fq_test_assert_status (first, 200);
+  assert_strings (fq_test_obj_array (fq_test_response_object (first), "assisting_units"), joined, 2);
+
+  second_fields = g_strdup_printf (",\"units\":[\"%s\"]", joined[2]);
+  second = act (f->w->coordinator, fq_test_response_object (first), "assist",
+                fq_test_obj_int (fq_test_response_object (first), "rev"), second_fields);
+  fq_test_assert_status (second, 200);
+  assert_strings (fq_test_obj_array (fq_test_response_object (second), "assisting_units"), joined, 3);
+
+  read = get_ticket (f->w->coordinator, fq_test_obj_str (t, "id"));
+  assert_strings (fq_test_obj_array (read, "assisting_units"), joined, 3);
+}
+
 static void
 test_idempotent_action (Fixture       *f,
                         gconstpointer  data)
@@ -969,6 +1031,7 @@ main (int   argc,
   ADD ("/server/tickets/invalid-action-fields", test_invalid_action_fields);
   ADD ("/server/tickets/stale-rev", test_stale_rev);
   ADD ("/server/tickets/unit-scope", test_unit_scope);
+  ADD ("/server/tickets/relations-order", test_relations_order);
   ADD ("/server/tickets/idempotent-action", test_idempotent_action);
   ADD ("/server/tickets/merge-reopens", test_merge_reopens);
   ADD ("/server/tickets/list", test_list);
