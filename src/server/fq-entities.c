@@ -260,23 +260,6 @@ fq_ticket_from_stmt (sqlite3_stmt *stmt)
   return ticket;
 }
 
-FqEvent *
-fq_event_from_stmt (sqlite3_stmt *stmt)
-{
-  FqEvent *event = g_new0 (FqEvent, 1);
-
-  event->id = sqlite3_column_int64 (stmt, 0);
-  event->ticket = column_dup (stmt, 1);
-  event->at = sqlite3_column_int64 (stmt, 2);
-  event->kind = column_enum (stmt, 3, FQ_TYPE_EVENT_KIND, FQ_EVENT_KIND_COMMENT);
-  event->actor = column_dup (stmt, 4);
-  event->unit = column_dup (stmt, 5);
-  event->note = column_dup (stmt, 6);
-  event->data = column_dup (stmt, 7);
-
-  return event;
-}
-
 FqIncident *
 fq_incident_load (FqDb        *db,
                   const char  *id,
@@ -394,29 +377,6 @@ fq_ticket_load (FqDb        *db,
   if (!fq_ticket_load_relations (db, ticket, error))
     return NULL;
   return g_steal_pointer (&ticket);
-}
-
-GPtrArray *
-fq_ticket_load_events (FqDb        *db,
-                       const char  *ticket_id,
-                       GError     **error)
-{
-  static const char sql[] =
-    "SELECT " FQ_EVENT_COLUMNS " FROM events WHERE ticket = ? ORDER BY at, id";
-  sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
-  g_autoptr(GPtrArray) events = NULL;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  events = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_event_free);
-  fq_bind_text (stmt, 1, ticket_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (events, fq_event_from_stmt (stmt));
-  sqlite3_reset (stmt);
-  if (!fq_sqlite_check (db->handle, rc, error))
-    return NULL;
-  return g_steal_pointer (&events);
 }
 
 /* ---- writing rows ---- */

@@ -146,7 +146,6 @@ FqIncident *fq_incident_from_stmt     (sqlite3_stmt *stmt);
 /* Reads the ticket's row; assisting units and incidents are filled by
  * fq_ticket_load_relations(). */
 FqTicket   *fq_ticket_from_stmt       (sqlite3_stmt *stmt);
-FqEvent    *fq_event_from_stmt        (sqlite3_stmt *stmt);
 
 /* Loads one record by id, or NULL (with no error) if there is none. */
 FqIncident *fq_incident_load          (FqDb         *db,
@@ -164,10 +163,6 @@ gboolean    fq_ticket_insert_incident (FqDb             *db,
                                        FqTicket         *ticket,
                                        const FqIncident *incident,
                                        GError          **error);
-/* The ticket's timeline, oldest first. (element-type FqEvent) */
-GPtrArray  *fq_ticket_load_events     (FqDb         *db,
-                                       const char   *ticket_id,
-                                       GError      **error);
 
 /* INSERT OR REPLACE of the whole record (the ticket's units too). */
 gboolean    fq_incident_store         (FqDb         *db,
