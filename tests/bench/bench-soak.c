@@ -27,8 +27,11 @@
  * churned connection. Fails on any error, on a listener that missed a
  * change, on more than CHURN_MAX_BYTES kept per connection (libsoup 3.2.3
  * without the workarounds in fq-server.c: about 2 KiB for a keep-alive
- * connection closed by its client, 343 bytes for any other, its GSocket),
- * and, with FQ_SOAK_CHECK_FLAT=1, on RSS growth above 10 % after the
+ * connection closed by its client, 343 bytes for any other, its GSocket;
+ * only reported with FQ_SOAK_CHECK_CHURN=0, as in a sanitizer build, where
+ * freed memory waits in AddressSanitizer's quarantine and RSS does not
+ * show what the server keeps), and, with FQ_SOAK_CHECK_FLAT=1, on RSS
+ * growth above 10 % after the
  * warm-up (otherwise a target row, as the other benchmarks report targets);
  * never on latency.
  *
@@ -410,6 +413,7 @@ test_soak (void)
   };
   guint seconds = MAX (env_uint ("FQ_SOAK_SECONDS", 300), 4);
   gboolean check_flat = env_uint ("FQ_SOAK_CHECK_FLAT", 0) != 0;
+  gboolean check_churn = env_uint ("FQ_SOAK_CHECK_CHURN", 1) != 0;
   guint write_every = env_uint ("FQ_SOAK_WRITE_EVERY", 10);
   guint warm_write_every = write_every > 0 ? env_uint ("FQ_SOAK_WARMUP_WRITE_EVERY", 2) : 0;
   double churn_bytes;
@@ -540,7 +544,8 @@ test_soak (void)
   printf ("# server RSS after warm-up / end / peak   %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT
           " / %" G_GUINT64_FORMAT " KiB (%+.1f %%)\n", rss_start, rss_end, rss_peak,
           growth * 100);
-  printf ("# churn: %.0f bytes kept per connection (%u errors)\n", churn_bytes, churn_errors);
+  printf ("# churn: %.0f bytes kept per connection (%u errors)%s\n", churn_bytes, churn_errors,
+          check_churn ? "" : ", not checked (FQ_SOAK_CHECK_CHURN=0)");
   printf ("# target: RSS flat within 10 %% after the warm-up: %s\n",
           growth <= RSS_GROWTH_MAX ? "met" : "MISSED");
   for (guint i = 0; i < n_listeners; i++)
@@ -562,7 +567,8 @@ test_soak (void)
     g_assert_cmpuint (writes, >, 0);
   g_assert_cmpuint (rss_start, >, 0);
   g_assert_cmpuint (churn_errors, ==, 0);
-  g_assert_cmpfloat (churn_bytes, <, CHURN_MAX_BYTES);
+  if (check_churn)
+    g_assert_cmpfloat (churn_bytes, <, CHURN_MAX_BYTES);
   if (check_flat)
     g_assert_cmpfloat (growth, <=, RSS_GROWTH_MAX);
 
