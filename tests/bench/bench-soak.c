@@ -31,9 +31,8 @@
  * only reported with FQ_SOAK_CHECK_CHURN=0, as in a sanitizer build, where
  * freed memory waits in AddressSanitizer's quarantine and RSS does not
  * show what the server keeps), and, with FQ_SOAK_CHECK_FLAT=1, on RSS
- * growth above 10 % after the
- * warm-up (otherwise a target row, as the other benchmarks report targets);
- * never on latency.
+ * growth above 10 % after the warm-up (otherwise a target row, as the
+ * other benchmarks report targets); never on latency.
  *
  * The writer's page cache takes in the new rows until it holds its 16 MB
  * (fq-store.c): at one write in ten (about 60 a second here) that takes
