@@ -20,11 +20,16 @@
  *     pauses each message and answers when idle, as our handlers must;
  *   - the server's resident memory after the history and the intake.
  *
+ * Each latency row gives p50, p90, p99 (the figure with the target) and
+ * p99.9, and the CPU time per request of the server, of its main thread
+ * alone (which runs all HTTP) and of the client.
+ *
  * The load itself comes from a lean HTTP/1.1 client (keep-alive sockets,
  * every answer read whole and its status and body checked; the latency
- * connections all from one thread with ppoll()): on two cores a heavier client would take the CPU the
- * server is measured on; the CPU time each side spends per request is
- * reported beside every rate, since the machine may be shared. The
+ * connections all from one thread with ppoll()): on two cores a heavier
+ * client would take the CPU the server is measured on; the CPU time each
+ * side spends per request is reported beside every rate, since the
+ * machine may be shared. The
  * /changes reader is timed three ways: with a json-glib tree per page
  * (what a simple client does), with a validating scan of each page that
  * builds no tree (the target's figure), and counting only (the server's
