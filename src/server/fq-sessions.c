@@ -1144,12 +1144,8 @@ static void
 add_unit_once (GPtrArray  *units,
                const char *unit)
 {
-  if (unit == NULL)
-    return;
-  for (guint i = 0; i < units->len; i++)
-    if (strcmp (g_ptr_array_index (units, i), unit) == 0)
-      return;
-  g_ptr_array_add (units, g_strdup (unit));
+  if (unit != NULL && !g_ptr_array_find_with_equal_func (units, unit, g_str_equal, NULL))
+    g_ptr_array_add (units, g_strdup (unit));
 }
 
 static int

@@ -29,11 +29,10 @@
  * connections all from one thread with ppoll()): on two cores a heavier
  * client would take the CPU the server is measured on; the CPU time each
  * side spends per request is reported beside every rate, since the
- * machine may be shared. The
- * /changes reader is timed three ways: with a json-glib tree per page
- * (what a simple client does), with a validating scan of each page that
- * builds no tree (the target's figure), and counting only (the server's
- * own rate).
+ * machine may be shared. The /changes reader is timed three ways: with a
+ * json-glib tree per page (what a simple client does), with a validating
+ * scan of each page that builds no tree (the target's figure), and
+ * counting only (the server's own rate).
  *
  * Prints a table with the targets; exits non-zero only on a real error
  * (the server does not start, requests fail), never on a missed target.
