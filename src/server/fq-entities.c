@@ -289,8 +289,7 @@ fq_ticket_load_relations (FqDb      *db,
 {
   static const char units_sql[] =
     "SELECT unit FROM ticket_units WHERE ticket = ? AND role = 'assist' ORDER BY position";
-  static const char incidents_sql[] =
-    "SELECT id FROM incidents WHERE ticket = ? ORDER BY received_at, id";
+  static const char incidents_sql[] = FQ_TICKET_INCIDENTS_SQL;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -1329,8 +1328,7 @@ events_json_text (FqDb        *db,
                   const char  *ticket_id,
                   GError     **error)
 {
-  static const char sql[] =
-    "SELECT " FQ_EVENT_COLUMNS " FROM events WHERE ticket = ? ORDER BY at, id";
+  static const char sql[] = FQ_TICKET_TIMELINE_SQL;
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
   g_autoptr(GString) text = NULL;
   int rc;

@@ -142,6 +142,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqEvent, fq_event_free)
   "escalated_count, updated_at, rev"
 #define FQ_EVENT_COLUMNS "id, ticket, at, kind, actor, unit, note, data"
 
+/* What a read of one ticket asks for beside its row: its timeline and its
+ * incidents, oldest first. Each is answered from one index alone, in order
+ * (domain migration 4): the rows of a ticket lie together there, while in
+ * the tables they lie scattered among a city's other records. */
+#define FQ_TICKET_TIMELINE_SQL \
+  "SELECT " FQ_EVENT_COLUMNS " FROM events WHERE ticket = ? ORDER BY at, id"
+#define FQ_TICKET_INCIDENTS_SQL \
+  "SELECT id FROM incidents WHERE ticket = ? ORDER BY received_at, id"
+
 FqIncident *fq_incident_from_stmt     (sqlite3_stmt *stmt);
 /* Reads the ticket's row; assisting units and incidents are filled by
  * fq_ticket_load_relations(). */

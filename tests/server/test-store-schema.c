@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The store's schema (src/server/fq-store.c, fq-schema-domain.c) as the
+ * reads of one ticket need it: its timeline and its incidents are each
+ * answered from one index, in order, without a row lookup in the table or
+ * a sort; and a data directory made before those indexes gets them when
+ * the server next opens it, with its rows read back as before.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "fq-entities.h"
+#include "fq-store.h"
+
+/* The query plan of @sql, one line per step. */
+static char *
+query_plan (sqlite3    *db,
+            const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  g_autoptr(GString) plan = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *)sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  return g_string_free (g_steal_pointer (&plan), FALSE);
+}
+
+/* Whether @sql reads nothing but an index, and needs no sort of its own. */
+static gboolean
+read_from_index_alone (sqlite3    *db,
+                       const char *sql)
+{
+  g_autofree char *plan = query_plan (db, sql);
+
+  g_test_message ("%s\n→ %s", sql, plan);
+  return strstr (plan, "USING COVERING INDEX") != NULL && strstr (plan, "TEMP B-TREE") == NULL;
+}
+
+static int
+user_version (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static void
+exec (sqlite3    *db,
+      const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fq_store_exec (db, sql, &error));
+  g_assert_no_error (error);
+}
+
+/* The rows of ticket T1 the way a read asks for them, as "id,id,…". */
+static char *
+rows_of_ticket (sqlite3    *db,
+                const char *sql)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, "T1", -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (ids, "%s%s", ids->len > 0 ? "," : "", (const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* Removes the data directory @dir of one database, closed. */
+static void
+remove_store_dir (const char *dir)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (dir, G_DIR_SEPARATOR_S FQ_STORE_FILENAME, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static sqlite3 *
+open_store (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = fq_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (fq_store_migrate (db, &error));
+  g_assert_no_error (error);
+  return db;
+}
+
+static void
+test_read_plans (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fq-schema-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, FQ_STORE_FILENAME, NULL);
+  sqlite3 *db = open_store (path);
+
+  g_assert_true (read_from_index_alone (db, FQ_TICKET_TIMELINE_SQL));
+  g_assert_true (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
+
+  fq_store_close (db);
+  remove_store_dir (dir);
+}
+
+/* Rows of ticket T1 (and of another, T2) written out of order: the reads
+ * give them back by time, then id, before and after the migration. */
+static void
+insert_rows (sqlite3 *db)
+{
+  static const char * const incidents[][3] = {
+    /* id, ticket, received_at */
+    { "I261130-000003", "T1", "1700000300" },
+    { "I261130-000001", "T1", "1700000100" },
+    { "I261130-000002", "T2", "1700000200" },
+    { "I261130-000004", NULL, "1700000050" },
+    { "I261130-000000", "T1", "1700000300" },
+  };
+  static const char * const events[][3] = {
+    /* id, ticket, at */
+    { "14", "T1", "1700000500" },
+    { "11", "T1", "1700000100" },
+    { "12", "T2", "1700000100" },
+    { "13", "T1", "1700000500" },
+    { "10", "T1", "1700000400" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (incidents); i++)
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "INSERT INTO incidents (id, source, received_at, grid, summary, ticket, created_at, updated_at) "
+        "VALUES ('%s', 'hotline', %s, '420202001001', '楼上噪音', %s%s%s, %s, %s)",
+        incidents[i][0], incidents[i][2], incidents[i][1] ? "'" : "", incidents[i][1] ? incidents[i][1] : "NULL",
+        incidents[i][1] ? "'" : "", incidents[i][2], incidents[i][2]);
+
+      exec (db, sql);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "INSERT INTO events (id, ticket, at, kind, note) VALUES (%s, '%s', %s, 'comment', '已电话回访')",
+        events[i][0], events[i][1], events[i][2]);
+
+      exec (db, sql);
+    }
+}
+
+static void
+test_migrate_read_indexes (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fq-schema-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, FQ_STORE_FILENAME, NULL);
+  g_autofree char *timeline = NULL;
+  g_autofree char *incidents = NULL;
+  sqlite3 *db = open_store (path);
+  int version = user_version (db);
+  g_autofree char *older = NULL;
+
+  insert_rows (db);
+  /* The data directory as domain migration 3 left it. */
+  exec (db, "DROP INDEX events_timeline;"
+            "DROP INDEX incidents_ticket;"
+            "CREATE INDEX events_ticket ON events (ticket, at, id);"
+            "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;");
+  older = g_strdup_printf ("PRAGMA user_version = %d", version - 1);
+  exec (db, older);
+  g_assert_false (read_from_index_alone (db, FQ_TICKET_TIMELINE_SQL));
+  g_assert_false (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
+  timeline = rows_of_ticket (db, FQ_TICKET_TIMELINE_SQL);
+  incidents = rows_of_ticket (db, FQ_TICKET_INCIDENTS_SQL);
+  g_assert_cmpstr (timeline, ==, "11,10,13,14");
+  g_assert_cmpstr (incidents, ==, "I261130-000001,I261130-000000,I261130-000003");
+  fq_store_close (db);
+
+  /* The server opens it again. */
+  db = open_store (path);
+  g_assert_cmpint (user_version (db), ==, version);
+  g_assert_true (read_from_index_alone (db, FQ_TICKET_TIMELINE_SQL));
+  g_assert_true (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
+  {
+    g_autofree char *timeline_after = rows_of_ticket (db, FQ_TICKET_TIMELINE_SQL);
+    g_autofree char *incidents_after = rows_of_ticket (db, FQ_TICKET_INCIDENTS_SQL);
+
+    g_assert_cmpstr (timeline_after, ==, timeline);
+    g_assert_cmpstr (incidents_after, ==, incidents);
+  }
+  fq_store_close (db);
+  remove_store_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/store/read-plans", test_read_plans);
+  g_test_add_func ("/server/store/migrate-read-indexes", test_migrate_read_indexes);
+
+  return g_test_run ();
+}
