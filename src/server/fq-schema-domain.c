@@ -240,10 +240,10 @@ const char * const fq_schema_domain_migrations[] = {
    * (FQ_TICKET_TIMELINE_SQL, FQ_TICKET_INCIDENTS_SQL). Rows are stored in
    * the order they were written, so the seven or so events of a ticket lie
    * on about five pages of the events table, and its incident on a page of
-   * its own among ten calls that never became tickets: a ticket not read
+   * its own, among calls that never became tickets: a ticket not read
    * before cost a row lookup in the table for each, and the incidents a
    * sort as well. The indexes hold the rows in the ticket's order instead;
-   * the timeline's holds every column, about 15 MB more for 13 months of a
+   * the timeline's holds every column, about 14 MB more for 13 months of a
    * city (128,000 events). */
   "DROP INDEX events_ticket;"
   "CREATE INDEX events_timeline ON events (ticket, at, id, kind, actor, unit, note, data);"
