@@ -944,6 +944,13 @@ fq_event_write_json (GString       *out,
   g_string_append_c (out, '}');
 }
 
+void
+fq_json_append_string (GString    *out,
+                       const char *text)
+{
+  append_string (out, text);
+}
+
 static JsonNode *
 parse_written (GString *text)
 {

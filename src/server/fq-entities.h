@@ -207,6 +207,9 @@ void        fq_ticket_write_json      (GString          *out,
                                        gint64            now);
 void        fq_event_write_json       (GString          *out,
                                        const FqEvent    *event);
+/* @text as a JSON string (null for NULL), escaped as the writers above do. */
+void        fq_json_append_string     (GString          *out,
+                                       const char       *text);
 JsonNode   *fq_incident_to_json       (const FqIncident *incident);
 JsonNode   *fq_ticket_to_json         (const FqTicket   *ticket,
                                        gint64            accept_limit,

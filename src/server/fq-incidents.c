@@ -553,8 +553,7 @@ list_job (FqJob     *job,
   gint64 from = 0, to = 0, cursor_key = 0;
   guint limit = 100;
   sqlite3_stmt *stmt = NULL;
-  JsonArray *array;
-  JsonObject *root;
+  g_autoptr(GString) text = NULL;
   g_autofree char *next_key_id = NULL;
   gint64 next_key = 0;
   guint n = 0;
@@ -656,7 +655,9 @@ list_job (FqJob     *job,
   for (guint i = 0; i < binds->len; i++)
     fq_bind_text (stmt, i + 1, g_ptr_array_index (binds, i));
 
-  array = json_array_new ();
+  /* Written as text, row after row, as the tickets' list is. */
+  text = g_string_sized_new (64 + MIN (limit, 1000u) * 1024);
+  g_string_append (text, "{\"incidents\":[");
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_autoptr(FqIncident) incident = fq_incident_from_stmt (stmt);
@@ -668,35 +669,30 @@ list_job (FqJob     *job,
         continue;
       if (n == limit)
         break;
+      if (n > 0)
+        g_string_append_c (text, ',');
       n++;
       g_free (next_key_id);
       next_key_id = g_strdup (incident->id);
       next_key = incident->received_at;
-      json_array_add_element (array, fq_incident_to_json (incident));
+      fq_incident_write_json (text, incident);
     }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return fq_sqlite_check (handle, rc, error);
 
-  root = json_object_new ();
-  json_object_set_array_member (root, "incidents", array);
+  g_string_append (text, "],\"next_cursor\":");
   if (rc == SQLITE_ROW && next_key_id != NULL)
     {
       g_autofree char *next = fq_cursor_encode (next_key, next_key_id);
 
-      json_object_set_string_member (root, "next_cursor", next);
+      fq_json_append_string (text, next);
     }
   else
-    json_object_set_null_member (root, "next_cursor");
+    g_string_append (text, "null");
+  g_string_append_c (text, '}');
 
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      fq_sqlite_check (handle, rc, error);
-      sqlite3_finalize (stmt);
-      json_object_unref (root);
-      return FALSE;
-    }
-  sqlite3_finalize (stmt);
-
-  fq_job_respond (job, SOUP_STATUS_OK, json_node_init_object (json_node_alloc (), root));
-  json_object_unref (root);
+  fq_job_respond_json_text (job, SOUP_STATUS_OK, g_string_free (g_steal_pointer (&text), FALSE));
   return TRUE;
 }
 

@@ -123,8 +123,7 @@ list_job (FqJob     *job,
   sqlite3_stmt *stmt = NULL;
   gboolean more = FALSE;
   gboolean recheck = FALSE;
-  JsonArray *array;
-  JsonObject *root;
+  g_autoptr(GString) text = NULL;
   int rc;
 
   if (!fq_query_enum (request, "state", FQ_TYPE_TICKET_STATE, &state, error) ||
@@ -236,33 +235,33 @@ list_job (FqJob     *job,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return fq_sqlite_check (handle, rc, error);
 
-  array = json_array_sized_new (tickets->len);
+  /* Written as text, row after row: building a tree of the page, then
+   * writing it out, took three quarters of its CPU. */
+  text = g_string_sized_new (64 + tickets->len * 768);
+  g_string_append (text, "{\"tickets\":[");
   for (guint i = 0; i < tickets->len; i++)
     {
       FqTicket *ticket = g_ptr_array_index (tickets, i);
 
       if (!fq_ticket_load_relations (db, ticket, error))
-        {
-          json_array_unref (array);
-          return FALSE;
-        }
-      json_array_add_element (array, fq_ticket_to_json (ticket, accept_limit, now));
+        return FALSE;
+      if (i > 0)
+        g_string_append_c (text, ',');
+      fq_ticket_write_json (text, ticket, accept_limit, now);
     }
-
-  root = json_object_new ();
-  json_object_set_array_member (root, "tickets", array);
+  g_string_append (text, "],\"next_cursor\":");
   if (more && tickets->len > 0)
     {
       FqTicket *last = g_ptr_array_index (tickets, tickets->len - 1);
       g_autofree char *next = fq_cursor_encode (last->created_at, last->id);
 
-      json_object_set_string_member (root, "next_cursor", next);
+      fq_json_append_string (text, next);
     }
   else
-    json_object_set_null_member (root, "next_cursor");
+    g_string_append (text, "null");
+  g_string_append_c (text, '}');
 
-  fq_job_respond (job, SOUP_STATUS_OK, json_node_init_object (json_node_alloc (), root));
-  json_object_unref (root);
+  fq_job_respond_json_text (job, SOUP_STATUS_OK, g_string_free (g_steal_pointer (&text), FALSE));
   return TRUE;
 }
 
