@@ -656,7 +656,7 @@ list_job (FqJob     *job,
     fq_bind_text (stmt, i + 1, g_ptr_array_index (binds, i));
 
   /* Written as text, row after row, as the tickets' list is. */
-  text = g_string_sized_new (64 + MIN (limit, 1000u) * 1024);
+  text = g_string_sized_new (64 + limit * 1024);
   g_string_append (text, "{\"incidents\":[");
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {

@@ -427,8 +427,8 @@ fq_test_server_find_databases (FqTestServer *self)
   return (GStrv)g_ptr_array_free (found, FALSE);
 }
 
-static void
-remove_tree (const char *path)
+void
+fq_test_remove_tree (const char *path)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
     {
@@ -439,7 +439,7 @@ remove_tree (const char *path)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
 
-          remove_tree (child);
+          fq_test_remove_tree (child);
         }
       g_rmdir (path);
     }
@@ -455,7 +455,7 @@ fq_test_server_free (FqTestServer *self)
 
   fq_test_server_stop (self);
   if (self->base_dir != NULL && g_getenv ("FQ_TEST_KEEP_DATA") == NULL)
-    remove_tree (self->base_dir);
+    fq_test_remove_tree (self->base_dir);
 
   g_free (self->base_dir);
   g_free (self->data_dir);

@@ -76,6 +76,8 @@ guint64         fq_test_server_get_rss_kib    (FqTestServer  *self);
 GStrv           fq_test_server_find_databases (FqTestServer  *self);
 /* Stops the server and removes its directory. */
 void            fq_test_server_free           (FqTestServer  *self);
+/* Removes @path and, if it is a directory, everything under it. */
+void            fq_test_remove_tree           (const char    *path);
 /* Runs the server binary once, as a command (`--backup`, `--create-admin`,
  * `--import-grid`, …): `--data @data_dir` and @args (NULL-terminated),
  * @stdin_text (nullable) on its standard input. Returns its exit status (-1

@@ -10,10 +10,9 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "fq-entities.h"
 #include "fq-store.h"
+#include "fq-test-server.h"
 
 /* The query plan of @sql, one line per step. */
 static char *
@@ -81,21 +80,6 @@ rows_of_ticket (sqlite3    *db,
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
-/* Removes the data directory @dir of one database, closed. */
-static void
-remove_store_dir (const char *dir)
-{
-  static const char * const suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (dir, G_DIR_SEPARATOR_S FQ_STORE_FILENAME, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
 static sqlite3 *
 open_store (const char *path)
 {
@@ -119,7 +103,8 @@ test_read_plans (void)
   g_assert_true (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
 
   fq_store_close (db);
-  remove_store_dir (dir);
+  fq_test_remove_tree (dir);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
 /* Rows of ticket T1 (and of another, T2) written out of order: the reads
@@ -204,7 +189,8 @@ test_migrate_read_indexes (void)
     g_assert_cmpstr (incidents_after, ==, incidents);
   }
   fq_store_close (db);
-  remove_store_dir (dir);
+  fq_test_remove_tree (dir);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
 int
