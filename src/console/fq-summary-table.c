@@ -323,6 +323,38 @@ fq_summary_table_finalize (GObject *object)
   G_OBJECT_CLASS (fq_summary_table_parent_class)->finalize (object);
 }
 
+/* The summary is a page that scrolls, and a page that scrolls gives its
+ * children their minimum height: left alone, a table would shrink to its
+ * header and a row or two. It asks for all its rows instead, up to the
+ * scrolled window's maximum, beyond which it scrolls itself. */
+static void
+fq_summary_table_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  FqSummaryTable *self = FQ_SUMMARY_TABLE (widget);
+
+  gtk_widget_measure (self->scrolled, orientation, for_size, minimum, natural, minimum_baseline,
+                      natural_baseline);
+  if (orientation == GTK_ORIENTATION_VERTICAL)
+    *minimum = MAX (*minimum, *natural);
+}
+
+static void
+fq_summary_table_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  FqSummaryTable *self = FQ_SUMMARY_TABLE (widget);
+
+  gtk_widget_allocate (self->scrolled, width, height, baseline, NULL);
+}
+
 static void
 fq_summary_table_class_init (FqSummaryTableClass *klass)
 {
@@ -336,7 +368,8 @@ fq_summary_table_class_init (FqSummaryTableClass *klass)
     g_signal_new ("row-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = fq_summary_table_measure;
+  widget_class->size_allocate = fq_summary_table_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "fq-summary-table");
 }
 

@@ -155,6 +155,83 @@ test_csv (void)
   g_assert_finalize_object (table);
 }
 
+/* On a page that scrolls (the summary), a table shows all its rows up to
+ * its own scrolling height, rather than the one or two rows a scrolled
+ * page's minimum would leave it. */
+static JsonArray *
+numbered_rows (guint n)
+{
+  JsonArray *rows = json_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *row = json_object_new ();
+      g_autofree char *name = g_strdup_printf ("单位 %u", i + 1);
+
+      json_object_set_string_member (row, "name", name);
+      json_object_set_int_member (row, "n", i);
+      json_array_add_object_element (rows, row);
+    }
+  return rows;
+}
+
+static gboolean
+allocated_cond (gpointer data)
+{
+  return gtk_widget_get_height (GTK_WIDGET (data)) > 0;
+}
+
+static int
+table_height_on_page (guint n_rows,
+                      int  *natural)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *filler = gtk_label_new ("…");
+  GtkWidget *table = fq_summary_table_new ("测试");
+  g_autoptr(JsonArray) rows = numbered_rows (n_rows);
+  int height, minimum;
+
+  fq_summary_table_add_column (FQ_SUMMARY_TABLE (table), "单位", "name", FQ_SUMMARY_COLUMN_TEXT, TRUE);
+  fq_summary_table_add_column (FQ_SUMMARY_TABLE (table), "受理", "n", FQ_SUMMARY_COLUMN_COUNT, FALSE);
+  fq_summary_table_set_rows (FQ_SUMMARY_TABLE (table), rows);
+  /* Taller than the window: the page scrolls. */
+  gtk_widget_set_size_request (filler, -1, 1200);
+  gtk_box_append (GTK_BOX (box), filler);
+  gtk_box_append (GTK_BOX (box), table);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (page), box);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (fq_test_wait (allocated_cond, table, 10000));
+  fq_test_run_for (200);
+
+  height = gtk_widget_get_height (table);
+  gtk_widget_measure (table, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (table), &minimum,
+                      natural, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return height;
+}
+
+static void
+test_table_height (void)
+{
+  int one, six, many, natural;
+
+  one = table_height_on_page (1, &natural);
+  g_assert_cmpint (one, ==, natural);
+  six = table_height_on_page (6, &natural);
+  g_assert_cmpint (six, ==, natural);
+  /* Five more rows, each as tall as a line of text at least. */
+  g_assert_cmpint (six - one, >=, 5 * 12);
+  /* A long table stops growing and scrolls itself. */
+  many = table_height_on_page (500, &natural);
+  g_assert_cmpint (many, ==, natural);
+  g_assert_cmpint (many, >, six);
+  g_assert_cmpint (many, <=, 500);
+}
+
 /* ---- the trend chart ---- */
 
 static void
@@ -698,6 +775,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/console/summary/csv", test_csv);
+  g_test_add_func ("/console/summary/table-height", test_table_height);
   g_test_add_func ("/console/summary/trend-chart", test_trend_chart);
   g_test_add ("/console/summary/view", Fixture, NULL, fixture_setup, test_view, fixture_teardown);
 
