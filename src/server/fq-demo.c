@@ -576,6 +576,31 @@ append_village_name (GString    *out,
   g_string_append (out, committee);
 }
 
+/* The place a community's matter is named after: 广州路社区居委会 →
+ * 广州路社区, 太垴村委会 → 太垴村. */
+static char *
+community_place (const FqGridNodeInfo *community)
+{
+  static const char * const endings[] = { "居民委员会", "居委会" };
+  GString *out = g_string_new (NULL);
+
+  if (is_village (community))
+    {
+      append_village_name (out, community->name);
+      return g_string_free (out, FALSE);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (endings); i++)
+    if (g_str_has_suffix (community->name, endings[i]))
+      {
+        g_string_append_len (out, community->name, strlen (community->name) - strlen (endings[i]));
+        if (!g_str_has_suffix (out->str, "社区"))
+          g_string_append (out, "社区");
+        return g_string_free (out, FALSE);
+      }
+  g_string_append (out, community->name);
+  return g_string_free (out, FALSE);
+}
+
 static char *
 make_address (Generator            *gen,
               const FqGridNodeInfo *community)
@@ -693,6 +718,7 @@ typedef enum
   STEP_DISPATCH = -1,
   STEP_MERGE = -2,
   STEP_MERGE_REOPEN = -3,
+  STEP_SESSION = -4,      /* the ticket's DemoSession is called */
 } StepKind;
 
 typedef struct
@@ -707,6 +733,24 @@ typedef struct
   int         value;     /* satisfaction, reason, tier */
 } Step;
 
+/* A convening session's times, planned with its ticket (the work goes on
+ * after it); who comes and what is decided is drawn when it is replayed. */
+#define SESSION_MAX_ITEMS 2
+
+typedef struct
+{
+  gint64            called_at;
+  gint64            scheduled_at;
+  gint64            started_at;
+  gint64            concluded_at;
+  guint             n_items;
+  gint64            item_due[SESSION_MAX_ITEMS];
+  gint64            item_done[SESSION_MAX_ITEMS];
+  const char       *id;
+  FqHistorySession *record;   /* once replayed */
+  char             *json;     /* once stored, for its change */
+} DemoSession;
+
 typedef struct
 {
   FqTicket              ticket;
@@ -715,6 +759,7 @@ typedef struct
   guint                 incident_index;
   gint64                last_step_at;   /* of the plan, before cutting at now */
   gint64                plan_closed_at; /* when the plan closes it, or 0 */
+  DemoSession          *session;        /* or NULL */
 } DemoTicket;
 
 typedef struct
@@ -736,6 +781,8 @@ typedef struct
   char        id_day[8];
   GHashTable *incident_by_id;  /* id → FqIncident * */
   GHashTable *ticket_by_id;    /* id → DemoTicket * */
+  gint64      last_decision_id;
+  gint64      last_item_id;
 } History;
 
 static const char *
@@ -952,6 +999,101 @@ plan_work (History    *history,
   }
 }
 
+/* ---- convening sessions ---- */
+
+/* The matters that most often bring several bodies to one table (DOMAIN.md
+ * and the seed article): elevator retrofits, fire passages and other
+ * hazards, homesteads, forest rights and land compensation, migrant
+ * workers' wages, property hand-overs and maintenance funds, developers'
+ * leftovers, illegal building, industrial pollution, construction
+ * payments. Other matters that need two bodies or more are convened now
+ * and then. Tuned to about one session a day in the city. */
+static const char * const convened_categories[] = {
+  "B05", "M01", "M03", "M04", "I02", "I03", "I04", "E01", "D03", "D04", "D07", "G02", "H01", "J03",
+};
+
+static double
+session_chance (const FqCategoryInfo *category)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (convened_categories); i++)
+    if (strcmp (category->code, convened_categories[i]) == 0)
+      return 0.13;
+  return g_strv_length (category->support_unit_kinds) >= 2 ? 0.009 : 0.0;
+}
+
+/* Sessions meet at 9:00 or 14:30 China time, called at least three hours
+ * ahead. */
+static gint64
+meeting_slot (gint64 called_at)
+{
+  gint64 local = called_at + 3 * HOUR + FQ_CST_OFFSET_SECONDS;
+  gint64 day = local - local % DAY;
+  gint64 second_of_day = local % DAY;
+  gint64 slot;
+
+  if (second_of_day <= 9 * HOUR)
+    slot = day + 9 * HOUR;
+  else if (second_of_day <= 14 * HOUR + 30 * MINUTE)
+    slot = day + 14 * HOUR + 30 * MINUTE;
+  else
+    slot = day + DAY + 9 * HOUR;
+  return slot - FQ_CST_OFFSET_SECONDS;
+}
+
+/* 18:00 China time on the day of @at. */
+static gint64
+end_of_day (gint64 at)
+{
+  gint64 local = at + FQ_CST_OFFSET_SECONDS;
+
+  return local - local % DAY + 18 * HOUR - FQ_CST_OFFSET_SECONDS;
+}
+
+/* Maybe calls a session on @ticket, accepted by @lead at @accepted_at.
+ * Returns when the work goes on (the last action item done), or 0 if no
+ * session is called. Only sessions whose story is over by now are made:
+ * the demo seeds the current ones (fq_sessions_demo_seed()). */
+static gint64
+plan_session (History    *history,
+              DemoTicket *ticket,
+              gint64      accepted_at)
+{
+  Generator *gen = &history->gen;
+  DemoSession plan = { 0, };
+  gint64 last = 0;
+
+  if (!chance (gen, session_chance (ticket->category)))
+    return 0;
+
+  plan.called_at = office_hours (history, accepted_at + lognormal (gen, 5 * HOUR, 0.6));
+  plan.scheduled_at = meeting_slot (plan.called_at);
+  plan.started_at = plan.scheduled_at + g_rand_int_range (gen->rand, 0, 9) * MINUTE;
+  plan.concluded_at = plan.started_at + MAX (40 * MINUTE, lognormal (gen, 100 * MINUTE, 0.35));
+  plan.n_items = chance (gen, 0.6) ? 2 : 1;
+  /* Action items fall due at the end of a working day, two to five days
+   * on; about one in six is done late. */
+  for (guint i = 0; i < plan.n_items; i++)
+    {
+      gint64 due = end_of_day (plan.concluded_at + (2 + g_rand_int_range (gen->rand, 0, 4)) * DAY);
+
+      plan.item_due[i] = due;
+      if (chance (gen, 0.84))
+        plan.item_done[i]
+            = office_hours (history, MAX (plan.concluded_at + 2 * HOUR,
+                                          due - g_rand_int_range (gen->rand, 2 * HOUR, 40 * HOUR)));
+      else
+        plan.item_done[i] = office_hours (history, due + lognormal (gen, 20 * HOUR, 0.6));
+      last = MAX (last, plan.item_done[i]);
+    }
+  if (last > history->now - 6 * HOUR)
+    return 0;
+
+  plan.id = next_id (history, 'S', plan.called_at);
+  ticket->session = g_memdup2 (&plan, sizeof plan);
+  add_step (history, ticket, plan.called_at, STEP_SESSION, "coordinator", NULL, NULL, NULL, 0);
+  return last;
+}
+
 static DemoTicket *
 plan_ticket (History              *history,
              FqIncident           *incident,
@@ -1028,6 +1170,15 @@ plan_ticket (History              *history,
     add_step (history, ticket, t + lognormal (gen, 6 * HOUR, 0.5), FQ_TICKET_ACTION_ESCALATE,
               unit_actor (history, lead), lead, PICK_NOTE (gen, escalate_notes), NULL,
               category->tier + 1);
+
+  /* A hard case: the centre blows the whistle, and the work goes on from
+   * what the session decided. */
+  {
+    gint64 after_session = plan_session (history, ticket, t);
+
+    if (after_session > 0)
+      t = after_session;
+  }
 
   plan_work (history, ticket, t + 10 * MINUTE, lead, TRUE);
   return ticket;
@@ -1472,15 +1623,17 @@ generate_day (History *history,
 
 /* ---- replaying the plans up to now ---- */
 
+/* An event on the ticket's timeline that does not change the ticket (a
+ * session's, as fq_ticket_add_event() records it); takes @data. */
 static FqEvent *
-history_event (History              *history,
-               DemoTicket           *ticket,
-               gint64                at,
-               FqEventKind           kind,
-               const char           *actor,
-               const char           *unit,
-               const char           *note,
-               JsonObject           *data)
+timeline_event (History    *history,
+                DemoTicket *ticket,
+                gint64      at,
+                FqEventKind kind,
+                const char *actor,
+                const char *unit,
+                const char *note,
+                JsonObject *data)
 {
   FqEvent *event = g_new0 (FqEvent, 1);
 
@@ -1498,9 +1651,238 @@ history_event (History              *history,
       json_object_unref (data);
     }
   g_ptr_array_add (history->events, event);
+  return event;
+}
+
+/* An event of an action on the ticket, which changes it. */
+static FqEvent *
+history_event (History              *history,
+               DemoTicket           *ticket,
+               gint64                at,
+               FqEventKind           kind,
+               const char           *actor,
+               const char           *unit,
+               const char           *note,
+               JsonObject           *data)
+{
+  FqEvent *event = timeline_event (history, ticket, at, kind, actor, unit, note, data);
+
   ticket->ticket.updated_at = MAX (ticket->ticket.updated_at, at);
   ticket->ticket.rev++;
   return event;
+}
+
+/* What the sessions of a group of matters typically decide. */
+static const struct
+{
+  const char *group;
+  const char *decision;
+  const char *item;   /* for the lead unit */
+} session_texts[] = {
+  { "B", "由社区组织双方当面协商并签订调解协议，责任单位跟踪履行情况",
+    "组织双方签订调解协议并跟踪履行" },
+  { "D", "物业服务企业限期整改到位，住建部门督促落实，社区组织业主代表验收",
+    "督促物业服务企业限期整改并组织验收" },
+  { "E", "用工单位限期足额支付拖欠款项，人社部门跟踪督办，逾期依法处理",
+    "督办欠薪支付并向当事人反馈" },
+  { "G", "违法建设和占道行为限期自行整改，逾期由城管执法部门依法处置",
+    "下达限期整改通知书并监督整改" },
+  { "H", "生态环境部门组织监测，企业限期整改，街道和社区跟踪复查",
+    "组织监测并督促企业整改" },
+  { "I", "依据确权资料和村规民约提出调处方案，街道组织双方签字确认",
+    "提出调处方案并组织双方签字确认" },
+  { "J", "核实工程量和欠款金额，双方按调解方案分期结算",
+    "核对欠款金额并组织双方结算" },
+  { "M", "立即消除安全隐患，相关部门现场复查，街道督促建立长效管理机制",
+    "完成隐患整改并报送复查结果" },
+};
+
+static const char * const support_items[] = {
+  "配合开展现场核查并提供相关材料",
+  "做好当事人思想工作并回访",
+  "派员参与联合执法并反馈结果",
+};
+
+/* Replays @ticket's session: who came, what was decided, the action items
+ * and when they were done, as events on the ticket's timeline. */
+static void
+replay_session (History    *history,
+                DemoTicket *ticket)
+{
+  Generator *gen = &history->gen;
+  FqRefData *ref = gen->ref;
+  DemoSession *plan = ticket->session;
+  FqTicket *t = &ticket->ticket;
+  const FqCategoryInfo *category = ticket->category;
+  const FqGridNodeInfo *community = fq_refdata_get_node (ref, t->grid);
+  const FqUnitInfo *street = fq_refdata_find_unit (ref, "street_office", t->grid);
+  const FqUnitInfo *lead = fq_refdata_get_unit (ref, t->lead_unit);
+  const char *convener = street != NULL ? intern (history, street->id) : t->lead_unit;
+  const char *decision = "明确牵头单位和配合单位职责，限期办结并向群众反馈";
+  const char *lead_item = "落实会商意见并书面反馈办理结果";
+  const char *person_org = "居民代表";
+  g_autoptr(GPtrArray) units = g_ptr_array_new ();
+  g_autoptr(GPtrArray) present = g_ptr_array_new ();
+  g_autoptr(GString) minutes = g_string_new (NULL);
+  g_autofree char *place = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *person = NULL;
+  FqHistorySession *record;
+  JsonObject *data;
+  const char *owners[SESSION_MAX_ITEMS];
+  gint64 item_ids[SESSION_MAX_ITEMS];
+  guint excused = 0, absent = 0;
+  gint64 decided_at;
+
+  for (guint i = 0; i < G_N_ELEMENTS (session_texts); i++)
+    if (g_strcmp0 (category->group, session_texts[i].group) == 0)
+      {
+        decision = session_texts[i].decision;
+        lead_item = session_texts[i].item;
+      }
+  if (g_strcmp0 (category->group, "D") == 0)
+    person_org = "业主委员会";
+  else if (g_strcmp0 (category->group, "E") == 0 || g_strcmp0 (category->group, "J") == 0)
+    person_org = "企业代表";
+  else if (g_strcmp0 (category->group, "I") == 0)
+    person_org = "村民代表";
+
+  /* The convener, the lead unit, the community and the category's other
+   * bodies, up to six. */
+  g_ptr_array_add (units, (gpointer)convener);
+  if (g_strcmp0 (t->lead_unit, convener) != 0)
+    g_ptr_array_add (units, t->lead_unit);
+  {
+    const FqUnitInfo *committee = fq_refdata_find_unit (ref, "community", t->grid);
+
+    if (committee != NULL &&
+        !g_ptr_array_find_with_equal_func (units, committee->id, g_str_equal, NULL))
+      g_ptr_array_add (units, (gpointer)intern (history, committee->id));
+  }
+  for (guint i = 0; category->support_unit_kinds[i] != NULL && units->len < 6; i++)
+    {
+      const FqUnitInfo *unit = fq_refdata_find_unit (ref, category->support_unit_kinds[i], t->grid);
+
+      if (unit != NULL && !g_ptr_array_find_with_equal_func (units, unit->id, g_str_equal, NULL))
+        g_ptr_array_add (units, (gpointer)intern (history, unit->id));
+    }
+
+  place = community != NULL ? community_place (community) : g_strdup ("");
+  title = g_strdup_printf ("%s%s联合会商", place, category->name);
+  location = g_strdup_printf ("%s会议室", street != NULL ? street->name : "街道综治中心");
+  record = fq_history_session_new (t, plan->id, title,
+                                   "一、通报前期处置情况；二、各单位发表意见；"
+                                   "三、明确责任分工和办理时限",
+                                   location, convener, "coordinator", plan->called_at,
+                                   plan->scheduled_at);
+  plan->record = record;
+  for (guint i = 0; i < units->len; i++)
+    fq_history_session_invite (record, g_ptr_array_index (units, i));
+  person = make_name (gen);
+  fq_history_session_add_person (record, person, person_org);
+  timeline_event (history, ticket, plan->called_at, FQ_EVENT_KIND_WHISTLE, "coordinator", convener,
+                  NULL, fq_history_session_called (record));
+
+  /* The convener and the lead unit always come; the others mostly, some
+   * late, a few excused beforehand or absent. */
+  for (guint i = 0; i < units->len; i++)
+    {
+      const char *unit = g_ptr_array_index (units, i);
+      gint64 at;
+
+      if (g_strcmp0 (unit, convener) != 0 && g_strcmp0 (unit, t->lead_unit) != 0)
+        {
+          double x = uniform (gen);
+
+          if (x < 0.09)
+            {
+              absent++;
+              continue;
+            }
+          if (x < 0.20)
+            {
+              fq_history_session_excuse (record, unit, "coordinator",
+                                         plan->called_at
+                                         + g_rand_int_range (gen->rand, 10 * MINUTE, 2 * HOUR));
+              excused++;
+              continue;
+            }
+        }
+      if (i > 0 && chance (gen, 0.3))
+        at = MIN (plan->scheduled_at + lognormal (gen, 9 * MINUTE, 0.6),
+                  plan->concluded_at - 30 * MINUTE);
+      else
+        at = plan->scheduled_at - g_rand_int_range (gen->rand, 0, 15 * MINUTE);
+      data = fq_history_session_check_in (record, unit, unit_actor (history, unit), at);
+      timeline_event (history, ticket, at, FQ_EVENT_KIND_CHECKED_IN, unit_actor (history, unit),
+                      unit, NULL, data);
+      g_ptr_array_add (present, (gpointer)unit);
+    }
+
+  data = fq_history_session_start (record, plan->started_at);
+  timeline_event (history, ticket, plan->started_at, FQ_EVENT_KIND_CONVENED, "coordinator",
+                  convener, NULL, data);
+
+  {
+    const FqUnitInfo *convener_info = fq_refdata_get_unit (ref, convener);
+
+    g_string_append_printf (minutes, "%s主持会商，%u家单位到会",
+                            convener_info != NULL ? convener_info->name : convener, present->len);
+    if (excused > 0)
+      g_string_append_printf (minutes, "，%u家请假", excused);
+    if (absent > 0)
+      g_string_append_printf (minutes, "，%u家缺席", absent);
+    g_string_append_printf (minutes, "。\n%s通报前期处置情况：%s。\n"
+                            "到会单位和%s逐一发表意见，经充分协商形成一致意见。",
+                            lead != NULL ? lead->name : t->lead_unit, t->title, person_org);
+  }
+
+  decided_at = plan->started_at + (plan->concluded_at - plan->started_at) * 3 / 4;
+  fq_history_session_decide (record, ++history->last_decision_id, decision, "coordinator",
+                             decided_at);
+  for (guint i = 0; i < plan->n_items; i++)
+    {
+      const char *text = lead_item;
+
+      owners[i] = t->lead_unit;
+      /* The second item goes to another body that came. */
+      if (i > 0)
+        {
+          owners[i] = convener;
+          for (guint k = present->len; k-- > 0;)
+            if (g_strcmp0 (g_ptr_array_index (present, k), t->lead_unit) != 0 &&
+                g_strcmp0 (g_ptr_array_index (present, k), convener) != 0)
+              owners[i] = g_ptr_array_index (present, k);
+          text = support_items[g_rand_int_range (gen->rand, 0, G_N_ELEMENTS (support_items))];
+        }
+      item_ids[i] = ++history->last_item_id;
+      fq_history_session_add_item (record, item_ids[i], text, owners[i], plan->item_due[i],
+                                   "coordinator", decided_at + (i + 1) * 3 * MINUTE);
+    }
+  fq_history_session_set_minutes (record, minutes->str, plan->concluded_at - 5 * MINUTE);
+  data = fq_history_session_conclude (record, "coordinator", plan->concluded_at);
+  timeline_event (history, ticket, plan->concluded_at, FQ_EVENT_KIND_CONSENSUS, "coordinator",
+                  convener, NULL, data);
+
+  /* The items are done, some late: those ran out first, which the watch
+   * recorded. */
+  for (guint i = 0; i < plan->n_items; i++)
+    {
+      const char *actor = unit_actor (history, owners[i]);
+
+      if (plan->item_done[i] > plan->item_due[i])
+        timeline_event (history, ticket, plan->item_due[i], FQ_EVENT_KIND_SLA_BREACHED, NULL,
+                        owners[i], NULL, fq_history_session_item_overdue (record, item_ids[i]));
+      data = fq_history_session_complete_item (record, item_ids[i], actor, plan->item_done[i]);
+      timeline_event (history, ticket, plan->item_done[i], FQ_EVENT_KIND_ACTION_DONE, actor,
+                      owners[i], NULL, data);
+    }
+
+  /* Whoever the session brought may read the ticket. */
+  t->session_units = g_ptr_array_new ();
+  for (guint i = 0; i < units->len; i++)
+    g_ptr_array_add (t->session_units, g_ptr_array_index (units, i));
 }
 
 static void
@@ -1563,6 +1945,10 @@ replay_ticket (History    *history,
           json_object_set_string_member (data, "tier", fq_enum_to_string (FQ_TYPE_TIER, t->tier));
           kind = FQ_EVENT_KIND_DISPATCHED;
           break;
+
+        case STEP_SESSION:
+          replay_session (history, ticket);
+          continue;
 
         case STEP_MERGE:
           t->repeat_count++;
@@ -1683,7 +2069,7 @@ replay_ticket (History    *history,
 typedef struct
 {
   gint64 at;
-  guint  entity;  /* 0 incident, 1 ticket, 2 event */
+  guint  entity;  /* 0 incident, 1 ticket, 2 event, 3 session (of the ticket) */
   guint  index;
 } ChangeRef;
 
@@ -1751,6 +2137,22 @@ write_history (History  *history,
       if (!fq_ticket_store (db, &ticket->ticket, error))
         return FALSE;
       g_array_append_val (changes, ((ChangeRef) { ticket->ticket.updated_at, 1, i }));
+    }
+
+  /* Convening sessions, after their tickets. */
+  for (guint i = 0; i < history->tickets->len; i++)
+    {
+      DemoTicket *ticket = g_ptr_array_index (history->tickets, i);
+      g_autoptr(GString) text = NULL;
+
+      if (ticket->session == NULL || ticket->session->record == NULL)
+        continue;
+      text = g_string_new (NULL);
+      if (!fq_history_session_store (db, ticket->session->record, history->now, text, error))
+        return FALSE;
+      ticket->session->json = g_string_free (g_steal_pointer (&text), FALSE);
+      g_array_append_val (changes, ((ChangeRef) {
+        fq_history_session_get_updated_at (ticket->session->record), 3, i }));
     }
 
   /* Events, numbered in time order. */
@@ -1829,6 +2231,17 @@ write_history (History  *history,
             grid = ticket->ticket.grid;
           }
           break;
+        case 3:
+          {
+            DemoTicket *ticket = g_ptr_array_index (history->tickets, ref->index);
+
+            units = ticket_units = fq_ticket_units (&ticket->ticket);
+            g_string_append (json, ticket->session->json);
+            entity = "session";
+            id = ticket->session->id;
+            grid = ticket->ticket.grid;
+          }
+          break;
         default:
           {
             FqEvent *event = g_ptr_array_index (history->events, ref->index);
@@ -1886,6 +2299,13 @@ demo_ticket_free (gpointer data)
   g_array_unref (ticket->steps);
   g_ptr_array_unref (ticket->ticket.assisting_units);
   g_ptr_array_unref (ticket->ticket.incidents);
+  g_clear_pointer (&ticket->ticket.session_units, g_ptr_array_unref);
+  if (ticket->session != NULL)
+    {
+      fq_history_session_free (ticket->session->record);
+      g_free (ticket->session->json);
+      g_free (ticket->session);
+    }
   g_free (ticket);
 }
 
@@ -2369,8 +2789,9 @@ feed_new_body (Feed *feed)
   return body;
 }
 
-/* A few convening sessions (recent, in progress, later today, tomorrow),
- * once, so that the sessions page of a demo console is not empty. */
+/* A few current convening sessions (recent, in progress, later today,
+ * tomorrow), so that a demo console has live sessions to run beside the
+ * history's concluded ones. */
 static gboolean
 seed_sessions_job (FqJob     *job,
                    gpointer   user_data,

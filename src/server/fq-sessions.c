@@ -991,6 +991,33 @@ new_data (const Session *session)
   return json_node_init_object (json_node_alloc (), object);
 }
 
+/* The data of a session's whistle event, once its invitations are made. */
+static JsonNode *
+whistle_data (const Session *session)
+{
+  JsonNode *data = new_data (session);
+  JsonObject *object = json_node_get_object (data);
+  g_autofree char *at = fq_time_format (session->scheduled_at);
+  JsonArray *invited = json_array_new ();
+
+  json_object_set_string_member (object, "title", session->title);
+  json_object_set_string_member (object, "convener_unit", session->convener_unit);
+  json_object_set_string_member (object, "scheduled_at", at);
+  if (session->location != NULL)
+    json_object_set_string_member (object, "location", session->location);
+  for (guint i = 0; i < session->invitees->len; i++)
+    {
+      const Invitee *invitee = g_ptr_array_index (session->invitees, i);
+
+      if (invitee->unit != NULL)
+        json_array_add_string_element (invited, invitee->unit);
+    }
+  json_object_set_array_member (object, "invitees", invited);
+  json_object_set_int_member (object, "external_participants",
+                              session->invitees->len - json_array_get_length (invited));
+  return data;
+}
+
 static gboolean
 add_event (FqJob           *job,
            FqDb            *db,
@@ -1324,9 +1351,7 @@ create_job (FqJob     *job,
   g_auto(GStrv) invitees = NULL;
   g_autofree char *convener = NULL;
   JsonArray *external = NULL;
-  JsonArray *invited;
   JsonNode *data;
-  JsonObject *object;
   gboolean new_units = FALSE;
 
   ticket = load_ticket (db, ticket_id, error);
@@ -1444,28 +1469,7 @@ create_job (FqJob     *job,
                          fq_ticket_to_json (ticket, accept_limit, now));
     }
 
-  data = new_data (session);
-  object = json_node_get_object (data);
-  json_object_set_string_member (object, "title", session->title);
-  json_object_set_string_member (object, "convener_unit", session->convener_unit);
-  {
-    g_autofree char *at = fq_time_format (session->scheduled_at);
-
-    json_object_set_string_member (object, "scheduled_at", at);
-  }
-  if (session->location != NULL)
-    json_object_set_string_member (object, "location", session->location);
-  invited = json_array_new ();
-  for (guint i = 0; i < session->invitees->len; i++)
-    {
-      const Invitee *invitee = g_ptr_array_index (session->invitees, i);
-
-      if (invitee->unit != NULL)
-        json_array_add_string_element (invited, invitee->unit);
-    }
-  json_object_set_array_member (object, "invitees", invited);
-  json_object_set_int_member (object, "external_participants",
-                              session->invitees->len - json_array_get_length (invited));
+  data = whistle_data (session);
   if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_WHISTLE, user,
                   user->unit != NULL ? user->unit : session->convener_unit, NULL, data, error))
     return FALSE;
@@ -1741,6 +1745,99 @@ delay_minutes (gint64 scheduled_at,
   return at > scheduled_at ? (at - scheduled_at) / 60 : 0;
 }
 
+/* ---- what the actions do to a session ----
+ *
+ * Shared by the actions and by the demo's history (below): each changes
+ * the session and returns the data of the timeline event it makes. */
+
+static JsonNode *
+session_start (Session *session,
+               gint64   at)
+{
+  JsonNode *data = new_data (session);
+
+  session->state = STATE_IN_PROGRESS;
+  session->started_at = at;
+  json_object_set_int_member (json_node_get_object (data), "delay_minutes",
+                              delay_minutes (session->scheduled_at, at));
+  return data;
+}
+
+static void
+invitee_set_status (Invitee    *invitee,
+                    Status      status,
+                    const char *by,
+                    gint64      at)
+{
+  invitee->status = status;
+  g_free (invitee->status_by);
+  invitee->status_by = g_strdup (by);
+  invitee->status_at = at;
+}
+
+static JsonNode *
+invitee_check_in (const Session *session,
+                  Invitee       *invitee,
+                  const char    *by,
+                  gint64         at)
+{
+  JsonNode *data = new_data (session);
+
+  invitee_set_status (invitee, STATUS_CHECKED_IN, by, at);
+  invitee->checked_in_at = at;
+  invitee->delay_minutes = delay_minutes (session->scheduled_at, at);
+  json_object_set_int_member (json_node_get_object (data), "delay_minutes", invitee->delay_minutes);
+  return data;
+}
+
+static JsonNode *
+item_complete (const Session *session,
+               Item          *item,
+               const char    *by,
+               gint64         at)
+{
+  JsonNode *data = new_data (session);
+  JsonObject *object = json_node_get_object (data);
+  g_autofree char *id = g_strdup_printf ("A%" G_GINT64_FORMAT, item->id);
+
+  item->done_at = at;
+  g_free (item->done_by);
+  item->done_by = g_strdup (by);
+  json_object_set_string_member (object, "item", id);
+  json_object_set_string_member (object, "text", item->text);
+  json_object_set_boolean_member (object, "late", at > item->due);
+  json_object_set_int_member (object, "elapsed_seconds", at - session->created_at);
+  return data;
+}
+
+static JsonNode *
+session_conclude (Session    *session,
+                  const char *by,
+                  gint64      at)
+{
+  JsonArray *decisions = json_array_new ();
+  JsonNode *data = new_data (session);
+  JsonObject *object = json_node_get_object (data);
+
+  session->state = STATE_CONCLUDED;
+  session->concluded_at = at;
+  /* Whoever did not come by the end did not come. */
+  for (guint i = 0; i < session->invitees->len; i++)
+    {
+      Invitee *invitee = g_ptr_array_index (session->invitees, i);
+
+      if (invitee->unit != NULL && invitee->status == STATUS_INVITED)
+        invitee_set_status (invitee, STATUS_ABSENT, by, at);
+    }
+  for (guint i = 0; i < session->decisions->len; i++)
+    json_array_add_string_element (decisions,
+                                   ((Decision *)g_ptr_array_index (session->decisions, i))->text);
+  json_object_set_int_member (object, "elapsed_seconds", at - session->created_at);
+  json_object_set_array_member (object, "decisions", decisions);
+  json_object_set_int_member (object, "action_items", session->items->len);
+  return data;
+}
+
 static gboolean
 apply_action (FqJob      *job,
               FqDb       *db,
@@ -1847,11 +1944,7 @@ apply_action (FqJob      *job,
   switch ((Action)action)
     {
     case ACTION_START:
-      session->state = STATE_IN_PROGRESS;
-      session->started_at = now;
-      data = new_data (session);
-      json_object_set_int_member (json_node_get_object (data), "delay_minutes",
-                                  delay_minutes (session->scheduled_at, now));
+      data = session_start (session, now);
       if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_CONVENED, user,
                       actor_unit != NULL ? actor_unit : session->convener_unit, note, data,
                       error))
@@ -1873,15 +1966,7 @@ apply_action (FqJob      *job,
         if (invitee->status == STATUS_CHECKED_IN)
           return invalid_transition (job, session, user, error, "%s has already checked in",
                                      invitee->unit);
-        invitee->status = STATUS_CHECKED_IN;
-        invitee->checked_in_at = now;
-        invitee->delay_minutes = delay_minutes (session->scheduled_at, now);
-        g_free (invitee->status_by);
-        invitee->status_by = g_strdup (user->username);
-        invitee->status_at = now;
-        data = new_data (session);
-        json_object_set_int_member (json_node_get_object (data), "delay_minutes",
-                                    invitee->delay_minutes);
+        data = invitee_check_in (session, invitee, user->username, now);
         if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_CHECKED_IN, user, invitee->unit,
                         note, data, error))
           return FALSE;
@@ -1900,10 +1985,8 @@ apply_action (FqJob      *job,
             (action == ACTION_EXCUSE && invitee->status == STATUS_EXCUSED))
           return invalid_transition (job, session, user, error, "%s is %s", invitee->unit,
                                      status_names[invitee->status]);
-        invitee->status = action == ACTION_MARK_ABSENT ? STATUS_ABSENT : STATUS_EXCUSED;
-        g_free (invitee->status_by);
-        invitee->status_by = g_strdup (user->username);
-        invitee->status_at = now;
+        invitee_set_status (invitee, action == ACTION_MARK_ABSENT ? STATUS_ABSENT : STATUS_EXCUSED,
+                            user->username, now);
       }
       break;
 
@@ -1963,7 +2046,6 @@ apply_action (FqJob      *job,
     case ACTION_COMPLETE_ACTION_ITEM:
       {
         g_autofree char *id = NULL;
-        JsonObject *object;
         Item *item;
 
         if (!fq_json_get_string (body, "item", TRUE, FQ_MAX_ID_CHARS, &id, error))
@@ -1983,16 +2065,12 @@ apply_action (FqJob      *job,
           }
         if (item->done_at != 0)
           return invalid_transition (job, session, user, error, "action item %s is done", id);
-        item->done_at = now;
-        item->done_by = g_strdup (user->username);
+        data = item_complete (session, item, user->username, now);
         if (!item_update (db, item, error))
-          return FALSE;
-        data = new_data (session);
-        object = json_node_get_object (data);
-        json_object_set_string_member (object, "item", id);
-        json_object_set_string_member (object, "text", item->text);
-        json_object_set_boolean_member (object, "late", now > item->due);
-        json_object_set_int_member (object, "elapsed_seconds", now - session->created_at);
+          {
+            json_node_unref (data);
+            return FALSE;
+          }
         if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_ACTION_DONE, user, item->owner_unit,
                         note, data, error))
           return FALSE;
@@ -2000,39 +2078,10 @@ apply_action (FqJob      *job,
       break;
 
     case ACTION_CONCLUDE:
-      {
-        JsonArray *decisions = json_array_new ();
-        JsonObject *object;
-
-        session->state = STATE_CONCLUDED;
-        session->concluded_at = now;
-        /* Whoever did not come by the end did not come. */
-        for (guint i = 0; i < session->invitees->len; i++)
-          {
-            Invitee *invitee = g_ptr_array_index (session->invitees, i);
-
-            if (invitee->unit != NULL && invitee->status == STATUS_INVITED)
-              {
-                invitee->status = STATUS_ABSENT;
-                g_free (invitee->status_by);
-                invitee->status_by = g_strdup (user->username);
-                invitee->status_at = now;
-              }
-          }
-        for (guint i = 0; i < session->decisions->len; i++)
-          json_array_add_string_element (decisions,
-                                         ((Decision *)g_ptr_array_index (session->decisions,
-                                                                         i))->text);
-        data = new_data (session);
-        object = json_node_get_object (data);
-        json_object_set_int_member (object, "elapsed_seconds", now - session->created_at);
-        json_object_set_array_member (object, "decisions", decisions);
-        json_object_set_int_member (object, "action_items", session->items->len);
-        if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_CONSENSUS, user,
-                        actor_unit != NULL ? actor_unit : session->convener_unit, note, data,
-                        error))
-          return FALSE;
-      }
+      data = session_conclude (session, user->username, now);
+      if (!add_event (job, db, ticket, now, FQ_EVENT_KIND_CONSENSUS, user,
+                      actor_unit != NULL ? actor_unit : session->convener_unit, note, data, error))
+        return FALSE;
       break;
 
     case ACTION_CANCEL:
@@ -2247,14 +2296,8 @@ demo_check_in (FqJob           *job,
                GError         **error)
 {
   Invitee *invitee = g_ptr_array_index (session->invitees, index);
-  JsonNode *data = new_data (session);
+  JsonNode *data = invitee_check_in (session, invitee, user->username, at);
 
-  invitee->status = STATUS_CHECKED_IN;
-  invitee->checked_in_at = at;
-  invitee->delay_minutes = delay_minutes (session->scheduled_at, at);
-  invitee->status_by = g_strdup (user->username);
-  invitee->status_at = at;
-  json_object_set_int_member (json_node_get_object (data), "delay_minutes", invitee->delay_minutes);
   return add_event (job, db, ticket, at, FQ_EVENT_KIND_CHECKED_IN, user, invitee->unit, NULL,
                     data, error);
 }
@@ -2337,8 +2380,7 @@ demo_session (FqJob      *job,
   if (!session_store (db, session, error) ||
       !fq_sessions_load_ticket_units (db, ticket, error))
     return FALSE;
-  data = new_data (session);
-  json_object_set_string_member (json_node_get_object (data), "title", session->title);
+  data = whistle_data (session);
   if (!add_event (job, db, ticket, called, FQ_EVENT_KIND_WHISTLE, user, session->convener_unit,
                   NULL, data, error))
     return FALSE;
@@ -2361,11 +2403,7 @@ demo_session (FqJob      *job,
       if (kind == 0)
         ((Invitee *)g_ptr_array_index (session->invitees, n - 1))->status = STATUS_EXCUSED;
 
-      session->state = STATE_IN_PROGRESS;
-      session->started_at = start;
-      data = new_data (session);
-      json_object_set_int_member (json_node_get_object (data), "delay_minutes",
-                                  delay_minutes (session->scheduled_at, start));
+      data = session_start (session, start);
       if (!add_event (job, db, ticket, start, FQ_EVENT_KIND_CONVENED, user, session->convener_unit,
                       NULL, data, error))
         return FALSE;
@@ -2388,9 +2426,6 @@ demo_session (FqJob      *job,
 
       if (kind == 0)
         {
-          g_autoptr(JsonArray) decisions = json_array_new ();
-          JsonObject *object;
-
           for (guint i = 0; i < G_N_ELEMENTS (text->items) && text->items[i] != NULL; i++)
             {
               Item *item = g_new0 (Item, 1);
@@ -2407,16 +2442,7 @@ demo_session (FqJob      *job,
                 }
               g_ptr_array_add (session->items, item);
             }
-          session->state = STATE_CONCLUDED;
-          session->concluded_at = start + 65 * 60;
-          for (guint i = 0; i < session->decisions->len; i++)
-            json_array_add_string_element (decisions,
-                                           ((Decision *)g_ptr_array_index (session->decisions, i))->text);
-          data = new_data (session);
-          object = json_node_get_object (data);
-          json_object_set_int_member (object, "elapsed_seconds", session->concluded_at - called);
-          json_object_set_array_member (object, "decisions", json_array_ref (decisions));
-          json_object_set_int_member (object, "action_items", session->items->len);
+          data = session_conclude (session, user->username, start + 65 * 60);
           if (!add_event (job, db, ticket, session->concluded_at, FQ_EVENT_KIND_CONSENSUS, user,
                           session->convener_unit, NULL, data, error))
             return FALSE;
@@ -2440,7 +2466,8 @@ fq_sessions_demo_seed (FqJob   *job,
                        FqDb    *db,
                        GError **error)
 {
-  static const char count_sql[] = "SELECT count(*) FROM sessions";
+  /* The history's sessions are over by now: these are the current ones. */
+  static const char count_sql[] = "SELECT count(*) FROM sessions WHERE scheduled_at >= ?";
   static const char tickets_sql[] =
     "SELECT id FROM tickets WHERE grid LIKE '420204004%' AND state IN ('dispatched', 'accepted') "
     "ORDER BY created_at DESC LIMIT 4";
@@ -2450,11 +2477,12 @@ fq_sessions_demo_seed (FqJob   *job,
 
   if ((stmt = fq_db_prepare (db, count_sql, error)) == NULL)
     return FALSE;
+  sqlite3_bind_int64 (stmt, 1, fq_job_now (job) - 2 * 24 * 3600);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0)
     {
       sqlite3_reset (stmt);
-      return TRUE;   /* seeded before, or real sessions: leave them */
+      return TRUE;   /* seeded lately, or real sessions: leave them */
     }
   sqlite3_reset (stmt);
 
@@ -2475,4 +2503,289 @@ fq_sessions_demo_seed (FqJob   *job,
     }
   fq_job_set_audit (job, "session", NULL, "demo sessions");
   return TRUE;
+}
+
+/* ---- sessions of the demo's history (fq-sessions.h) ---- */
+
+struct _FqHistorySession
+{
+  Session *session;
+};
+
+static JsonObject *
+take_object (JsonNode *data)
+{
+  JsonObject *object = json_object_ref (json_node_get_object (data));
+
+  json_node_unref (data);
+  return object;
+}
+
+/* Each step is a change of the session, as an action would be. */
+static void
+history_touch (FqHistorySession *history,
+               gint64            at)
+{
+  history->session->updated_at = MAX (history->session->updated_at, at);
+  history->session->rev++;
+}
+
+FqHistorySession *
+fq_history_session_new (const FqTicket  *ticket,
+                        const char      *id,
+                        const char      *title,
+                        const char      *agenda,
+                        const char      *location,
+                        const char      *convener_unit,
+                        const char      *called_by,
+                        gint64           called_at,
+                        gint64           scheduled_at)
+{
+  FqHistorySession *history = g_new0 (FqHistorySession, 1);
+  Session *session = session_new ();
+
+  session->id = g_strdup (id);
+  session->ticket = g_strdup (ticket->id);
+  session->grid = g_strdup (ticket->grid);
+  session->title = g_strdup (title);
+  session->agenda = g_strdup (agenda);
+  session->location = g_strdup (location);
+  session->convener_unit = g_strdup (convener_unit);
+  session->state = STATE_SCHEDULED;
+  session->scheduled_at = scheduled_at;
+  session->created_by = g_strdup (called_by);
+  session->created_at = called_at;
+  session->updated_at = called_at;
+  session->rev = 1;
+  history->session = session;
+  return history;
+}
+
+JsonObject *
+fq_history_session_called (FqHistorySession *history)
+{
+  return take_object (whistle_data (history->session));
+}
+
+void
+fq_history_session_invite (FqHistorySession *history,
+                           const char       *unit)
+{
+  if (find_unit_invitee (history->session, unit) == NULL)
+    g_ptr_array_add (history->session->invitees, demo_invitee (unit));
+}
+
+void
+fq_history_session_add_person (FqHistorySession *history,
+                               const char       *name,
+                               const char       *organisation)
+{
+  Invitee *person = g_new0 (Invitee, 1);
+
+  person->name = g_strdup (name);
+  person->organisation = g_strdup (organisation);
+  person->delay_minutes = -1;
+  g_ptr_array_add (history->session->invitees, person);
+}
+
+JsonObject *
+fq_history_session_check_in (FqHistorySession *history,
+                             const char       *unit,
+                             const char       *by,
+                             gint64            at)
+{
+  Invitee *invitee = find_unit_invitee (history->session, unit);
+
+  g_return_val_if_fail (invitee != NULL, NULL);
+  history_touch (history, at);
+  return take_object (invitee_check_in (history->session, invitee, by, at));
+}
+
+void
+fq_history_session_excuse (FqHistorySession *history,
+                           const char       *unit,
+                           const char       *by,
+                           gint64            at)
+{
+  Invitee *invitee = find_unit_invitee (history->session, unit);
+
+  g_return_if_fail (invitee != NULL);
+  history_touch (history, at);
+  invitee_set_status (invitee, STATUS_EXCUSED, by, at);
+}
+
+JsonObject *
+fq_history_session_start (FqHistorySession *history,
+                          gint64            at)
+{
+  history_touch (history, at);
+  return take_object (session_start (history->session, at));
+}
+
+void
+fq_history_session_set_minutes (FqHistorySession *history,
+                                const char       *minutes,
+                                gint64            at)
+{
+  history_touch (history, at);
+  g_free (history->session->minutes);
+  history->session->minutes = g_strdup (minutes);
+}
+
+void
+fq_history_session_decide (FqHistorySession *history,
+                           gint64            id,
+                           const char       *text,
+                           const char       *by,
+                           gint64            at)
+{
+  Decision *decision = g_new0 (Decision, 1);
+
+  history_touch (history, at);
+  decision->id = id;
+  decision->text = g_strdup (text);
+  decision->at = at;
+  decision->actor = g_strdup (by);
+  g_ptr_array_add (history->session->decisions, decision);
+}
+
+void
+fq_history_session_add_item (FqHistorySession *history,
+                             gint64            id,
+                             const char       *text,
+                             const char       *owner_unit,
+                             gint64            due,
+                             const char       *by,
+                             gint64            at)
+{
+  Item *item = g_new0 (Item, 1);
+
+  history_touch (history, at);
+  item->id = id;
+  item->text = g_strdup (text);
+  item->owner_unit = g_strdup (owner_unit);
+  item->due = due;
+  item->created_at = at;
+  item->created_by = g_strdup (by);
+  g_ptr_array_add (history->session->items, item);
+}
+
+JsonObject *
+fq_history_session_conclude (FqHistorySession *history,
+                             const char       *by,
+                             gint64            at)
+{
+  g_return_val_if_fail (history->session->decisions->len > 0, NULL);
+  history_touch (history, at);
+  return take_object (session_conclude (history->session, by, at));
+}
+
+JsonObject *
+fq_history_session_item_overdue (FqHistorySession *history,
+                                 gint64            id)
+{
+  Item *item = NULL;
+  JsonNode *data;
+  JsonObject *object;
+  g_autofree char *text = g_strdup_printf ("A%" G_GINT64_FORMAT, id);
+
+  item = find_item (history->session, text);
+  g_return_val_if_fail (item != NULL && !item->overdue_recorded, NULL);
+  history_touch (history, item->due);
+  item->overdue_recorded = TRUE;
+  data = new_data (history->session);
+  object = json_node_get_object (data);
+  json_object_set_string_member (object, "breach", "action_item");
+  json_object_set_string_member (object, "item", text);
+  json_object_set_string_member (object, "text", item->text);
+  return take_object (data);
+}
+
+JsonObject *
+fq_history_session_complete_item (FqHistorySession *history,
+                                  gint64            id,
+                                  const char       *by,
+                                  gint64            at)
+{
+  g_autofree char *text = g_strdup_printf ("A%" G_GINT64_FORMAT, id);
+  Item *item = find_item (history->session, text);
+
+  g_return_val_if_fail (item != NULL && item->done_at == 0, NULL);
+  history_touch (history, at);
+  return take_object (item_complete (history->session, item, by, at));
+}
+
+gint64
+fq_history_session_get_updated_at (FqHistorySession *history)
+{
+  return history->session->updated_at;
+}
+
+gboolean
+fq_history_session_store (FqDb              *db,
+                          FqHistorySession  *history,
+                          gint64             now,
+                          GString           *json,
+                          GError           **error)
+{
+  static const char decision_sql[] =
+    "INSERT INTO session_decisions (id, session, text, at, actor) VALUES (?,?,?,?,?)";
+  static const char item_sql[] =
+    "INSERT INTO action_items (id, session, ticket, text, owner_unit, due, done_at, done_by, "
+    "overdue_recorded, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+  const Session *session = history->session;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!session_store (db, session, error))
+    return FALSE;
+  for (guint i = 0; i < session->decisions->len; i++)
+    {
+      const Decision *decision = g_ptr_array_index (session->decisions, i);
+
+      if ((stmt = fq_db_prepare (db, decision_sql, error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, decision->id);
+      fq_bind_text (stmt, 2, session->id);
+      fq_bind_text (stmt, 3, decision->text);
+      sqlite3_bind_int64 (stmt, 4, decision->at);
+      fq_bind_text (stmt, 5, decision->actor);
+      if (!step_done (db, stmt, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < session->items->len; i++)
+    {
+      const Item *item = g_ptr_array_index (session->items, i);
+
+      if ((stmt = fq_db_prepare (db, item_sql, error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, item->id);
+      fq_bind_text (stmt, 2, session->id);
+      fq_bind_text (stmt, 3, session->ticket);
+      fq_bind_text (stmt, 4, item->text);
+      fq_bind_text (stmt, 5, item->owner_unit);
+      sqlite3_bind_int64 (stmt, 6, item->due);
+      fq_sqlite_bind_time (stmt, 7, item->done_at);
+      fq_bind_text (stmt, 8, item->done_by);
+      sqlite3_bind_int (stmt, 9, item->overdue_recorded ? 1 : 0);
+      sqlite3_bind_int64 (stmt, 10, item->created_at);
+      fq_bind_text (stmt, 11, item->created_by);
+      if (!step_done (db, stmt, error))
+        return FALSE;
+    }
+
+  node = session_to_json (session, now);
+  text = fq_json_to_string (node, NULL);
+  g_string_append (json, text);
+  return TRUE;
+}
+
+void
+fq_history_session_free (FqHistorySession *history)
+{
+  if (history == NULL)
+    return;
+  session_free (history->session);
+  g_free (history);
 }

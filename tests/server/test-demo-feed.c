@@ -143,6 +143,192 @@ test_addresses_fit_the_place (void)
   g_assert_cmpuint (towns, >, 0);
 }
 
+/* The history's convening sessions, as a console reads them: each is over,
+ * attended, decided and followed through, its ticket's timeline tells the
+ * same story, and the unit assessment counts the same invitations. */
+static void
+check_session_timeline (FqTestClient *coord,
+                        JsonObject   *session)
+{
+  const char *id = fq_test_obj_str (session, "id");
+  g_autofree char *path = g_strdup_printf ("/tickets/%s", fq_test_obj_str (session, "ticket"));
+  g_autoptr(FqTestResponse) ticket = fq_test_get (coord, "%s", path);
+  JsonArray *events, *invitees = fq_test_obj_array (session, "invitees");
+  JsonArray *items = fq_test_obj_array (session, "action_items");
+  guint checked_in = 0, checked_in_events = 0, done_events = 0, breaches = 0, late = 0;
+  const char *whistle = NULL, *convened = NULL, *consensus = NULL;
+
+  fq_test_assert_status (ticket, 200);
+  for (guint i = 0; i < json_array_get_length (invitees); i++)
+    {
+      JsonObject *invitee = json_array_get_object_element (invitees, i);
+      const char *status = fq_test_obj_str (invitee, "status");
+
+      /* Concluding marks whoever did not come absent. */
+      g_assert_cmpstr (status, !=, "invited");
+      if (g_str_equal (status, "checked_in"))
+        {
+          checked_in++;
+          g_assert_false (fq_test_obj_is_null (invitee, "checked_in_at"));
+          g_assert_cmpint (fq_test_obj_int (invitee, "delay_minutes"), >=, 0);
+        }
+    }
+  g_assert_cmpuint (checked_in, >=, 1);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      g_assert_false (fq_test_obj_is_null (item, "done_at"));
+      g_assert_false (fq_test_obj_bool (item, "overdue"));
+      if (strcmp (fq_test_obj_str (item, "done_at"), fq_test_obj_str (item, "due")) > 0)
+        late++;
+    }
+
+  /* The timeline, in time order: whistle, check-ins, convened, consensus,
+   * then the items done (a late one after its breach). */
+  events = fq_test_obj_array (fq_test_response_object (ticket), "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      JsonObject *data = fq_test_obj_is_null (event, "data") ? NULL
+                                                             : fq_test_obj_obj (event, "data");
+      const char *kind = fq_test_obj_str (event, "kind");
+      const char *at = fq_test_obj_str (event, "at");
+
+      if (data == NULL || !json_object_has_member (data, "session") ||
+          g_strcmp0 (json_object_get_string_member (data, "session"), id) != 0)
+        continue;
+      if (g_str_equal (kind, "whistle"))
+        whistle = at;
+      else if (g_str_equal (kind, "checked_in"))
+        {
+          g_assert_nonnull (whistle);
+          checked_in_events++;
+        }
+      else if (g_str_equal (kind, "convened"))
+        {
+          g_assert_nonnull (whistle);
+          convened = at;
+        }
+      else if (g_str_equal (kind, "consensus"))
+        {
+          g_assert_nonnull (convened);
+          consensus = at;
+          g_assert_cmpint (json_array_get_length (json_object_get_array_member (data, "decisions")),
+                           >=, 1);
+        }
+      else if (g_str_equal (kind, "sla_breached"))
+        {
+          g_assert_nonnull (consensus);
+          g_assert_cmpstr (json_object_get_string_member (data, "breach"), ==, "action_item");
+          breaches++;
+        }
+      else if (g_str_equal (kind, "action_done"))
+        {
+          g_assert_nonnull (consensus);
+          g_assert_cmpuint (breaches, >=, json_object_get_boolean_member (data, "late") ? 1 : 0);
+          done_events++;
+        }
+    }
+  g_assert_cmpstr (whistle, ==, fq_test_obj_str (session, "created_at"));
+  g_assert_cmpstr (convened, ==, fq_test_obj_str (session, "started_at"));
+  g_assert_cmpstr (consensus, ==, fq_test_obj_str (session, "concluded_at"));
+  g_assert_cmpuint (checked_in_events, ==, checked_in);
+  g_assert_cmpuint (done_events, ==, json_array_get_length (items));
+  g_assert_cmpuint (breaches, ==, late);
+}
+
+static void
+test_history_sessions (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "3", "--demo-feed-rate", "0", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) coord = NULL;
+  g_autoptr(FqTestClient) leader = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) from_time = g_date_time_add_days (now, -60);
+  g_autoptr(GDateTime) to_time = g_date_time_add_days (now, -30);
+  g_autofree char *from = g_date_time_format (from_time, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *to = g_date_time_format (to_time, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *cursor = NULL;
+  g_autofree char *metrics_path = NULL;
+  g_autoptr(FqTestResponse) metrics = NULL;
+  guint sessions = 0, invited = 0, checked_in = 0, excused = 0;
+  gint64 metric_invited = 0, metric_checked_in = 0, metric_excused = 0;
+  JsonArray *units;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                    FQ_TEST_DEMO_PASSWORD);
+  leader = fq_test_client_new_login (fq_test_server_get_url (server), "leader",
+                                     FQ_TEST_DEMO_PASSWORD);
+
+  /* A month of history, a month ago: every session in it is over. */
+  do
+    {
+      g_autofree char *path = g_strdup_printf ("/sessions?from=%s&to=%s&limit=100%s%s", from, to,
+                                               cursor != NULL ? "&cursor=" : "",
+                                               cursor != NULL ? cursor : "");
+      g_autoptr(FqTestResponse) page = fq_test_get (coord, "%s", path);
+      JsonArray *list;
+
+      fq_test_assert_status (page, 200);
+      list = fq_test_obj_array (fq_test_response_object (page), "sessions");
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *session = json_array_get_object_element (list, i);
+          JsonArray *invitees = fq_test_obj_array (session, "invitees");
+
+          g_assert_cmpstr (fq_test_obj_str (session, "state"), ==, "concluded");
+          g_assert_cmpint (json_array_get_length (fq_test_obj_array (session, "decisions")), >=, 1);
+          g_assert_cmpint (json_array_get_length (fq_test_obj_array (session, "action_items")), >=,
+                           1);
+          g_assert_nonnull (fq_test_obj_str (session, "minutes"));
+          for (guint k = 0; k < json_array_get_length (invitees); k++)
+            {
+              JsonObject *invitee = json_array_get_object_element (invitees, k);
+              const char *status = fq_test_obj_str (invitee, "status");
+
+              invited++;
+              checked_in += g_str_equal (status, "checked_in");
+              excused += g_str_equal (status, "excused");
+            }
+          if (sessions++ < 40)
+            check_session_timeline (coord, session);
+        }
+      g_clear_pointer (&cursor, g_free);
+      if (!fq_test_obj_is_null (fq_test_response_object (page), "next_cursor"))
+        cursor = g_strdup (fq_test_obj_str (fq_test_response_object (page), "next_cursor"));
+    }
+  while (cursor != NULL);
+  g_test_message ("%u sessions, %u invitations, %u checked in, %u excused", sessions, invited,
+                  checked_in, excused);
+  /* About one a day in the city. */
+  g_assert_cmpuint (sessions, >=, 10);
+  g_assert_cmpuint (sessions, <=, 90);
+  g_assert_cmpuint (checked_in, <, invited);
+
+  /* The leaders' unit assessment counts the same invitations. */
+  metrics_path = g_strdup_printf ("/metrics/units?from=%s&to=%s&grid=420200000000", from, to);
+  metrics = fq_test_get (leader, "%s", metrics_path);
+  fq_test_assert_status (metrics, 200);
+  units = fq_test_obj_array (fq_test_response_object (metrics), "units");
+  for (guint i = 0; i < json_array_get_length (units); i++)
+    {
+      JsonObject *row = json_array_get_object_element (units, i);
+
+      metric_invited += fq_test_obj_int (row, "sessions_invited");
+      metric_checked_in += fq_test_obj_int (row, "sessions_checked_in");
+      metric_excused += fq_test_obj_int (row, "sessions_excused");
+    }
+  g_assert_cmpint (metric_invited, ==, invited);
+  g_assert_cmpint (metric_checked_in, ==, checked_in);
+  g_assert_cmpint (metric_excused, ==, excused);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -152,6 +338,7 @@ main (int   argc,
 
   g_test_add_func ("/server/demo/feed-keeps-triage-queue-short", test_queue_kept_short);
   g_test_add_func ("/server/demo/addresses-fit-the-place", test_addresses_fit_the_place);
+  g_test_add_func ("/server/demo/history-sessions", test_history_sessions);
 
   return g_test_run ();
 }
