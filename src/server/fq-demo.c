@@ -523,14 +523,21 @@ pick_call (Generator   *gen,
 static char *
 make_name (Generator *gen)
 {
+  const char *surname = pick (gen, gen->corpus.surnames);
   const char *first = pick (gen, gen->corpus.given_names);
-  const char *second = pick (gen, gen->corpus.given_names);
+  const char *second;
 
-  /* Two-character names are the most common; a doubled character (婷婷)
-   * is a name of its own kind, kept rarer than chance would make it. */
-  if (chance (gen, 0.4) || (g_str_equal (first, second) && chance (gen, 0.8)))
-    return g_strconcat (pick (gen, gen->corpus.surnames), first, NULL);
-  return g_strconcat (pick (gen, gen->corpus.surnames), first, second, NULL);
+  /* A given name has one character or two: one of the corpus's
+   * two-character names (秀英), two single characters, or now and then one
+   * alone (伟), so that most names have three characters and some two. A
+   * doubled character (婷婷) is a name of its own kind, kept rarer than
+   * chance would make it. */
+  if (g_utf8_strlen (first, -1) > 1 || chance (gen, 0.3))
+    return g_strconcat (surname, first, NULL);
+  do
+    second = pick (gen, gen->corpus.given_names);
+  while (g_utf8_strlen (second, -1) > 1 || (g_str_equal (first, second) && chance (gen, 0.8)));
+  return g_strconcat (surname, first, second, NULL);
 }
 
 static char *

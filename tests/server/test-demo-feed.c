@@ -89,9 +89,9 @@ test_addresses_fit_the_place (void)
   g_autoptr(FqTestClient) coord = NULL;
   g_autoptr(FqTestResponse) grid = NULL;
   g_autoptr(FqTestResponse) list = NULL;
-  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) places = g_hash_table_new (g_str_hash, g_str_equal);
   JsonArray *nodes, *incidents;
-  guint villages = 0, towns = 0;
+  guint villages = 0, towns = 0, names = 0, three_character_names = 0;
 
   g_assert_true (fq_test_server_start (server, 60, &error));
   coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator", FQ_TEST_DEMO_PASSWORD);
@@ -103,7 +103,7 @@ test_addresses_fit_the_place (void)
     {
       JsonObject *node = json_array_get_object_element (nodes, i);
 
-      g_hash_table_insert (names, (gpointer)fq_test_obj_str (node, "code"), (gpointer)fq_test_obj_str (node, "name"));
+      g_hash_table_insert (places, (gpointer)fq_test_obj_str (node, "code"), (gpointer)fq_test_obj_str (node, "name"));
     }
 
   /* A village's calls name the village and its group (组), never a road
@@ -114,8 +114,23 @@ test_addresses_fit_the_place (void)
   for (guint i = 0; i < json_array_get_length (incidents); i++)
     {
       JsonObject *incident = json_array_get_object_element (incidents, i);
-      const char *name = g_hash_table_lookup (names, fq_test_obj_str (incident, "grid"));
+      const char *name = g_hash_table_lookup (places, fq_test_obj_str (incident, "grid"));
       const char *address = fq_test_obj_str (incident, "address");
+      const char *caller = json_object_has_member (incident, "caller_name") &&
+                               !fq_test_obj_is_null (incident, "caller_name")
+                             ? fq_test_obj_str (incident, "caller_name") : NULL;
+
+      /* A caller's name has two to four characters (欧阳 is a surname),
+       * mostly three. */
+      if (caller != NULL)
+        {
+          glong length = g_utf8_strlen (caller, -1);
+
+          if (length < 2 || length > 4)
+            g_error ("a caller named %s", caller);
+          names++;
+          three_character_names += length == 3;
+        }
 
       g_assert_nonnull (name);
       g_assert_nonnull (address);
@@ -138,9 +153,12 @@ test_addresses_fit_the_place (void)
             g_error ("%s: a town community's call at %s", name, address);
         }
     }
-  g_test_message ("%u calls in villages, %u in town communities", villages, towns);
+  g_test_message ("%u calls in villages, %u in town communities; %u names, %u of three characters",
+                  villages, towns, names, three_character_names);
   g_assert_cmpuint (villages, >, 0);
   g_assert_cmpuint (towns, >, 0);
+  g_assert_cmpuint (names, >, 500);
+  g_assert_cmpuint (three_character_names, >=, names * 7 / 10);
 }
 
 /* The history's convening sessions, as a console reads them: each is over,
