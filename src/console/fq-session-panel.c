@@ -1154,6 +1154,7 @@ update_actions (FqSessionPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.check-in", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.export", self->session != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.print", self->session != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "session.open-ticket", self->session != NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->decision_row), manage && running);
   gtk_widget_set_visible (GTK_WIDGET (self->item_form), manage && running);
@@ -1516,6 +1517,23 @@ export_action (GtkWidget  *widget,
     }
 }
 
+/* The matter the session is about, on the board with its timeline. */
+static void
+open_ticket_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  FqSessionPanel *self = FQ_SESSION_PANEL (widget);
+  const char *ticket = self->session != NULL ? get_string (self->session, "ticket") : NULL;
+
+  if (ticket == NULL)
+    return;
+  /* As on the way back: unsaved minutes go to the outbox first. */
+  if (self->minutes_timeout_id != 0)
+    save_minutes (self);
+  gtk_widget_activate_action (widget, "app.show-ticket", "s", ticket);
+}
+
 static void
 back_action (GtkWidget  *widget,
              const char *name,
@@ -1681,6 +1699,7 @@ fq_session_panel_class_init (FqSessionPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "session.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "session.print", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "session.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "session.open-ticket", NULL, open_ticket_action);
 
   for (int i = 0; i < 9; i++)
     {

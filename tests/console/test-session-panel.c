@@ -399,6 +399,81 @@ run (const char * const *argv)
 }
 
 static void
+show_ticket_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  char **shown = user_data;
+
+  g_free (*shown);
+  *shown = g_variant_dup_string (parameter, NULL);
+}
+
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if ((GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0) ||
+          has_label (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  GtkWidget  *panel;
+  const char *title;
+} TitleShown;
+
+static gboolean
+title_shown_cond (gpointer data)
+{
+  TitleShown *shown = data;
+
+  return has_label (shown->panel, shown->title);
+}
+
+/* The panel's menu opens the session's ticket (app.show-ticket, which
+ * shows it on the board with its timeline). */
+static void
+test_open_ticket (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) session = NULL;
+  g_autoptr(GSimpleActionGroup) app = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) show = g_simple_action_new ("show-ticket", G_VARIANT_TYPE_STRING);
+  g_autofree char *shown = NULL;
+  GtkWidget *panel;
+
+  if (!fq_test_have_server ())
+    return;
+
+  start_server (f);
+  f->admin = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "coordinator");
+  f->desk = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "operator");
+  session = create_session (f);
+  start_console (f, FALSE);
+  g_assert_true (fq_test_wait (online_cond, f->context, 60000));
+  show_panel (f, json_object_get_string_member (session, "id"));
+  panel = gtk_window_get_child (GTK_WINDOW (f->window));
+  {
+    TitleShown loaded = { panel, json_object_get_string_member (session, "title") };
+
+    g_assert_true (fq_test_wait (title_shown_cond, &loaded, 30000));
+  }
+
+  g_signal_connect (show, "activate", G_CALLBACK (show_ticket_cb), &shown);
+  g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (show));
+  gtk_widget_insert_action_group (f->window, "app", G_ACTION_GROUP (app));
+  g_assert_true (gtk_widget_activate_action (panel, "session.open-ticket", NULL));
+  g_assert_cmpstr (shown, ==, json_object_get_string_member (session, "ticket"));
+}
+
+static void
 test_minutes_pdf (Fixture       *f,
                   gconstpointer  data)
 {
@@ -515,6 +590,7 @@ main (int   argc,
 
   g_test_add ("/session-panel/offline-minutes", Fixture, NULL, setup, test_offline_minutes, teardown);
   g_test_add ("/session-panel/minutes-pdf", Fixture, NULL, setup, test_minutes_pdf, teardown);
+  g_test_add ("/session-panel/open-ticket", Fixture, NULL, setup, test_open_ticket, teardown);
 
   return g_test_run ();
 }
