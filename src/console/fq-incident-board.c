@@ -70,6 +70,8 @@ struct _FqIncidentBoard
   gulong                scroll_top_id;
   gboolean              scroll_incidents_top;  /* for scroll_top_cb() */
   gboolean              scroll_tickets_top;
+  char                 *scroll_to_incident;    /* for scroll_top_cb(): rows to show */
+  char                 *scroll_to_ticket;
   guint                 n_new_rows;
   int                   probe_hit;
   gulong                trace_paint_id;
@@ -925,8 +927,41 @@ scroll_top_cancel (FqIncidentBoard *self)
   g_clear_object (&self->scroll_top_clock);
 }
 
-/* Not with "list.scroll-to-item": in GTK 4.8 it also moves the keyboard
- * focus to the row, which selects it. */
+/* Shows the row of *@id in @view (at @position_of's position in @list)
+ * if it is asked to and @view is on screen, and forgets the request. */
+static void
+scroll_to_wanted_row (GtkColumnView  *view,
+                      char          **id,
+                      GListModel     *list,
+                      guint         (*position_of) (GListModel *, const char *))
+{
+  guint position;
+
+  if (*id == NULL || !gtk_widget_get_mapped (GTK_WIDGET (view)))
+    return;
+  position = position_of (list, *id);
+  if (position != G_MAXUINT)
+    column_view_scroll_to (view, position);
+  g_clear_pointer (id, g_free);
+}
+
+static guint
+incident_position (GListModel *list,
+                   const char *id)
+{
+  return fq_incident_list_find (FQ_INCIDENT_LIST (list), id);
+}
+
+static guint
+ticket_position (GListModel *list,
+                 const char *id)
+{
+  return fq_ticket_list_find (FQ_TICKET_LIST (list), id);
+}
+
+/* The top not with "list.scroll-to-item": in GTK 4.8 it also moves the
+ * keyboard focus to the row, which selects it. A row asked for
+ * (scroll_to_row()) with it: that row is the one selected. */
 static void
 scroll_top_cb (GdkFrameClock   *clock,
                FqIncidentBoard *self)
@@ -934,6 +969,14 @@ scroll_top_cb (GdkFrameClock   *clock,
   scroll_top_cancel (self);
   set_view_at_top (self->incident_view, &self->scroll_incidents_top);
   set_view_at_top (self->ticket_view, &self->scroll_tickets_top);
+  if (self->context != NULL)
+    {
+      scroll_to_wanted_row (self->incident_view, &self->scroll_to_incident,
+                            G_LIST_MODEL (fq_context_get_incidents (self->context)),
+                            incident_position);
+      scroll_to_wanted_row (self->ticket_view, &self->scroll_to_ticket,
+                            G_LIST_MODEL (fq_context_get_tickets (self->context)), ticket_position);
+    }
 }
 
 /* Once the next frame has been laid out and drawn. A view keeps the rows it
@@ -970,7 +1013,8 @@ scroll_to_top (FqIncidentBoard *self,
 static void
 view_mapped_cb (FqIncidentBoard *self)
 {
-  if (self->scroll_incidents_top || self->scroll_tickets_top)
+  if (self->scroll_incidents_top || self->scroll_tickets_top || self->scroll_to_incident != NULL ||
+      self->scroll_to_ticket != NULL)
     scroll_top_after_next_frame (self);
 }
 
@@ -1694,6 +1738,8 @@ fq_incident_board_finalize (GObject *object)
   g_clear_pointer (&self->group_codes, g_ptr_array_unref);
   g_clear_pointer (&self->incident_selected_id, g_free);
   g_clear_pointer (&self->ticket_selected_id, g_free);
+  g_clear_pointer (&self->scroll_to_incident, g_free);
+  g_clear_pointer (&self->scroll_to_ticket, g_free);
   g_clear_pointer (&self->records_title, g_free);
   g_clear_object (&self->probe_a);
   g_clear_object (&self->probe_b);
@@ -2037,6 +2083,29 @@ fq_incident_board_toggle_overdue (FqIncidentBoard *self)
                                 !gtk_toggle_button_get_active (self->overdue_toggle));
 }
 
+/* Shows row @position (of @id) of @view: at once if the view is laid out,
+ * else once it is (*@wanted, after its next frame). Scrolled before it has
+ * a size, GTK 4.8's list view draws no rows at all until it is scrolled by
+ * hand: seen when a session's ticket was opened on a board whose tickets
+ * page had not been shown yet. */
+static void
+scroll_to_row (FqIncidentBoard  *self,
+               GtkColumnView    *view,
+               char            **wanted,
+               guint             position,
+               const char       *id)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (view)) && gtk_widget_get_height (GTK_WIDGET (view)) > 0)
+    {
+      g_clear_pointer (wanted, g_free);
+      column_view_scroll_to (view, position);
+      return;
+    }
+  g_free (*wanted);
+  *wanted = g_strdup (id);
+  scroll_top_after_next_frame (self);
+}
+
 void
 fq_incident_board_select_incident (FqIncidentBoard *self,
                                    const char      *id)
@@ -2054,7 +2123,7 @@ fq_incident_board_select_incident (FqIncidentBoard *self,
     return;
 
   gtk_single_selection_set_selected (self->incident_selection, position);
-  column_view_scroll_to (self->incident_view, position);
+  scroll_to_row (self, self->incident_view, &self->scroll_to_incident, position, id);
 }
 
 void
@@ -2074,7 +2143,7 @@ fq_incident_board_select_ticket (FqIncidentBoard *self,
     return;
 
   gtk_single_selection_set_selected (self->ticket_selection, position);
-  column_view_scroll_to (self->ticket_view, position);
+  scroll_to_row (self, self->ticket_view, &self->scroll_to_ticket, position, id);
 }
 
 void

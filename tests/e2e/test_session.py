@@ -8,8 +8,9 @@ is called. The street office's staff (the demo `unit` user) report in from
 a second console, and the coordinator's roster shows it within a second.
 The coordinator checks two more units in with one click each, marks the
 fourth absent, records a decision and two action items, and concludes. The
-server holds exactly that, and the ticket's timeline shows the whistle, the
-check-ins and the consensus with its duration."""
+server holds exactly that. From a second coordinator's console, the session's
+menu opens its ticket on the board; the ticket's timeline shows the whistle,
+the check-ins and the consensus with its duration."""
 
 import os
 import time
@@ -182,6 +183,30 @@ def run_session(workdir, ctx):
     check(len(final["action_items"]) == 2, "action items on the server: %r" % final["action_items"])
     check(all(i["owner_unit"] in invitees + [final["convener_unit"]] for i in final["action_items"]),
           "action item owners: %r" % final["action_items"])
+
+    # --- The ticket, from the session's menu, in a coordinator's console
+    # that goes straight to the sessions, as one does in the morning: the
+    # board's tickets page opens with the ticket among its rows, and the
+    # ticket pane shows it.
+    other, other_main = fqe2e.start_signed_in_apart(os.path.join(workdir, "coordinator-2"), server,
+                                                    "coordinator", ctx)
+    fqe2e.show_sessions(other_main)
+    fqe2e.session_row(other_main, session["title"]).click()
+    menu = fqe2e.find_by(other_main, lambda n: n.name == "Minutes and session", timeout=20,
+                         what="the session's menu button")
+    inner = [c for c in menu.children if c.roleName in ("push button", "toggle button")]
+    (inner[0] if inner else menu).doActionNamed("click")
+    item = fqe2e.find_by(other.app, lambda n: n.roleName == "menu item"
+                         and (n.name or "").replace("_", "") == "Open the Ticket", timeout=10,
+                         what="the Open the Ticket menu item")
+    item.doActionNamed("click")
+    table = fqe2e.ticket_table(other_main)
+    wait_until(lambda: any(title in r for r in fqe2e.table_rows(table, limit=120)), 20,
+               "the ticket's row among the tickets drawn on the board")
+    wait_until(lambda: fqe2e.find_by(other_main, lambda n: n.roleName == "label" and n.name == title
+                                     and not fqe2e._under_name(n, "Tickets"), timeout=0.5),
+               20, "the ticket pane showing %r" % title)
+    other.kill()
 
     # --- The ticket's timeline (the ticket pane's, helper "tickets").
     open_ticket(coord_main, title)
