@@ -194,14 +194,45 @@ load_cb (GObject      *object,
   *(gboolean *)user_data = TRUE;
 }
 
-/* Shows session @id in a panel in a window, and returns its minutes view
- * once the session has been loaded (the view is editable for a manager of a
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if ((GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0) ||
+          has_label (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  GtkWidget  *panel;
+  const char *title;
+} TitleShown;
+
+static gboolean
+title_shown_cond (gpointer data)
+{
+  TitleShown *shown = data;
+
+  return has_label (shown->panel, shown->title);
+}
+
+/* Shows @session in a panel in a window, and returns its minutes view once
+ * the session has been loaded: its title is shown (a text view is editable
+ * from the start; the panel makes it read-only but for a manager of a
  * session in progress). */
 static GtkTextView *
 show_panel (Fixture    *f,
-            const char *id)
+            JsonObject *session)
 {
+  const char *id = json_object_get_string_member (session, "id");
   GtkWidget *panel = fq_session_panel_new (f->context);
+  TitleShown loaded = { panel, json_object_get_string_member (session, "title") };
   GtkTextView *view;
 
   f->window = gtk_window_new ();
@@ -212,6 +243,7 @@ show_panel (Fixture    *f,
 
   view = GTK_TEXT_VIEW (find_descendant (panel, GTK_TYPE_TEXT_VIEW));
   g_assert_nonnull (view);
+  g_assert_true (fq_test_wait (title_shown_cond, &loaded, 30000));
   g_assert_true (fq_test_wait (editable_cond, view, 30000));
   return view;
 }
@@ -340,7 +372,7 @@ test_offline_minutes (Fixture       *f,
 
   start_console (f, FALSE);
   g_assert_true (fq_test_wait (online_cond, f->context, 60000));
-  view = show_panel (f, json_object_get_string_member (session, "id"));
+  view = show_panel (f, session);
 
   /* The server goes away in the middle of the meeting. */
   fq_local_server_stop (f->server);
@@ -409,34 +441,6 @@ show_ticket_cb (GSimpleAction *action,
   *shown = g_variant_dup_string (parameter, NULL);
 }
 
-static gboolean
-has_label (GtkWidget  *root,
-           const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if ((GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0) ||
-          has_label (child, text))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-typedef struct
-{
-  GtkWidget  *panel;
-  const char *title;
-} TitleShown;
-
-static gboolean
-title_shown_cond (gpointer data)
-{
-  TitleShown *shown = data;
-
-  return has_label (shown->panel, shown->title);
-}
-
 /* The panel's menu opens the session's ticket (app.show-ticket, which
  * shows it on the board with its timeline). */
 static void
@@ -458,13 +462,8 @@ test_open_ticket (Fixture       *f,
   session = create_session (f);
   start_console (f, FALSE);
   g_assert_true (fq_test_wait (online_cond, f->context, 60000));
-  show_panel (f, json_object_get_string_member (session, "id"));
+  show_panel (f, session);
   panel = gtk_window_get_child (GTK_WINDOW (f->window));
-  {
-    TitleShown loaded = { panel, json_object_get_string_member (session, "title") };
-
-    g_assert_true (fq_test_wait (title_shown_cond, &loaded, 30000));
-  }
 
   g_signal_connect (show, "activate", G_CALLBACK (show_ticket_cb), &shown);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (show));
