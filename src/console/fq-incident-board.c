@@ -927,36 +927,18 @@ scroll_top_cancel (FqIncidentBoard *self)
   g_clear_object (&self->scroll_top_clock);
 }
 
-/* Shows the row of *@id in @view (at @position_of's position in @list)
- * if it is asked to and @view is on screen, and forgets the request. */
+/* Shows row @position of @view, asked for as *@id (scroll_to_row()), if
+ * @view is on screen, and forgets the request. */
 static void
 scroll_to_wanted_row (GtkColumnView  *view,
                       char          **id,
-                      GListModel     *list,
-                      guint         (*position_of) (GListModel *, const char *))
+                      guint           position)
 {
-  guint position;
-
-  if (*id == NULL || !gtk_widget_get_mapped (GTK_WIDGET (view)))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (view)))
     return;
-  position = position_of (list, *id);
   if (position != G_MAXUINT)
     column_view_scroll_to (view, position);
   g_clear_pointer (id, g_free);
-}
-
-static guint
-incident_position (GListModel *list,
-                   const char *id)
-{
-  return fq_incident_list_find (FQ_INCIDENT_LIST (list), id);
-}
-
-static guint
-ticket_position (GListModel *list,
-                 const char *id)
-{
-  return fq_ticket_list_find (FQ_TICKET_LIST (list), id);
 }
 
 /* The top not with "list.scroll-to-item": in GTK 4.8 it also moves the
@@ -969,14 +951,14 @@ scroll_top_cb (GdkFrameClock   *clock,
   scroll_top_cancel (self);
   set_view_at_top (self->incident_view, &self->scroll_incidents_top);
   set_view_at_top (self->ticket_view, &self->scroll_tickets_top);
-  if (self->context != NULL)
-    {
-      scroll_to_wanted_row (self->incident_view, &self->scroll_to_incident,
-                            G_LIST_MODEL (fq_context_get_incidents (self->context)),
-                            incident_position);
-      scroll_to_wanted_row (self->ticket_view, &self->scroll_to_ticket,
-                            G_LIST_MODEL (fq_context_get_tickets (self->context)), ticket_position);
-    }
+  if (self->context != NULL && self->scroll_to_incident != NULL)
+    scroll_to_wanted_row (self->incident_view, &self->scroll_to_incident,
+                          fq_incident_list_find (fq_context_get_incidents (self->context),
+                                                 self->scroll_to_incident));
+  if (self->context != NULL && self->scroll_to_ticket != NULL)
+    scroll_to_wanted_row (self->ticket_view, &self->scroll_to_ticket,
+                          fq_ticket_list_find (fq_context_get_tickets (self->context),
+                                               self->scroll_to_ticket));
 }
 
 /* Once the next frame has been laid out and drawn. A view keeps the rows it

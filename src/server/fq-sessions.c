@@ -311,6 +311,21 @@ find_unit_invitee (const Session *session,
 }
 
 static Item *
+find_item_by_id (const Session *session,
+                 gint64         id)
+{
+  for (guint i = 0; i < session->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (session->items, i);
+
+      if (item->id == id)
+        return item;
+    }
+  return NULL;
+}
+
+/* @id as the API gives it: "A" and the number. */
+static Item *
 find_item (const Session *session,
            const char    *id)
 {
@@ -322,14 +337,7 @@ find_item (const Session *session,
   value = g_ascii_strtoll (id + 1, &end, 10);
   if (end == id + 1 || *end != '\0')
     return NULL;
-  for (guint i = 0; i < session->items->len; i++)
-    {
-      Item *item = g_ptr_array_index (session->items, i);
-
-      if (item->id == value)
-        return item;
-    }
-  return NULL;
+  return find_item_by_id (session, value);
 }
 
 /* ---- rows ---- */
@@ -1057,6 +1065,23 @@ session_save (FqJob           *job,
   return TRUE;
 }
 
+/* Marks @item's overdue as recorded; the data of its sla_breached event.
+ * Shared by the watch and the demo's history. */
+static JsonNode *
+item_breached (const Session *session,
+               Item          *item)
+{
+  JsonNode *data = new_data (session);
+  JsonObject *object = json_node_get_object (data);
+  g_autofree char *id = g_strdup_printf ("A%" G_GINT64_FORMAT, item->id);
+
+  item->overdue_recorded = TRUE;
+  json_object_set_string_member (object, "breach", "action_item");
+  json_object_set_string_member (object, "item", id);
+  json_object_set_string_member (object, "text", item->text);
+  return data;
+}
+
 /* Records an sla_breached event for each open action item past its due
  * time whose breach was not recorded yet. */
 static gboolean
@@ -1071,23 +1096,13 @@ record_item_breaches (FqJob           *job,
   for (guint i = 0; i < session->items->len; i++)
     {
       Item *item = g_ptr_array_index (session->items, i);
-      JsonNode *data;
-      JsonObject *object;
-      g_autofree char *id = NULL;
 
       if (!item_overdue (item, now) || item->overdue_recorded)
         continue;
-      data = new_data (session);
-      object = json_node_get_object (data);
-      id = g_strdup_printf ("A%" G_GINT64_FORMAT, item->id);
-      json_object_set_string_member (object, "breach", "action_item");
-      json_object_set_string_member (object, "item", id);
-      json_object_set_string_member (object, "text", item->text);
       /* At the moment it ran out, as ticket breaches are. */
       if (!add_event (job, db, ticket, MIN (now, item->due), FQ_EVENT_KIND_SLA_BREACHED, NULL,
-                      item->owner_unit, NULL, data, error))
+                      item->owner_unit, NULL, item_breached (session, item), error))
         return FALSE;
-      item->overdue_recorded = TRUE;
       if (!item_update (db, item, error))
         return FALSE;
       *changed = TRUE;
@@ -2684,21 +2699,11 @@ JsonObject *
 fq_history_session_item_overdue (FqHistorySession *history,
                                  gint64            id)
 {
-  Item *item = NULL;
-  JsonNode *data;
-  JsonObject *object;
-  g_autofree char *text = g_strdup_printf ("A%" G_GINT64_FORMAT, id);
+  Item *item = find_item_by_id (history->session, id);
 
-  item = find_item (history->session, text);
   g_return_val_if_fail (item != NULL && !item->overdue_recorded, NULL);
   history_touch (history, item->due);
-  item->overdue_recorded = TRUE;
-  data = new_data (history->session);
-  object = json_node_get_object (data);
-  json_object_set_string_member (object, "breach", "action_item");
-  json_object_set_string_member (object, "item", text);
-  json_object_set_string_member (object, "text", item->text);
-  return take_object (data);
+  return take_object (item_breached (history->session, item));
 }
 
 JsonObject *
@@ -2707,8 +2712,7 @@ fq_history_session_complete_item (FqHistorySession *history,
                                   const char       *by,
                                   gint64            at)
 {
-  g_autofree char *text = g_strdup_printf ("A%" G_GINT64_FORMAT, id);
-  Item *item = find_item (history->session, text);
+  Item *item = find_item_by_id (history->session, id);
 
   g_return_val_if_fail (item != NULL && item->done_at == 0, NULL);
   history_touch (history, at);

@@ -11,6 +11,7 @@
 #include "fq-admin-view.h"
 #include "fq-context.h"
 #include "fq-test-data-util.h"
+#include "fq-test-widget-util.h"
 #include "fq-triage-pane.h"
 
 /*
@@ -267,34 +268,6 @@ test_lists_users (Fixture       *f,
   g_assert_finalize_object (view);
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *needle;
-} LabelCond;
-
-static gboolean
-has_label (GtkWidget  *root,
-           const char *needle)
-{
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), needle) != NULL)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (has_label (child, needle))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-label_cond (gpointer data)
-{
-  LabelCond *cond = data;
-
-  return has_label (cond->root, cond->needle);
-}
-
 static void
 test_reveal (Fixture       *f,
              gconstpointer  data)
@@ -309,7 +282,7 @@ test_reveal (Fixture       *f,
   GtkWidget *pane;
   GtkWidget *button;
   const char *id;
-  LabelCond cond;
+  FqTestLabelCond cond;
 
   if (f->server == NULL)
     {
@@ -333,17 +306,17 @@ test_reveal (Fixture       *f,
   fq_triage_pane_set_incident (FQ_TRIAGE_PANE (pane), id);
 
   /* Masked until asked, although the operator's cache has the number. */
-  cond = (LabelCond) { pane, "137****5678" };
-  g_assert_true (fq_test_wait (label_cond, &cond, 30000));
-  g_assert_false (has_label (pane, "13712345678"));
+  cond = (FqTestLabelCond) { pane, "137****5678" };
+  g_assert_true (fq_test_wait (fq_test_label_cond, &cond, 30000));
+  g_assert_false (fq_test_has_label (pane, "13712345678"));
 
   button = find_button (pane, "_Reveal Number");
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_visible (button));
   g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL));
   g_signal_emit_by_name (button, "clicked");
-  cond = (LabelCond) { pane, "13712345678" };
-  g_assert_true (fq_test_wait (label_cond, &cond, 30000));
+  cond = (FqTestLabelCond) { pane, "13712345678" };
+  g_assert_true (fq_test_wait (fq_test_label_cond, &cond, 30000));
   g_assert_false (gtk_widget_get_visible (button));
 
   /* Who asked, for which incident. */

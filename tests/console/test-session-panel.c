@@ -11,6 +11,7 @@
 #include "fq-context.h"
 #include "fq-session-panel.h"
 #include "fq-test-data-util.h"
+#include "fq-test-widget-util.h"
 
 /*
  * The in-session panel against a real server: minutes typed while the
@@ -194,34 +195,6 @@ load_cb (GObject      *object,
   *(gboolean *)user_data = TRUE;
 }
 
-static gboolean
-has_label (GtkWidget  *root,
-           const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if ((GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0) ||
-          has_label (child, text))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-typedef struct
-{
-  GtkWidget  *panel;
-  const char *title;
-} TitleShown;
-
-static gboolean
-title_shown_cond (gpointer data)
-{
-  TitleShown *shown = data;
-
-  return has_label (shown->panel, shown->title);
-}
-
 /* Shows @session in a panel in a window, and returns its minutes view once
  * the session has been loaded: its title is shown (a text view is editable
  * from the start; the panel makes it read-only but for a manager of a
@@ -232,7 +205,7 @@ show_panel (Fixture    *f,
 {
   const char *id = json_object_get_string_member (session, "id");
   GtkWidget *panel = fq_session_panel_new (f->context);
-  TitleShown loaded = { panel, json_object_get_string_member (session, "title") };
+  FqTestLabelCond loaded = { panel, json_object_get_string_member (session, "title") };
   GtkTextView *view;
 
   f->window = gtk_window_new ();
@@ -243,7 +216,7 @@ show_panel (Fixture    *f,
 
   view = GTK_TEXT_VIEW (find_descendant (panel, GTK_TYPE_TEXT_VIEW));
   g_assert_nonnull (view);
-  g_assert_true (fq_test_wait (title_shown_cond, &loaded, 30000));
+  g_assert_true (fq_test_wait (fq_test_label_cond, &loaded, 30000));
   g_assert_true (fq_test_wait (editable_cond, view, 30000));
   return view;
 }
@@ -349,6 +322,17 @@ create_session (Fixture *f)
   return act (f, session, "start", NULL, NULL);
 }
 
+/* The server, a coordinator and an operator signed in, and a session in
+ * progress. */
+static JsonObject *
+start_with_session (Fixture *f)
+{
+  start_server (f);
+  f->admin = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "coordinator");
+  f->desk = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "operator");
+  return create_session (f);
+}
+
 static void
 test_offline_minutes (Fixture       *f,
                       gconstpointer  data)
@@ -364,10 +348,7 @@ test_offline_minutes (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  start_server (f);
-  f->admin = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "coordinator");
-  f->desk = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "operator");
-  session = create_session (f);
+  session = start_with_session (f);
   path = g_strdup_printf ("/sessions/%s", json_object_get_string_member (session, "id"));
 
   start_console (f, FALSE);
@@ -456,10 +437,7 @@ test_open_ticket (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  start_server (f);
-  f->admin = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "coordinator");
-  f->desk = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "operator");
-  session = create_session (f);
+  session = start_with_session (f);
   start_console (f, FALSE);
   g_assert_true (fq_test_wait (online_cond, f->context, 60000));
   show_panel (f, session);
@@ -501,10 +479,7 @@ test_minutes_pdf (Fixture       *f,
       return;
     }
 
-  start_server (f);
-  f->admin = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "coordinator");
-  f->desk = fq_test_login (fq_local_server_get_url (f->server), f->sessions, "operator");
-  session = create_session (f);
+  session = start_with_session (f);
   step (&session, act (f, session, "check_in", "unit", STREET));
   step (&session, act (f, session, "minutes", "text", "消防救援大队指出该通道为小区唯一消防车道。"));
   step (&session, act (f, session, "decide", "text", "彩钢棚属违法建设，三日内拆除"));
