@@ -18,6 +18,7 @@ struct _FqTimelineEvent
   gint64       at;
   FqEventKind  kind;
   char        *actor;
+  char        *actor_name;
   char        *unit;
   char        *note;
   JsonNode    *data;
@@ -31,6 +32,7 @@ enum
   PROP_AT,
   PROP_KIND,
   PROP_ACTOR,
+  PROP_ACTOR_NAME,
   PROP_UNIT,
   PROP_NOTE,
   PROP_DATA,
@@ -75,6 +77,7 @@ static const FqModelField fields[] = {
   { "at", "at", FQ_MODEL_TIME, TRUE },
   { "kind", "kind", FQ_MODEL_ENUM, TRUE },
   { "actor", "actor", FQ_MODEL_STRING, FALSE, FQ_MAX_ID_CHARS },
+  { "actor_name", "actor-name", FQ_MODEL_STRING, FALSE, FQ_MAX_NAME_CHARS },
   { "unit", "unit", FQ_MODEL_STRING, FALSE, FQ_MAX_ID_CHARS },
   { "note", "note", FQ_MODEL_STRING, FALSE, FQ_MAX_TEXT_CHARS },
   { "data", NULL, FQ_MODEL_CUSTOM, .read = read_data, .write = write_data },
@@ -88,6 +91,7 @@ fq_timeline_event_finalize (GObject *object)
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->ticket, g_free);
   g_clear_pointer (&self->actor, g_free);
+  g_clear_pointer (&self->actor_name, g_free);
   g_clear_pointer (&self->unit, g_free);
   g_clear_pointer (&self->note, g_free);
   g_clear_pointer (&self->data, json_node_unref);
@@ -123,6 +127,10 @@ fq_timeline_event_get_property (GObject    *object,
 
     case PROP_ACTOR:
       g_value_set_string (value, self->actor);
+      break;
+
+    case PROP_ACTOR_NAME:
+      g_value_set_string (value, self->actor_name);
       break;
 
     case PROP_UNIT:
@@ -170,6 +178,10 @@ fq_timeline_event_set_property (GObject      *object,
 
     case PROP_ACTOR:
       fq_model_set_string (object, &self->actor, g_value_get_string (value), pspec);
+      break;
+
+    case PROP_ACTOR_NAME:
+      fq_model_set_string (object, &self->actor_name, g_value_get_string (value), pspec);
       break;
 
     case PROP_UNIT:
@@ -245,6 +257,18 @@ fq_timeline_event_class_init (FqTimelineEventClass *klass)
    */
   properties[PROP_ACTOR] =
     g_param_spec_string ("actor", NULL, NULL,
+                         NULL,
+                         FQ_MODEL_PARAM_FLAGS);
+
+  /**
+   * FqTimelineEvent:actor-name:
+   *
+   * The name the actor went by when the event was written (their display
+   * name), or %NULL: for the system, and for events written before the
+   * server kept it.
+   */
+  properties[PROP_ACTOR_NAME] =
+    g_param_spec_string ("actor-name", NULL, NULL,
                          NULL,
                          FQ_MODEL_PARAM_FLAGS);
 
@@ -395,6 +419,51 @@ fq_timeline_event_get_actor (FqTimelineEvent *self)
   g_return_val_if_fail (FQ_IS_TIMELINE_EVENT (self), NULL);
 
   return self->actor;
+}
+
+/**
+ * fq_timeline_event_get_actor_name:
+ * @self: a #FqTimelineEvent
+ *
+ * Returns: (transfer none) (nullable): The name the actor went by when the
+ *    event was written, or %NULL if the server did not say.
+ */
+const char *
+fq_timeline_event_get_actor_name (FqTimelineEvent *self)
+{
+  g_return_val_if_fail (FQ_IS_TIMELINE_EVENT (self), NULL);
+
+  return self->actor_name;
+}
+
+/**
+ * fq_timeline_event_dup_who:
+ * @self: a #FqTimelineEvent
+ * @unit_name: (nullable): the name of the event's unit, or %NULL
+ *
+ * Says who acted, for a person to read: "unit · name", where the name is
+ * the actor's display name, or their username when the server did not
+ * give one.
+ *
+ * Returns: (transfer full) (nullable): the text, or %NULL if the event
+ *    names neither a unit nor an actor.
+ */
+char *
+fq_timeline_event_dup_who (FqTimelineEvent *self,
+                           const char      *unit_name)
+{
+  const char *actor;
+
+  g_return_val_if_fail (FQ_IS_TIMELINE_EVENT (self), NULL);
+
+  actor = self->actor_name != NULL && self->actor_name[0] != '\0' ? self->actor_name : self->actor;
+  if (actor != NULL && actor[0] == '\0')
+    actor = NULL;
+  if (unit_name != NULL && unit_name[0] == '\0')
+    unit_name = NULL;
+  if (unit_name != NULL && actor != NULL)
+    return g_strdup_printf ("%s · %s", unit_name, actor);
+  return g_strdup (unit_name != NULL ? unit_name : actor);
 }
 
 /**

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 /*
  * One event of a ticket's timeline (API.md: `{"id","ticket","at","kind",
- * "actor","unit","note","data"}`). Events are never changed once written.
+ * "actor","unit","note","data"}`, and the actor's display name,
+ * `actor_name`). Events are never changed once written.
  */
 
 #define FQ_TYPE_TIMELINE_EVENT (fq_timeline_event_get_type ())
@@ -24,6 +25,9 @@ const char      *fq_timeline_event_get_ticket    (FqTimelineEvent *self);
 gint64           fq_timeline_event_get_at        (FqTimelineEvent *self);
 FqEventKind      fq_timeline_event_get_kind      (FqTimelineEvent *self);
 const char      *fq_timeline_event_get_actor     (FqTimelineEvent *self);
+const char      *fq_timeline_event_get_actor_name (FqTimelineEvent *self);
+char            *fq_timeline_event_dup_who       (FqTimelineEvent *self,
+                                                  const char      *unit_name);
 const char      *fq_timeline_event_get_unit      (FqTimelineEvent *self);
 const char      *fq_timeline_event_get_note      (FqTimelineEvent *self);
 JsonNode        *fq_timeline_event_get_data      (FqTimelineEvent *self);

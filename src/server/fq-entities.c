@@ -63,6 +63,7 @@ fq_event_free (FqEvent *event)
     return;
   g_free (event->ticket);
   g_free (event->actor);
+  g_free (event->actor_name);
   g_free (event->unit);
   g_free (event->note);
   g_free (event->data);
@@ -535,7 +536,7 @@ fq_event_store (FqDb     *db,
                 GError  **error)
 {
   static const char sql[] =
-    "INSERT INTO events (" FQ_EVENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?)";
+    "INSERT INTO events (" FQ_EVENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?)";
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
   int rc;
 
@@ -550,6 +551,7 @@ fq_event_store (FqDb     *db,
   fq_bind_text (stmt, 6, event->unit);
   fq_bind_text (stmt, 7, event->note);
   fq_bind_text (stmt, 8, event->data);
+  fq_bind_text (stmt, 9, event->actor_name);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (!fq_sqlite_check (db->handle, rc, error))
@@ -938,6 +940,7 @@ fq_event_write_json (GString       *out,
   member_time (out, "at", event->at);
   member_string (out, "kind", enum_nick (FQ_TYPE_EVENT_KIND, event->kind));
   member_string (out, "actor", event->actor);
+  member_string (out, "actor_name", event->actor_name);
   member_string (out, "unit", event->unit);
   member_string (out, "note", event->note);
   member_raw (out, "data", event->data, '{', "{}");
@@ -1253,6 +1256,7 @@ fq_ticket_add_event (FqJob          *job,
                      gint64          at,
                      FqEventKind     kind,
                      const char     *actor,
+                     const char     *actor_name,
                      const char     *unit,
                      const char     *note,
                      JsonNode       *data,
@@ -1266,6 +1270,7 @@ fq_ticket_add_event (FqJob          *job,
   event->at = at;
   event->kind = kind;
   event->actor = g_strdup (actor);
+  event->actor_name = g_strdup (actor != NULL ? actor_name : NULL);
   event->unit = g_strdup (unit);
   event->note = g_strdup (note != NULL && *note != '\0' ? note : NULL);
   if (data != NULL)
@@ -1303,7 +1308,7 @@ fq_ticket_record_breaches (FqJob     *job,
 
       json_object_set_string_member (data, "breach", "accept");
       event = fq_ticket_add_event (job, db, ticket, at, FQ_EVENT_KIND_SLA_BREACHED, NULL,
-                                   ticket->lead_unit, NULL,
+                                   NULL, ticket->lead_unit, NULL,
                                    json_node_init_object (json_node_alloc (), data), error);
       json_object_unref (data);
       if (event == NULL)
@@ -1317,7 +1322,7 @@ fq_ticket_record_breaches (FqJob     *job,
 
       json_object_set_string_member (data, "breach", "resolve");
       event = fq_ticket_add_event (job, db, ticket, at, FQ_EVENT_KIND_SLA_BREACHED, NULL,
-                                   ticket->lead_unit, NULL,
+                                   NULL, ticket->lead_unit, NULL,
                                    json_node_init_object (json_node_alloc (), data), error);
       json_object_unref (data);
       if (event == NULL)
@@ -1356,6 +1361,7 @@ events_json_text (FqDb        *db,
         .unit = (char *)sqlite3_column_text (stmt, 5),
         .note = (char *)sqlite3_column_text (stmt, 6),
         .data = (char *)sqlite3_column_text (stmt, 7),
+        .actor_name = (char *)sqlite3_column_text (stmt, 8),
       };
 
       if (text->len > 1)

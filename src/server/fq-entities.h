@@ -116,7 +116,8 @@ typedef struct
   char        *ticket;
   gint64       at;
   FqEventKind  kind;
-  char        *actor;
+  char        *actor;       /* the user's name, or NULL for the system */
+  char        *actor_name;  /* the user's display name when the event was written */
   char        *unit;
   char        *note;
   char        *data;   /* JSON object text, or NULL */
@@ -140,7 +141,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqEvent, fq_event_free)
   "accepted_at, resolved_at, closed_at, deadline, overdue, sla_recorded, "        \
   "satisfaction, returned_count, reopened_count, rejected_count, repeat_count, "  \
   "escalated_count, updated_at, rev"
-#define FQ_EVENT_COLUMNS "id, ticket, at, kind, actor, unit, note, data"
+#define FQ_EVENT_COLUMNS "id, ticket, at, kind, actor, unit, note, data, actor_name"
 
 /* What a read of one ticket asks for beside its row: its timeline and its
  * incidents, oldest first. Each is answered from one index alone, in order
@@ -284,6 +285,7 @@ FqEvent    *fq_ticket_add_event       (FqJob            *job,
                                        gint64            at,
                                        FqEventKind       kind,
                                        const char       *actor,
+                                       const char       *actor_name,
                                        const char       *unit,
                                        const char       *note,
                                        JsonNode         *data,

@@ -787,7 +787,8 @@ divert (FqJob                 *job,
   if (!fq_ticket_save (job, db, ticket, config->accept_limit_seconds, now, error))
     return NULL;
   event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_DISPATCHED,
-                               user != NULL ? user->username : NULL, lead_unit, note,
+                               user != NULL ? user->username : NULL,
+                               user != NULL ? user->display_name : NULL, lead_unit, note,
                                data_object ("incident", incident->id,
                                             "tier", fq_enum_to_string (FQ_TYPE_TIER, ticket->tier),
                                             NULL),
@@ -813,6 +814,7 @@ merge (FqJob        *job,
   g_autoptr(FqEvent) event = NULL;
   GError *local_error = NULL;
   const char *actor = user != NULL ? user->username : NULL;
+  const char *actor_name = user != NULL ? user->display_name : NULL;
 
   ticket = fq_ticket_load (db, ticket_id, &local_error);
   if (local_error != NULL)
@@ -829,7 +831,8 @@ merge (FqJob        *job,
   if (!fq_ticket_insert_incident (db, ticket, incident, error))
     return NULL;
   ticket->repeat_count++;
-  event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_MERGED, actor, NULL, note,
+  event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_MERGED, actor, actor_name,
+                               NULL, note,
                                data_object ("incident", incident->id, NULL), error);
   if (event == NULL)
     return NULL;
@@ -849,9 +852,10 @@ merge (FqJob        *job,
       if (category != NULL)
         ticket->deadline = fq_sla_deadline (now, category->deadline_hours);
       ticket->sla_recorded &= ~FQ_SLA_RESOLVE_LATE;
-      reopened = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_REOPENED, actor, NULL,
-                                      note, data_object ("incident", incident->id,
-                                                         "cause", "repeat_call", NULL),
+      reopened = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_REOPENED, actor,
+                                      actor_name, NULL, note,
+                                      data_object ("incident", incident->id,
+                                                   "cause", "repeat_call", NULL),
                                       error);
       if (reopened == NULL)
         return NULL;

@@ -250,5 +250,14 @@ const char * const fq_schema_domain_migrations[] = {
   "DROP INDEX incidents_ticket;"
   "CREATE INDEX incidents_ticket ON incidents (ticket, received_at, id) WHERE ticket IS NOT NULL;",
 
+  /* 5: the name the actor went by when the event was written, so that a
+   * timeline says who acted (刘秀英) and not only under which account. Older
+   * events keep NULL: the console shows their account. The timeline's
+   * index keeps holding every column. */
+  "ALTER TABLE events ADD COLUMN actor_name TEXT;"
+  "DROP INDEX events_timeline;"
+  "CREATE INDEX events_timeline ON events (ticket, at, id, kind, actor, unit, note, data,"
+  "  actor_name);",
+
   NULL
 };

@@ -1041,7 +1041,7 @@ add_event (FqJob           *job,
   g_autoptr(FqEvent) event = NULL;
 
   event = fq_ticket_add_event (job, db, ticket, at, kind, user != NULL ? user->username : NULL,
-                               unit, note, data, error);
+                               user != NULL ? user->display_name : NULL, unit, note, data, error);
   return event != NULL;
 }
 

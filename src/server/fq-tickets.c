@@ -779,7 +779,8 @@ fq_ticket_apply_action (FqJob         *job,
   /* The event goes out with the ticket's new units, so that a unit newly
    * assisting receives the event that made it so. */
   event = fq_ticket_add_event (job, db, ticket, now, kind, user != NULL ? user->username : NULL,
-                               event_unit, fields.note, g_steal_pointer (&data), error);
+                               user != NULL ? user->display_name : NULL, event_unit, fields.note,
+                               g_steal_pointer (&data), error);
   if (event == NULL)
     goto fail;
   if (!fq_ticket_save (job, db, ticket, accept_limit, now, error))
@@ -913,7 +914,7 @@ auto_escalate (FqJob      *job,
   ticket->tier = next;
   ticket->escalated_count++;
   ticket->sla_recorded |= SLA_AUTO_ESCALATED;
-  event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_ESCALATED, NULL,
+  event = fq_ticket_add_event (job, db, ticket, now, FQ_EVENT_KIND_ESCALATED, NULL, NULL,
                                ticket->lead_unit, NULL,
                                json_node_init_object (json_node_alloc (), data), error);
   json_object_unref (data);

@@ -50,12 +50,12 @@ static const char new_incident_json[] =
 
 static const char event_json[] =
   "{\"id\":\"E9\",\"ticket\":\"T1\",\"at\":\"2026-11-29T09:30:00Z\",\"kind\":\"returned\","
-  "\"actor\":\"unit\",\"unit\":\"U1\",\"note\":\"不属于本单位职责\","
+  "\"actor\":\"unit\",\"actor_name\":\"刘秀英\",\"unit\":\"U1\",\"note\":\"不属于本单位职责\","
   "\"data\":{\"reason\":\"not_responsible\",\"units\":[\"U2\"]}}";
 
 static const char system_event_json[] =
   "{\"id\":\"E10\",\"ticket\":\"T1\",\"at\":\"2026-11-29T10:00:01Z\",\"kind\":\"sla_breached\","
-  "\"actor\":null,\"unit\":null,\"note\":null,\"data\":null}";
+  "\"actor\":null,\"actor_name\":null,\"unit\":null,\"note\":null,\"data\":null}";
 
 typedef GObject *(*NewFromJson) (JsonObject *object,
                                  GError    **error);
@@ -284,6 +284,7 @@ test_getters (void)
     g_assert_cmpint (fq_timeline_event_get_at (event), ==, 1795939200 + 5400);
     g_assert_cmpint (fq_timeline_event_get_kind (event), ==, FQ_EVENT_KIND_RETURNED);
     g_assert_cmpstr (fq_timeline_event_get_actor (event), ==, "unit");
+    g_assert_cmpstr (fq_timeline_event_get_actor_name (event), ==, "刘秀英");
     g_assert_cmpstr (fq_timeline_event_get_unit (event), ==, "U1");
     g_assert_cmpstr (fq_timeline_event_get_note (event), ==, "不属于本单位职责");
     g_assert_nonnull (data);
@@ -297,6 +298,7 @@ test_getters (void)
                                                       system_event_json);
 
     g_assert_null (fq_timeline_event_get_actor (event));
+    g_assert_null (fq_timeline_event_get_actor_name (event));
     g_assert_null (fq_timeline_event_get_data (event));
   }
 }
@@ -811,6 +813,40 @@ test_event_data (void)
   g_signal_handler_disconnect (event, handler);
 }
 
+/* Who acted, as a timeline shows it: the display name when the server gave
+ * one, the account when it did not (events written before it kept names),
+ * and the unit before either. */
+static void
+test_event_who (void)
+{
+  g_autoptr(FqTimelineEvent) event = new_from_text ((NewFromJson)fq_timeline_event_new_from_json,
+                                                    event_json);
+  g_autoptr(FqTimelineEvent) system = new_from_text ((NewFromJson)fq_timeline_event_new_from_json,
+                                                     system_event_json);
+  char *who;
+
+  who = fq_timeline_event_dup_who (event, "团城山街道办事处");
+  g_assert_cmpstr (who, ==, "团城山街道办事处 · 刘秀英");
+  g_free (who);
+  who = fq_timeline_event_dup_who (event, NULL);
+  g_assert_cmpstr (who, ==, "刘秀英");
+  g_free (who);
+
+  g_object_set (event, "actor-name", NULL, NULL);
+  who = fq_timeline_event_dup_who (event, "");
+  g_assert_cmpstr (who, ==, "unit");
+  g_free (who);
+  g_object_set (event, "actor-name", "", NULL);
+  who = fq_timeline_event_dup_who (event, "团城山街道办事处");
+  g_assert_cmpstr (who, ==, "团城山街道办事处 · unit");
+  g_free (who);
+
+  who = fq_timeline_event_dup_who (system, "团城山街道办事处");
+  g_assert_cmpstr (who, ==, "团城山街道办事处");
+  g_free (who);
+  g_assert_null (fq_timeline_event_dup_who (system, NULL));
+}
+
 static void
 test_repeat_candidate_boxed (void)
 {
@@ -866,6 +902,7 @@ main (int   argc,
   g_test_add_func ("/core/model/update/incident", test_update_incident);
   g_test_add_func ("/core/model/update/refused", test_update_refused);
   g_test_add_func ("/core/model/event-data", test_event_data);
+  g_test_add_func ("/core/model/event-who", test_event_who);
   g_test_add_func ("/core/model/repeat-candidate", test_repeat_candidate_boxed);
 
   return g_test_run ();

@@ -269,6 +269,7 @@ test_auto_escalate (Fixture       *f,
   g_assert_cmpstr (fq_test_obj_str (event_data, "from_tier"), ==, from);
   g_assert_cmpstr (fq_test_obj_str (event_data, "to_tier"), ==, to);
   g_assert_null (fq_test_obj_str (event, "actor"));
+  g_assert_null (fq_test_obj_str (event, "actor_name"));
   /* Not before the ticket had been overdue for the configured time. */
   g_assert_cmpint (time_of (event, "at") - (time_of (ticket, "dispatched_at") + ACCEPT_LIMIT_SECONDS), >=, 3);
 

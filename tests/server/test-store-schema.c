@@ -149,6 +149,12 @@ insert_rows (sqlite3 *db)
     }
 }
 
+/* FQ_TICKET_TIMELINE_SQL before domain migration 5 gave events their
+ * actor's name. */
+#define TIMELINE_BEFORE_SQL \
+  "SELECT id, ticket, at, kind, actor, unit, note, data FROM events " \
+  "WHERE ticket = ? ORDER BY at, id"
+
 static void
 test_migrate_read_indexes (void)
 {
@@ -161,16 +167,18 @@ test_migrate_read_indexes (void)
   g_autofree char *older = NULL;
 
   insert_rows (db);
-  /* The data directory as domain migration 3 left it. */
+  /* The data directory as domain migration 3 left it: migrations 4 (the
+   * read indexes) and 5 (the actor's name) are still to run. */
   exec (db, "DROP INDEX events_timeline;"
+            "ALTER TABLE events DROP COLUMN actor_name;"
             "DROP INDEX incidents_ticket;"
             "CREATE INDEX events_ticket ON events (ticket, at, id);"
             "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;");
-  older = g_strdup_printf ("PRAGMA user_version = %d", version - 1);
+  older = g_strdup_printf ("PRAGMA user_version = %d", version - 2);
   exec (db, older);
-  g_assert_false (read_from_index_alone (db, FQ_TICKET_TIMELINE_SQL));
+  g_assert_false (read_from_index_alone (db, TIMELINE_BEFORE_SQL));
   g_assert_false (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
-  timeline = rows_of_ticket (db, FQ_TICKET_TIMELINE_SQL);
+  timeline = rows_of_ticket (db, TIMELINE_BEFORE_SQL);
   incidents = rows_of_ticket (db, FQ_TICKET_INCIDENTS_SQL);
   g_assert_cmpstr (timeline, ==, "11,10,13,14");
   g_assert_cmpstr (incidents, ==, "I261130-000001,I261130-000000,I261130-000003");

@@ -266,6 +266,26 @@ static const Actor actors[] = {
   { "admin", FQ_ROLE_ADMIN, NULL },
 };
 
+/* The display name of an account, as the administrator lists it. */
+static const char *
+display_name_of (Fixture    *f,
+                 const char *username)
+{
+  g_autoptr(FqTestResponse) resp = fq_test_get (f->w->admin, "/users");
+  JsonArray *users;
+
+  fq_test_assert_status (resp, 200);
+  users = fq_test_obj_array (fq_test_response_object (resp), "users");
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      if (g_strcmp0 (fq_test_obj_str (user, "username"), username) == 0)
+        return g_intern_string (fq_test_obj_str (user, "display_name"));
+    }
+  g_error ("no account %s", username);
+}
+
 static void
 test_transitions (Fixture       *f,
                   gconstpointer  data)
@@ -314,6 +334,9 @@ test_transitions (Fixture       *f,
       g_assert_nonnull (fq_test_obj_str (last, "id"));
       g_assert_nonnull (fq_test_obj_str (last, "at"));
       g_assert_nonnull (fq_test_obj_str (last, "actor"));
+      /* Who acted, by the name their account goes by. */
+      g_assert_cmpstr (fq_test_obj_str (last, "actor_name"), ==,
+                       display_name_of (f, fq_test_obj_str (last, "actor")));
       g_assert_true (json_object_has_member (last, "unit"));
       g_assert_true (json_object_has_member (last, "note"));
       g_assert_true (json_object_has_member (last, "data"));
