@@ -540,6 +540,52 @@ make_name (Generator *gen)
   return g_strconcat (surname, first, second, NULL);
 }
 
+/* The member of staff who acts for a unit in the demo: the same person in
+ * the history and in the live feed, drawn from the corpus by the unit's own
+ * seed, which leaves the generator's draws alone. */
+static char *
+make_staff_name (GPtrArray  *surnames,
+                 GPtrArray  *given_names,
+                 const char *unit)
+{
+  Generator staff = { 0, };
+  char *name;
+
+  staff.rand = g_rand_new_with_seed (g_str_hash (unit));
+  staff.corpus.surnames = surnames;
+  staff.corpus.given_names = given_names;
+  name = make_name (&staff);
+  g_rand_free (staff.rand);
+  return name;
+}
+
+/* The demo's accounts (main.c creates them) and the names they go by. */
+#define DEMO_NAME_OPERATOR     "指挥中心值班员"
+#define DEMO_NAME_GRID         "广州路社区网格员"
+#define DEMO_NAME_COORDINATOR  "综治中心协调员"
+
+static const struct
+{
+  const char *username;
+  const char *display_name;
+} demo_accounts[] = {
+  { "admin",       "系统管理员" },
+  { "operator",    DEMO_NAME_OPERATOR },
+  { "coordinator", DEMO_NAME_COORDINATOR },
+  { "leader",      "市领导" },
+  { "unit",        "团城山街道工作人员" },
+  { "grid",        DEMO_NAME_GRID },
+};
+
+const char *
+fq_demo_display_name (const char *username)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (demo_accounts); i++)
+    if (g_strcmp0 (demo_accounts[i].username, username) == 0)
+      return demo_accounts[i].display_name;
+  return NULL;
+}
+
 static char *
 make_phone (Generator *gen)
 {
@@ -784,6 +830,7 @@ typedef struct
   GArray     *recent_ticketed;
   guint       step_order;
   GHashTable *unit_actors;   /* unit id → actor name */
+  GHashTable *actor_names;   /* actor name → the name the actor goes by */
   gint64      id_day_index;
   char        id_day[8];
   GHashTable *incident_by_id;  /* id → FqIncident * */
@@ -828,6 +875,30 @@ unit_actor (History    *history,
       g_hash_table_insert (history->unit_actors, (gpointer)intern (history, unit), (gpointer)actor);
     }
   return actor;
+}
+
+/* The name @actor goes by on the timeline: a demo account's, or the name
+ * of the unit's member of staff (unit_actor()). */
+static const char *
+actor_display_name (History    *history,
+                    const char *actor)
+{
+  const char *name;
+
+  if (actor == NULL)
+    return NULL;
+  name = g_hash_table_lookup (history->actor_names, actor);
+  if (name != NULL)
+    return name;
+  name = fq_demo_display_name (actor);
+  if (name == NULL && g_str_has_prefix (actor, "staff@"))
+    name = intern_take (history, make_staff_name (history->gen.corpus.surnames,
+                                                  history->gen.corpus.given_names,
+                                                  actor + strlen ("staff@")));
+  if (name == NULL)
+    name = actor;
+  g_hash_table_insert (history->actor_names, (gpointer)actor, (gpointer)name);
+  return name;
 }
 
 static char *
@@ -1648,6 +1719,7 @@ timeline_event (History    *history,
   event->at = at;
   event->kind = kind;
   event->actor = (char *)actor;
+  event->actor_name = (char *)actor_display_name (history, actor);
   event->unit = (char *)unit;
   event->note = (char *)note;
   if (data != NULL)
@@ -2355,6 +2427,7 @@ fq_demo_generate_history (sqlite3    *db,
   history.recent = g_array_new (FALSE, FALSE, sizeof (guint));
   history.recent_ticketed = g_array_new (FALSE, FALSE, sizeof (guint));
   history.unit_actors = g_hash_table_new (g_str_hash, g_str_equal);
+  history.actor_names = g_hash_table_new (g_str_hash, g_str_equal);
   history.id_day_index = -1;
   history.incident_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   history.ticket_by_id = g_hash_table_new (g_str_hash, g_str_equal);
@@ -2404,6 +2477,7 @@ out:
   g_clear_pointer (&history.recent, g_array_unref);
   g_clear_pointer (&history.recent_ticketed, g_array_unref);
   g_clear_pointer (&history.unit_actors, g_hash_table_unref);
+  g_clear_pointer (&history.actor_names, g_hash_table_unref);
   g_clear_pointer (&history.incident_by_id, g_hash_table_unref);
   g_clear_pointer (&history.ticket_by_id, g_hash_table_unref);
   generator_clear (&history.gen);
@@ -2418,21 +2492,23 @@ typedef struct
   double      per_minute;
   GSource    *source;
   Generator   gen;
+  GPtrArray  *surnames;     /* the corpus's, owned, for the jobs (FeedWork) */
+  GPtrArray  *given_names;
   gboolean    ready;
 } Feed;
 
 static Feed *the_feed;
 
 static const FqUser demo_operator = {
-  .username = (char *)"operator", .display_name = (char *)"operator", .role = FQ_ROLE_OPERATOR,
+  .username = (char *)"operator", .display_name = (char *)DEMO_NAME_OPERATOR, .role = FQ_ROLE_OPERATOR,
   .scope = (char *)"420200000000", .scope_prefix = (char *)"4202",
 };
 static const FqUser demo_grid = {
-  .username = (char *)"grid", .display_name = (char *)"grid", .role = FQ_ROLE_GRID_WORKER,
+  .username = (char *)"grid", .display_name = (char *)DEMO_NAME_GRID, .role = FQ_ROLE_GRID_WORKER,
   .scope = (char *)"420200000000", .scope_prefix = (char *)"4202",
 };
 static const FqUser demo_coordinator = {
-  .username = (char *)"coordinator", .display_name = (char *)"coordinator",
+  .username = (char *)"coordinator", .display_name = (char *)DEMO_NAME_COORDINATOR,
   .role = FQ_ROLE_COORDINATOR, .scope = (char *)"420200000000", .scope_prefix = (char *)"4202",
 };
 
@@ -2453,6 +2529,8 @@ typedef struct
   int         satisfaction;
   char       *demo_unit; /* the demo user's unit */
   char       *category;  /* FEED_TRIAGE: for an incident taken in without one */
+  GPtrArray  *surnames;  /* FEED_ADVANCE: to name the staff (make_staff_name()) */
+  GPtrArray  *given_names;
 } FeedWork;
 
 static void
@@ -2463,6 +2541,8 @@ feed_work_free (gpointer data)
   g_clear_pointer (&work->body, json_object_unref);
   g_free (work->demo_unit);
   g_free (work->category);
+  g_clear_pointer (&work->surnames, g_ptr_array_unref);
+  g_clear_pointer (&work->given_names, g_ptr_array_unref);
   g_free (work);
 }
 
@@ -2653,6 +2733,7 @@ feed_advance (FqJob     *job,
   g_autoptr(JsonObject) body = json_object_new ();
   g_autofree char *id = NULL;
   g_autofree char *staff_name = NULL;
+  g_autofree char *staff_display_name = NULL;
   FqUser staff = { 0, };
   const FqUser *actor = &staff;
   const char *action;
@@ -2675,10 +2756,17 @@ feed_advance (FqJob     *job,
   if (ticket == NULL)
     return FALSE;
 
-  staff_name = g_strdup_printf ("staff@%s", ticket->lead_unit);
-  staff.username = g_strcmp0 (ticket->lead_unit, work->demo_unit) == 0 ? (char *)"unit"
-                                                                               : staff_name;
-  staff.display_name = staff.username;
+  if (g_strcmp0 (ticket->lead_unit, work->demo_unit) == 0)
+    {
+      staff.username = (char *)"unit";
+      staff.display_name = (char *)fq_demo_display_name (staff.username);
+    }
+  else
+    {
+      staff.username = staff_name = g_strdup_printf ("staff@%s", ticket->lead_unit);
+      staff.display_name = staff_display_name
+          = make_staff_name (work->surnames, work->given_names, ticket->lead_unit);
+    }
   staff.role = FQ_ROLE_UNIT;
   staff.unit = ticket->lead_unit;
   staff.scope = (char *)"420200000000";
@@ -2814,6 +2902,18 @@ seed_sessions_job (FqJob     *job,
 
 static void feed_schedule (Feed *feed);
 
+/* The jobs run on the writer's thread and may outlive the feed: they keep
+ * copies of the corpus's strings, not the generator's. */
+static GPtrArray *
+strings_copy (GPtrArray *strings)
+{
+  GPtrArray *copy = g_ptr_array_new_full (strings->len, g_free);
+
+  for (guint i = 0; i < strings->len; i++)
+    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (strings, i)));
+  return copy;
+}
+
 static gboolean
 feed_tick_cb (gpointer user_data)
 {
@@ -2847,7 +2947,11 @@ feed_tick_cb (gpointer user_data)
       work->category = g_strdup (pick_category (gen, FALSE, FALSE)->code);
     }
   else
-    work->kind = FEED_ADVANCE;
+    {
+      work->kind = FEED_ADVANCE;
+      work->surnames = g_ptr_array_ref (feed->surnames);
+      work->given_names = g_ptr_array_ref (feed->given_names);
+    }
 
   fq_server_submit_write (feed->server, actor, feed_job, work, feed_work_free);
 
@@ -2895,6 +2999,8 @@ fq_demo_feed_start (FqServer *server,
       g_free (feed);
       return;
     }
+  feed->surnames = strings_copy (feed->gen.corpus.surnames);
+  feed->given_names = strings_copy (feed->gen.corpus.given_names);
   the_feed = feed;
   fq_server_submit_write (server, &demo_coordinator, seed_sessions_job, NULL, NULL);
   feed_schedule (feed);
@@ -2914,5 +3020,7 @@ fq_demo_feed_stop (FqServer *server)
       g_source_unref (feed->source);
     }
   generator_clear (&feed->gen);
+  g_clear_pointer (&feed->surnames, g_ptr_array_unref);
+  g_clear_pointer (&feed->given_names, g_ptr_array_unref);
   g_free (feed);
 }

@@ -349,6 +349,9 @@ gboolean fq_demo_generate_history (sqlite3    *db,
                                    guint       months,
                                    gint64      now,
                                    GError    **error);
+/* The name a demo account (admin, operator, coordinator, leader, unit,
+ * grid) goes by, or NULL for any other name. */
+const char *fq_demo_display_name (const char *username);
 /* Starts the live feed of new incidents and ticket progress, @per_minute
  * events a minute on average (0: off), through fq_server_submit_write(). */
 void     fq_demo_feed_start       (FqServer   *server,

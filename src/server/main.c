@@ -88,17 +88,17 @@ static const GOptionEntry entries[] = {
 static const struct
 {
   const char *username;
-  const char *display_name;
   FqRole      role;
   const char *scope;
   gboolean    needs_unit;
 } demo_users[] = {
-  { "admin",       "系统管理员",       FQ_ROLE_ADMIN,       DEMO_CITY,      FALSE },
-  { "operator",    "指挥中心值班员",   FQ_ROLE_OPERATOR,    DEMO_CITY,      FALSE },
-  { "coordinator", "综治中心协调员",   FQ_ROLE_COORDINATOR, DEMO_CITY,      FALSE },
-  { "leader",      "市领导",           FQ_ROLE_LEADER,      DEMO_CITY,      FALSE },
-  { "unit",        "团城山街道工作人员", FQ_ROLE_UNIT,      DEMO_STREET,    TRUE  },
-  { "grid",        "广州路社区网格员", FQ_ROLE_GRID_WORKER, DEMO_COMMUNITY, FALSE },
+  /* Their names: fq_demo_display_name(). */
+  { "admin",       FQ_ROLE_ADMIN,       DEMO_CITY,      FALSE },
+  { "operator",    FQ_ROLE_OPERATOR,    DEMO_CITY,      FALSE },
+  { "coordinator", FQ_ROLE_COORDINATOR, DEMO_CITY,      FALSE },
+  { "leader",      FQ_ROLE_LEADER,      DEMO_CITY,      FALSE },
+  { "unit",        FQ_ROLE_UNIT,        DEMO_STREET,    TRUE  },
+  { "grid",        FQ_ROLE_GRID_WORKER, DEMO_COMMUNITY, FALSE },
 };
 
 static gboolean
@@ -286,7 +286,8 @@ setup_new (sqlite3   *db,
           g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "could not hash the demo password");
           return FALSE;
         }
-      if (!fq_auth_insert_user (db, demo_users[i].username, demo_users[i].display_name,
+      if (!fq_auth_insert_user (db, demo_users[i].username,
+                                fq_demo_display_name (demo_users[i].username),
                                 setup->hashes[i], demo_users[i].role, demo_users[i].scope,
                                 unit, now, error))
         return FALSE;

@@ -347,6 +347,181 @@ test_history_sessions (void)
   g_assert_cmpint (metric_excused, ==, excused);
 }
 
+typedef struct
+{
+  GHashTable *accounts;     /* username → display name, of GET /users */
+  GHashTable *names;        /* actor → the name its first event gave */
+  GHashTable *feed_staff;   /* staff actors of the feed's events */
+  gint64      started;      /* when the server was started */
+  guint       staff_events;
+  guint       history_named; /* history events of staff the feed named too */
+} ActorCheck;
+
+/* Checks who acted in @event: a demo account by its display name, a
+ * unit's staff by a person's name, and every actor by one name. Returns
+ * when the event happened. */
+static gint64
+check_actor (ActorCheck *check,
+             JsonObject *event)
+{
+  const char *actor = fq_test_obj_str (event, "actor");
+  const char *name = fq_test_obj_str (event, "actor_name");
+  const char *seen;
+  g_autoptr(GDateTime) at = g_date_time_new_from_iso8601 (fq_test_obj_str (event, "at"), NULL);
+
+  g_assert_nonnull (at);
+  if (actor == NULL)
+    {
+      g_assert_null (name);
+      return g_date_time_to_unix (at);
+    }
+  g_assert_nonnull (name);
+  if (g_hash_table_contains (check->accounts, actor))
+    g_assert_cmpstr (name, ==, g_hash_table_lookup (check->accounts, actor));
+  else
+    {
+      /* Two to four Han characters, nothing of the account's. */
+      g_assert_true (g_str_has_prefix (actor, "staff@"));
+      g_assert_cmpint (g_utf8_strlen (name, -1), >=, 2);
+      g_assert_cmpint (g_utf8_strlen (name, -1), <=, 4);
+      for (const char *c = name; *c != '\0'; c = g_utf8_next_char (c))
+        g_assert_cmpint (g_unichar_get_script (g_utf8_get_char (c)), ==, G_UNICODE_SCRIPT_HAN);
+      check->staff_events++;
+    }
+
+  seen = g_hash_table_lookup (check->names, actor);
+  if (seen == NULL)
+    g_hash_table_insert (check->names, g_strdup (actor), g_strdup (name));
+  else
+    g_assert_cmpstr (name, ==, seen);
+
+  if (g_date_time_to_unix (at) < check->started - 60
+      && g_hash_table_contains (check->feed_staff, actor))
+    check->history_named++;
+  return g_date_time_to_unix (at);
+}
+
+static void
+check_timeline (ActorCheck   *check,
+                FqTestClient *client,
+                const char   *ticket)
+{
+  g_autoptr(FqTestResponse) got = fq_test_get (client, "/tickets/%s", ticket);
+  JsonArray *events;
+
+  fq_test_assert_status (got, 200);
+  events = fq_test_obj_array (fq_test_response_object (got), "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    check_actor (check, json_array_get_object_element (events, i));
+}
+
+/* Who acted goes by a person's name: the demo accounts by their display
+ * names, and each unit's staff by one name, the same in the history and in
+ * the live feed. */
+static void
+test_actors_named (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "1", "--demo-feed-rate", "1200", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) admin = NULL;
+  g_autoptr(FqTestClient) coord = NULL;
+  g_autoptr(FqTestResponse) users = NULL;
+  g_autoptr(FqTestResponse) tickets = NULL;
+  g_autoptr(GHashTable) feed_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              NULL);
+  ActorCheck check = {
+    .accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    .names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    .feed_staff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .started = g_get_real_time () / G_USEC_PER_SEC,
+  };
+  gint64 since = 0;
+  gboolean more = TRUE;
+  GHashTableIter iter;
+  gpointer ticket;
+  JsonArray *list;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  admin = fq_test_client_new_login (fq_test_server_get_url (server), "admin",
+                                    FQ_TEST_DEMO_PASSWORD);
+  coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                    FQ_TEST_DEMO_PASSWORD);
+  users = fq_test_get (admin, "/users");
+  fq_test_assert_status (users, 200);
+  list = fq_test_obj_array (fq_test_response_object (users), "users");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *user = json_array_get_object_element (list, i);
+
+      g_hash_table_insert (check.accounts, g_strdup (fq_test_obj_str (user, "username")),
+                           g_strdup (fq_test_obj_str (user, "display_name")));
+    }
+
+  /* Let the feed work on the tickets for a while: some hundred actions. */
+  g_usleep (15 * G_USEC_PER_SEC);
+
+  /* The feed's events (the history's recent ones come first). */
+  while (more)
+    {
+      g_autoptr(FqTestResponse) page = fq_test_get (coord, "/changes?since=%" G_GINT64_FORMAT
+                                                    "&limit=1000", since);
+      JsonObject *root;
+      JsonArray *changes;
+
+      fq_test_assert_status (page, 200);
+      root = fq_test_response_object (page);
+      changes = fq_test_obj_array (root, "changes");
+      for (guint i = 0; i < json_array_get_length (changes); i++)
+        {
+          JsonObject *change = json_array_get_object_element (changes, i);
+          JsonObject *event;
+          const char *actor;
+          gint64 at;
+
+          if (g_strcmp0 (fq_test_obj_str (change, "entity"), "event") != 0)
+            continue;
+          event = json_object_get_object_member (change, "data");
+          at = check_actor (&check, event);
+          actor = fq_test_obj_str (event, "actor");
+          if (at >= check.started && actor != NULL && g_str_has_prefix (actor, "staff@"))
+            {
+              g_hash_table_add (check.feed_staff, g_strdup (actor));
+              g_hash_table_add (feed_tickets, g_strdup (fq_test_obj_str (event, "ticket")));
+            }
+        }
+      /* While there is more, the next page starts after this one. */
+      more = fq_test_obj_bool (root, "more");
+      if (more)
+        since = fq_test_obj_int (json_array_get_object_element (
+                                   changes, json_array_get_length (changes) - 1), "seq");
+    }
+  g_assert_cmpuint (g_hash_table_size (check.feed_staff), >=, 10);
+
+  /* The timelines of the tickets the feed worked on, history included,
+   * and of a hundred others. */
+  g_hash_table_iter_init (&iter, feed_tickets);
+  while (g_hash_table_iter_next (&iter, &ticket, NULL))
+    check_timeline (&check, coord, ticket);
+  tickets = fq_test_get (coord, "/tickets?limit=100");
+  fq_test_assert_status (tickets, 200);
+  list = fq_test_obj_array (fq_test_response_object (tickets), "tickets");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    check_timeline (&check, coord,
+                    fq_test_obj_str (json_array_get_object_element (list, i), "id"));
+
+  g_test_message ("%u events by units' staff; %u staff acted in the feed, %u events of theirs "
+                  "in the history", check.staff_events, g_hash_table_size (check.feed_staff),
+                  check.history_named);
+  g_assert_cmpuint (check.history_named, >=, 1);
+
+  g_hash_table_unref (check.accounts);
+  g_hash_table_unref (check.names);
+  g_hash_table_unref (check.feed_staff);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -357,6 +532,7 @@ main (int   argc,
   g_test_add_func ("/server/demo/feed-keeps-triage-queue-short", test_queue_kept_short);
   g_test_add_func ("/server/demo/addresses-fit-the-place", test_addresses_fit_the_place);
   g_test_add_func ("/server/demo/history-sessions", test_history_sessions);
+  g_test_add_func ("/server/demo/actors-named", test_actors_named);
 
   return g_test_run ();
 }
