@@ -221,14 +221,11 @@ event_who (FqContext       *context,
            FqTimelineEvent *event)
 {
   const char *unit = fq_timeline_event_get_unit (event);
-  const char *actor = fq_timeline_event_get_actor (event);
-  g_autoptr(GString) who = g_string_new (NULL);
+  char *who = fq_timeline_event_dup_who (event, unit != NULL && unit[0] != '\0'
+                                                  ? unit_name (context, unit)
+                                                  : NULL);
 
-  if (unit != NULL && unit[0] != '\0')
-    g_string_append (who, unit_name (context, unit));
-  if (actor != NULL && actor[0] != '\0')
-    g_string_append_printf (who, "%s%s", who->len > 0 ? " · " : "", actor);
-  return g_string_free (g_steal_pointer (&who), FALSE);
+  return who != NULL ? who : g_strdup ("");
 }
 
 FqReport *

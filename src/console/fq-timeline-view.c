@@ -495,7 +495,7 @@ row_new (FqTimelineView  *self,
   g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, self->tz) : NULL;
   g_autofree char *time = local != NULL ? g_date_time_format (local, "%H:%M") : g_strdup ("");
   g_autofree char *detail = detail_text (self, event);
-  g_autoptr(GString) who = g_string_new (NULL);
+  g_autofree char *who = NULL;
   g_autoptr(GString) spoken = g_string_new (NULL);
   const char *unit = fq_timeline_event_get_unit (event);
   const char *actor = fq_timeline_event_get_actor (event);
@@ -548,22 +548,28 @@ row_new (FqTimelineView  *self,
   gtk_grid_attach (GTK_GRID (grid), time_label, 2, 0, 1, 1);
   g_string_append_printf (spoken, ", %s", time);
 
-  if (unit != NULL && unit[0] != '\0')
-    g_string_append (who, fq_context_lookup_unit_name (self->context, unit));
-  if (actor != NULL && actor[0] != '\0')
-    g_string_append_printf (who, "%s%s", who->len > 0 ? " · " : "", actor);
-  else if (kind == FQ_EVENT_KIND_SLA_BREACHED || kind == FQ_EVENT_KIND_ESCALATED)
-    g_string_append_printf (who, "%s%s", who->len > 0 ? " · " : "", C_("actor", "System"));
-  if (who->len > 0)
+  who = fq_timeline_event_dup_who (event, unit != NULL && unit[0] != '\0'
+                                             ? fq_context_lookup_unit_name (self->context, unit)
+                                             : NULL);
+  if ((actor == NULL || actor[0] == '\0')
+      && (kind == FQ_EVENT_KIND_SLA_BREACHED || kind == FQ_EVENT_KIND_ESCALATED))
     {
-      label = gtk_label_new (who->str);
+      char *by_system = who != NULL ? g_strdup_printf ("%s · %s", who, C_("actor", "System"))
+                                    : g_strdup (C_("actor", "System"));
+
+      g_free (who);
+      who = by_system;
+    }
+  if (who != NULL)
+    {
+      label = gtk_label_new (who);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
       gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
       gtk_widget_add_css_class (label, "dim-label");
       gtk_widget_add_css_class (label, "caption");
       gtk_grid_attach (GTK_GRID (grid), label, 1, y++, 2, 1);
-      g_string_append_printf (spoken, ", %s", who->str);
+      g_string_append_printf (spoken, ", %s", who);
     }
 
   if (detail != NULL)

@@ -158,6 +158,12 @@ def finish(ctx, server, coord_main, ticket_id):
     check("Satisfaction 4 of 5" in rows[at - 1], "the closing row lacks the satisfaction: %r"
           % rows[at - 1])
     check(any("visited the site" in r for r in rows), "the progress note is not in the timeline")
+    # Who resolved it, by the name the unit's account goes by, not the account.
+    names = {u["username"]: u["display_name"]
+             for u in server.call("GET", "/users", user="admin")["users"]}
+    resolved = next(r for r in rows if r.startswith("Resolved,"))
+    check(names["unit"] in resolved and ", unit" not in resolved and "· unit" not in resolved,
+          "the resolution does not name %r: %r" % (names["unit"], resolved))
 
 
 if __name__ == "__main__":
