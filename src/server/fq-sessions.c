@@ -2261,6 +2261,7 @@ fq_sessions_register (FqServer *server)
 
 typedef struct
 {
+  const char *category;   /* what the session is about */
   const char *title;
   const char *agenda;
   const char *minutes;
@@ -2268,23 +2269,26 @@ typedef struct
   const char *items[2];
 } DemoText;
 
+/* The seeded sessions' texts, for a matter of their category; another
+ * matter gets demo_text_for() instead. Only the first two are run (minutes,
+ * decision, items); the others are still to come. */
 static const DemoText demo_texts[] = {
-  { "商铺私搭彩钢棚堵塞消防通道联合会商",
+  { "M01", "商铺私搭彩钢棚堵塞消防通道联合会商",
     "一、核实彩钢棚搭建情况；二、明确各部门职责；三、确定拆除时限",
     "城管执法大队介绍现场核查情况：商铺在消防通道上搭建彩钢棚约20平方米。\n"
     "消防救援大队：该通道为小区唯一消防车道，必须立即恢复畅通。\n"
     "街道办事处协调物业公司配合拆除，社区做好商户和居民工作。",
     "彩钢棚属违法建设，由城管执法大队下达限期拆除通知，3日内拆除",
     { "下达限期拆除通知书并监督拆除", "拆除后复查消防通道并回访居民" } },
-  { "小区加装电梯意见分歧协调会",
+  { "B05", "小区加装电梯意见分歧协调会",
     "一、听取高低楼层住户意见；二、明确补偿方案；三、确定施工安排",
     "社区介绍前期征求意见情况：一至二楼住户担心采光和噪音。\n住建部门说明加装电梯补贴政策。",
     "按楼层分摊费用，一楼住户给予适当补偿，由社区组织签订协议",
     { "组织全体住户签订加装电梯协议", "出具施工方案审查意见" } },
-  { "餐饮油烟扰民联合调处会",
+  { "G03", "餐饮油烟扰民联合调处会",
     "一、现场检测情况；二、整改要求；三、复查安排",
     NULL, NULL, { NULL, NULL } },
-  { "物业服务纠纷多方协商会",
+  { "D01", "物业服务纠纷多方协商会",
     "一、业主诉求；二、物业公司整改承诺；三、监督机制",
     NULL, NULL, { NULL, NULL } },
 };
@@ -2317,21 +2321,76 @@ demo_check_in (FqJob           *job,
                     data, error);
 }
 
-/* One demo session on @ticket: @kind 0 concluded yesterday, 1 in progress
- * now, 2 later today, 3 tomorrow. */
+/* The texts of a session on a matter none of demo_texts is about, in
+ * @strings: said in general terms, of the ticket's own category and title. */
+static DemoText
+demo_text_for (FqRefData      *ref,
+               const FqTicket *ticket,
+               GStringChunk   *strings)
+{
+  const FqCategoryInfo *category = fq_refdata_get_category (ref, ticket->category);
+  const FqUnitInfo *lead = fq_refdata_get_unit (ref, ticket->lead_unit);
+  const char *lead_name = lead != NULL ? lead->name : ticket->lead_unit;
+  g_autofree char *title = g_strdup_printf ("%s联合会商", category != NULL ? category->name
+                                                                      : ticket->title);
+  g_autofree char *minutes = g_strdup_printf ("%s通报前期处置情况：%s。\n"
+                                              "到会单位逐一发表意见，明确各自职责。",
+                                              lead_name, ticket->title);
+  g_autofree char *decision = g_strdup_printf ("由%s牵头，社区和相关部门配合，"
+                                               "限期处置到位并回访当事人", lead_name);
+
+  return (DemoText) {
+    .category = ticket->category,
+    .title = g_string_chunk_insert (strings, title),
+    .agenda = "一、通报前期处置情况；二、各单位发表意见；三、明确责任分工和办理时限",
+    .minutes = g_string_chunk_insert (strings, minutes),
+    .decision = g_string_chunk_insert (strings, decision),
+    .items = { "牵头落实会商决定并按期反馈", "配合做好当事人工作并跟踪回访" },
+  };
+}
+
+/* When a demo session of @kind (demo_session()) is held, and @called. */
+static gint64
+demo_scheduled_at (guint   kind,
+                   gint64  now,
+                   gint64 *called)
+{
+  gint64 at;
+
+  switch (kind)
+    {
+    case 0:
+      at = (now - 24 * 3600) / 60 * 60;
+      break;
+    case 1:
+      at = (now - 20 * 60) / 60 * 60;
+      break;
+    case 2:
+      at = (now + 3 * 3600) / 1800 * 1800;
+      break;
+    default:
+      at = (now + 24 * 3600) / 1800 * 1800;
+      break;
+    }
+  *called = MIN (now, at - 2 * 3600);
+  return at;
+}
+
+/* One demo session on @ticket, about it in @text: @kind 0 concluded
+ * yesterday, 1 in progress now, 2 later today, 3 tomorrow. */
 static gboolean
-demo_session (FqJob      *job,
-              FqDb       *db,
-              FqTicket   *ticket,
-              guint       kind,
-              GError    **error)
+demo_session (FqJob           *job,
+              FqDb            *db,
+              FqTicket        *ticket,
+              guint            kind,
+              const DemoText  *text,
+              GError         **error)
 {
   static const char * const departments[] = {
     "market_regulation-420204000000", "fire_rescue-420204000000", "housing-420204000000",
   };
   const FqUser *user = fq_job_get_user (job);
   FqRefData *ref = fq_job_get_refdata (job);
-  const DemoText *text = &demo_texts[kind % G_N_ELEMENTS (demo_texts)];
   gint64 now = fq_job_now (job);
   gint64 called;
   g_autoptr(Session) session = session_new ();
@@ -2339,22 +2398,7 @@ demo_session (FqJob      *job,
   g_autofree const char **units = NULL;
   JsonNode *data;
 
-  switch (kind)
-    {
-    case 0:
-      session->scheduled_at = (now - 24 * 3600) / 60 * 60;
-      break;
-    case 1:
-      session->scheduled_at = (now - 20 * 60) / 60 * 60;
-      break;
-    case 2:
-      session->scheduled_at = (now + 3 * 3600) / 1800 * 1800;
-      break;
-    default:
-      session->scheduled_at = (now + 24 * 3600) / 1800 * 1800;
-      break;
-    }
-  called = MIN (now, session->scheduled_at - 2 * 3600);
+  session->scheduled_at = demo_scheduled_at (kind, now, &called);
 
   session->id = fq_entities_next_id (db, 'S', called, error);
   if (session->id == NULL)
@@ -2484,9 +2528,13 @@ fq_sessions_demo_seed (FqJob   *job,
   /* The history's sessions are over by now: these are the current ones. */
   static const char count_sql[] = "SELECT count(*) FROM sessions WHERE scheduled_at >= ?";
   static const char tickets_sql[] =
-    "SELECT id FROM tickets WHERE grid LIKE '420204004%' AND state IN ('dispatched', 'accepted') "
-    "ORDER BY created_at DESC LIMIT 4";
+    "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204004%' "
+    "AND state IN ('dispatched', 'accepted') ORDER BY created_at DESC LIMIT 200";
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) created = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GStringChunk) strings = g_string_chunk_new (1024);
+  gboolean taken[200] = { FALSE, };
   sqlite3_stmt *stmt;
   int rc;
 
@@ -2504,16 +2552,41 @@ fq_sessions_demo_seed (FqJob   *job,
   if ((stmt = fq_db_prepare (db, tickets_sql, error)) == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (ids, column_dup (stmt, 0));
+    {
+      g_ptr_array_add (ids, column_dup (stmt, 0));
+      g_ptr_array_add (categories, column_dup (stmt, 1));
+      g_array_append_vals (created, &(gint64) { sqlite3_column_int64 (stmt, 2) }, 1);
+    }
   sqlite3_reset (stmt);
   if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
     return FALSE;
 
-  for (guint i = 0; i < ids->len; i++)
+  /* Each session on the newest open matter of its text's category, or
+   * else on the newest one left, in words of its own; a matter there was
+   * before the session was called. */
+  for (guint kind = 0; kind < G_N_ELEMENTS (demo_texts); kind++)
     {
-      g_autoptr(FqTicket) ticket = fq_ticket_load (db, g_ptr_array_index (ids, i), error);
+      g_autoptr(FqTicket) ticket = NULL;
+      DemoText text = demo_texts[kind];
+      guint pick = G_MAXUINT;
+      gint64 called;
 
-      if (ticket == NULL || !demo_session (job, db, ticket, i, error))
+      demo_scheduled_at (kind, fq_job_now (job), &called);
+      for (guint round = 0; round < 2 && pick == G_MAXUINT; round++)
+        for (guint i = 0; i < ids->len && pick == G_MAXUINT; i++)
+          if (!taken[i] && g_array_index (created, gint64, i) < called - 30 * 60
+              && (round == 1 || g_strcmp0 (g_ptr_array_index (categories, i), text.category) == 0))
+            pick = i;
+      if (pick == G_MAXUINT)
+        continue;
+      taken[pick] = TRUE;
+
+      ticket = fq_ticket_load (db, g_ptr_array_index (ids, pick), error);
+      if (ticket == NULL)
+        return FALSE;
+      if (g_strcmp0 (ticket->category, text.category) != 0)
+        text = demo_text_for (fq_job_get_refdata (job), ticket, strings);
+      if (!demo_session (job, db, ticket, kind, &text, error))
         return FALSE;
     }
   fq_job_set_audit (job, "session", NULL, "demo sessions");

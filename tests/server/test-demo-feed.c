@@ -522,6 +522,90 @@ test_actors_named (void)
   g_hash_table_unref (check.feed_staff);
 }
 
+/* The current sessions the demo seeds are about their tickets: each on a
+ * matter of its own text's category or titled after the ticket's category,
+ * and called after the matter came in. */
+static void
+test_seeded_sessions (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "1", "--demo-feed-rate", "1", NULL
+  };
+  /* The categories the seed has texts of its own for. */
+  static const char * const own_texts[] = { "M01", "B05", "G03", "D01" };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) coord = NULL;
+  g_autoptr(FqTestResponse) categories = NULL;
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) from_time = g_date_time_add_days (now, -2);
+  g_autofree char *from = g_date_time_format (from_time, "%Y-%m-%dT%H:%M:%SZ");
+  g_autoptr(FqTestResponse) page = NULL;
+  JsonArray *list, *sessions = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                    FQ_TEST_DEMO_PASSWORD);
+  categories = fq_test_get (coord, "/categories");
+  fq_test_assert_status (categories, 200);
+  list = fq_test_obj_array (fq_test_response_object (categories), "categories");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *category = json_array_get_object_element (list, i);
+
+      g_hash_table_insert (names, (gpointer)fq_test_obj_str (category, "code"),
+                           (gpointer)fq_test_obj_str (category, "name"));
+    }
+
+  /* The seed runs as the feed starts. */
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_clear_pointer (&page, fq_test_response_free);
+      page = fq_test_get (coord, "/sessions?from=%s&limit=100", from);
+      fq_test_assert_status (page, 200);
+      sessions = fq_test_obj_array (fq_test_response_object (page), "sessions");
+      if (json_array_get_length (sessions) >= 4)
+        break;
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpuint (json_array_get_length (sessions), ==, 4);
+
+  for (guint i = 0; i < json_array_get_length (sessions); i++)
+    {
+      JsonObject *session = json_array_get_object_element (sessions, i);
+      const char *title = fq_test_obj_str (session, "title");
+      g_autoptr(FqTestResponse) got = fq_test_get (coord, "/tickets/%s",
+                                                   fq_test_obj_str (session, "ticket"));
+      JsonObject *ticket = fq_test_response_object (got);
+      const char *category = fq_test_obj_str (ticket, "category");
+      g_autofree char *general = g_strdup_printf ("%s联合会商",
+                                                  (char *)g_hash_table_lookup (names, category));
+      JsonArray *events = fq_test_obj_array (ticket, "events");
+      gboolean called = FALSE;
+
+      g_test_message ("%s: %s, on %s (%s)", fq_test_obj_str (session, "state"), title,
+                      fq_test_obj_str (ticket, "title"), category);
+      if (g_strcmp0 (title, general) != 0)
+        g_assert_true (g_strv_contains (own_texts, category));
+      for (guint k = 0; k < json_array_get_length (events); k++)
+        {
+          JsonObject *event = json_array_get_object_element (events, k);
+
+          if (g_strcmp0 (fq_test_obj_str (event, "kind"), "whistle") == 0
+              && g_strcmp0 (fq_test_obj_str (json_object_get_object_member (event, "data"),
+                                             "session"), fq_test_obj_str (session, "id")) == 0)
+            {
+              called = TRUE;
+              g_assert_cmpstr (fq_test_obj_str (event, "at"), >, fq_test_obj_str (ticket,
+                                                                                  "created_at"));
+            }
+        }
+      g_assert_true (called);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -533,6 +617,7 @@ main (int   argc,
   g_test_add_func ("/server/demo/addresses-fit-the-place", test_addresses_fit_the_place);
   g_test_add_func ("/server/demo/history-sessions", test_history_sessions);
   g_test_add_func ("/server/demo/actors-named", test_actors_named);
+  g_test_add_func ("/server/demo/seeded-sessions", test_seeded_sessions);
 
   return g_test_run ();
 }
