@@ -631,8 +631,8 @@ append_village_name (GString    *out,
 
 /* The place a community's matter is named after: 广州路社区居委会 →
  * 广州路社区, 太垴村委会 → 太垴村. */
-static char *
-community_place (const FqGridNodeInfo *community)
+char *
+fq_demo_community_place (const FqGridNodeInfo *community)
 {
   static const char * const endings[] = { "居民委员会", "居委会" };
   GString *out = g_string_new (NULL);
@@ -1847,7 +1847,7 @@ replay_session (History    *history,
         g_ptr_array_add (units, (gpointer)intern (history, unit->id));
     }
 
-  place = community != NULL ? community_place (community) : g_strdup ("");
+  place = community != NULL ? fq_demo_community_place (community) : g_strdup ("");
   title = g_strdup_printf ("%s%s联合会商", place, category->name);
   location = g_strdup_printf ("%s会议室", street != NULL ? street->name : "街道综治中心");
   record = fq_history_session_new (t, plan->id, title,

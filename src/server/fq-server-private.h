@@ -352,6 +352,9 @@ gboolean fq_demo_generate_history (sqlite3    *db,
 /* The name a demo account (admin, operator, coordinator, leader, unit,
  * grid) goes by, or NULL for any other name. */
 const char *fq_demo_display_name (const char *username);
+/* The place a community's matter is named after: 广州路社区居委会 →
+ * 广州路社区, 太垴村委会 → 太垴村. */
+char       *fq_demo_community_place (const FqGridNodeInfo *community);
 /* Starts the live feed of new incidents and ticket progress, @per_minute
  * events a minute on average (0: off), through fq_server_submit_write(). */
 void     fq_demo_feed_start       (FqServer   *server,

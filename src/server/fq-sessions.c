@@ -2331,8 +2331,11 @@ demo_text_for (FqRefData      *ref,
   const FqCategoryInfo *category = fq_refdata_get_category (ref, ticket->category);
   const FqUnitInfo *lead = fq_refdata_get_unit (ref, ticket->lead_unit);
   const char *lead_name = lead != NULL ? lead->name : ticket->lead_unit;
-  g_autofree char *title = g_strdup_printf ("%s联合会商", category != NULL ? category->name
-                                                                      : ticket->title);
+  const FqGridNodeInfo *community = fq_refdata_get_node (ref, ticket->grid);
+  g_autofree char *place = community != NULL && community->level == FQ_GRID_LEVEL_COMMUNITY
+                           ? fq_demo_community_place (community) : g_strdup ("");
+  g_autofree char *title = g_strdup_printf ("%s%s联合会商", place,
+                                            category != NULL ? category->name : ticket->title);
   g_autofree char *minutes = g_strdup_printf ("%s通报前期处置情况：%s。\n"
                                               "到会单位逐一发表意见，明确各自职责。",
                                               lead_name, ticket->title);

@@ -523,8 +523,8 @@ test_actors_named (void)
 }
 
 /* The current sessions the demo seeds are about their tickets: each on a
- * matter of its own text's category or titled after the ticket's category,
- * and called after the matter came in. */
+ * matter of its own text's category or titled after the ticket's place and
+ * category, and called after the matter came in. */
 static void
 test_seeded_sessions (void)
 {
@@ -587,7 +587,8 @@ test_seeded_sessions (void)
 
       g_test_message ("%s: %s, on %s (%s)", fq_test_obj_str (session, "state"), title,
                       fq_test_obj_str (ticket, "title"), category);
-      if (g_strcmp0 (title, general) != 0)
+      /* 马鞍山社区占道经营纠纷联合会商 */
+      if (!g_str_has_suffix (title, general))
         g_assert_true (g_strv_contains (own_texts, category));
       for (guint k = 0; k < json_array_get_length (events); k++)
         {
