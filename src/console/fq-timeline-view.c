@@ -398,6 +398,14 @@ detail_text (FqTimelineView  *self,
   JsonObject *data = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *s;
 
+  if (fq_timeline_event_get_kind (event) == FQ_EVENT_KIND_DISPATCHED)
+    {
+      s = fq_timeline_event_get_unit (event);
+      if (s == NULL || s[0] == '\0')
+        return NULL;
+      /* Translators: the unit a ticket was first dispatched to. */
+      return g_strdup_printf (_("Sent to %s"), fq_context_lookup_unit_name (self->context, s));
+    }
   if (data == NULL)
     return NULL;
 
@@ -548,7 +556,9 @@ row_new (FqTimelineView  *self,
   gtk_grid_attach (GTK_GRID (grid), time_label, 2, 0, 1, 1);
   g_string_append_printf (spoken, ", %s", time);
 
+  /* A dispatch's unit is where it went, which the detail says. */
   who = fq_timeline_event_dup_who (event, unit != NULL && unit[0] != '\0'
+                                          && kind != FQ_EVENT_KIND_DISPATCHED
                                              ? fq_context_lookup_unit_name (self->context, unit)
                                              : NULL);
   if ((actor == NULL || actor[0] == '\0')

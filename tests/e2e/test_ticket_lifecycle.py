@@ -143,7 +143,7 @@ def finish(ctx, server, coord_main, ticket_id):
     rows = wait_until(complete, 30, "the closing in the timeline")
     for r in rows:
         log("timeline:", r)
-    expected = [("Dispatched,", None),
+    expected = [("Dispatched,", "Sent to "),
                 ("Accepted,", "Dispatch → accepted "),
                 ("Progress,", None),
                 ("Resolved,", "Accepted → resolved "),
