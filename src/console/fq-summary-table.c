@@ -167,6 +167,7 @@ typedef struct
   char                *member;
   FqSummaryColumnKind  kind;
   GtkColumnViewColumn *column;   /* borrowed: the view owns it */
+  gboolean             descending; /* as the view sorts it now (sorter_changed_cb()) */
 } Column;
 
 static void
@@ -222,11 +223,12 @@ compare_rows (gconstpointer a,
       return c < 0 ? GTK_ORDERING_SMALLER : c > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
     }
 
-  /* Figures without a value sort below every value. */
+  /* Figures without a value ("—") come last whichever way the column is
+   * sorted: the view reverses this order for a descending sort. */
   hx = member_double (x, column->member, &vx);
   hy = member_double (y, column->member, &vy);
   if (hx != hy)
-    return hx ? GTK_ORDERING_LARGER : GTK_ORDERING_SMALLER;
+    return hx != column->descending ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
   if (vx != vy)
     return vx < vy ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
   return GTK_ORDERING_EQUAL;
@@ -373,12 +375,43 @@ fq_summary_table_class_init (FqSummaryTableClass *klass)
   gtk_widget_class_set_css_name (widget_class, "fq-summary-table");
 }
 
+/* Which way the view sorts each column now. GTK 4.8 does not say (4.10
+ * has gtk_column_view_sorter_get_primary_sort_order()), so the view's
+ * sorter is asked to order two rows that differ in that column alone. */
+static void
+sorter_changed_cb (GtkSorter      *sorter,
+                   GtkSorterChange change,
+                   FqSummaryTable *self)
+{
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      Column *column = g_ptr_array_index (self->columns, i);
+      g_autoptr(JsonObject) one = NULL;
+      g_autoptr(JsonObject) two = NULL;
+      g_autoptr(FqSummaryRow) low = NULL;
+      g_autoptr(FqSummaryRow) high = NULL;
+
+      if (column->kind == FQ_SUMMARY_COLUMN_TEXT)
+        continue;
+      one = json_object_new ();
+      two = json_object_new ();
+      json_object_set_int_member (one, column->member, 1);
+      json_object_set_int_member (two, column->member, 2);
+      low = fq_summary_row_new (one);
+      high = fq_summary_row_new (two);
+      column->descending = gtk_sorter_compare (sorter, low, high) == GTK_ORDERING_LARGER;
+    }
+}
+
 static void
 fq_summary_table_init (FqSummaryTable *self)
 {
   self->columns = g_ptr_array_new_with_free_func (column_free);
   self->store = g_list_store_new (FQ_TYPE_SUMMARY_ROW);
   self->view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
+  /* Before the sort model: it sorts again on the same signal. */
+  g_signal_connect_object (gtk_column_view_get_sorter (self->view), "changed",
+                           G_CALLBACK (sorter_changed_cb), self, 0);
   /* store → sort (the column view's sorter: header clicks) → selection */
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
                                           g_object_ref (gtk_column_view_get_sorter (self->view)));

@@ -155,6 +155,72 @@ test_csv (void)
   g_assert_finalize_object (table);
 }
 
+/* A unit without a figure ("—") comes after every figure, whichever way
+ * its column is sorted: sorting by on-time rate, lowest first, puts the
+ * units that did worst on top, not those that had nothing to do. */
+static char *
+names_in_order (FqSummaryTable *table)
+{
+  GString *names = g_string_new (NULL);
+
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (names, "%s%s", i > 0 ? "," : "",
+                            json_object_get_string_member (fq_summary_table_get_row (table, i),
+                                                           "name"));
+  return g_string_free (names, FALSE);
+}
+
+static void
+test_missing_last (void)
+{
+  GtkWidget *table = g_object_ref_sink (fq_summary_table_new ("测试"));
+  g_autoptr(JsonArray) rows = json_array_new ();
+  static const struct { const char *name; double rate; double score; } units[] = {
+    { "A", 0.5, -1 }, { "B", -1, 70 }, { "C", 0.9, 90 }, { "D", 0.7, -1 },
+  };
+  char *order;
+
+  fq_summary_table_add_column (FQ_SUMMARY_TABLE (table), "单位", "name", FQ_SUMMARY_COLUMN_TEXT, TRUE);
+  fq_summary_table_add_column (FQ_SUMMARY_TABLE (table), "按时率", "rate", FQ_SUMMARY_COLUMN_RATIO, FALSE);
+  fq_summary_table_add_column (FQ_SUMMARY_TABLE (table), "得分", "score", FQ_SUMMARY_COLUMN_SCORE, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      JsonObject *row = json_object_new ();
+
+      json_object_set_string_member (row, "name", units[i].name);
+      if (units[i].rate >= 0)
+        json_object_set_double_member (row, "rate", units[i].rate);
+      else
+        json_object_set_null_member (row, "rate");
+      if (units[i].score >= 0)
+        json_object_set_double_member (row, "score", units[i].score);
+      json_array_add_object_element (rows, row);
+    }
+  fq_summary_table_set_rows (FQ_SUMMARY_TABLE (table), rows);
+
+  fq_summary_table_sort_by (FQ_SUMMARY_TABLE (table), "rate", FALSE);
+  order = names_in_order (FQ_SUMMARY_TABLE (table));
+  g_assert_cmpstr (order, ==, "A,D,C,B");
+  g_free (order);
+  fq_summary_table_sort_by (FQ_SUMMARY_TABLE (table), "rate", TRUE);
+  order = names_in_order (FQ_SUMMARY_TABLE (table));
+  g_assert_cmpstr (order, ==, "C,D,A,B");
+  g_free (order);
+
+  /* Another column, each way; a member missing altogether is no figure
+   * either. */
+  fq_summary_table_sort_by (FQ_SUMMARY_TABLE (table), "score", TRUE);
+  order = names_in_order (FQ_SUMMARY_TABLE (table));
+  g_assert_true (g_str_has_prefix (order, "C,B,"));
+  g_free (order);
+  fq_summary_table_sort_by (FQ_SUMMARY_TABLE (table), "score", FALSE);
+  order = names_in_order (FQ_SUMMARY_TABLE (table));
+  g_assert_true (g_str_has_prefix (order, "B,C,"));
+  g_free (order);
+
+  g_assert_finalize_object (table);
+}
+
 /* On a page that scrolls (the summary), a table shows all its rows up to
  * its own scrolling height, rather than the one or two rows a scrolled
  * page's minimum would leave it. */
@@ -775,6 +841,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/console/summary/csv", test_csv);
+  g_test_add_func ("/console/summary/missing-last", test_missing_last);
   g_test_add_func ("/console/summary/table-height", test_table_height);
   g_test_add_func ("/console/summary/trend-chart", test_trend_chart);
   g_test_add ("/console/summary/view", Fixture, NULL, fixture_setup, test_view, fixture_teardown);
