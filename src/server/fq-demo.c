@@ -2500,8 +2500,8 @@ typedef struct
 static Feed *the_feed;
 
 static const FqUser demo_operator = {
-  .username = (char *)"operator", .display_name = (char *)DEMO_NAME_OPERATOR, .role = FQ_ROLE_OPERATOR,
-  .scope = (char *)"420200000000", .scope_prefix = (char *)"4202",
+  .username = (char *)"operator", .display_name = (char *)DEMO_NAME_OPERATOR,
+  .role = FQ_ROLE_OPERATOR, .scope = (char *)"420200000000", .scope_prefix = (char *)"4202",
 };
 static const FqUser demo_grid = {
   .username = (char *)"grid", .display_name = (char *)DEMO_NAME_GRID, .role = FQ_ROLE_GRID_WORKER,

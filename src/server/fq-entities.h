@@ -116,7 +116,7 @@ typedef struct
   char        *ticket;
   gint64       at;
   FqEventKind  kind;
-  char        *actor;       /* the user's name, or NULL for the system */
+  char        *actor;       /* the account's username, or NULL for the system */
   char        *actor_name;  /* the user's display name when the event was written */
   char        *unit;
   char        *note;

@@ -2523,6 +2523,9 @@ demo_session (FqJob           *job,
   return TRUE;
 }
 
+/* The open tickets the seed chooses its sessions' matters from. */
+#define SEED_CANDIDATES 200
+
 gboolean
 fq_sessions_demo_seed (FqJob   *job,
                        FqDb    *db,
@@ -2532,12 +2535,13 @@ fq_sessions_demo_seed (FqJob   *job,
   static const char count_sql[] = "SELECT count(*) FROM sessions WHERE scheduled_at >= ?";
   static const char tickets_sql[] =
     "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204004%' "
-    "AND state IN ('dispatched', 'accepted') ORDER BY created_at DESC LIMIT 200";
+    "AND state IN ('dispatched', 'accepted') ORDER BY created_at DESC "
+    "LIMIT " G_STRINGIFY (SEED_CANDIDATES);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) created = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GStringChunk) strings = g_string_chunk_new (1024);
-  gboolean taken[200] = { FALSE, };
+  gboolean taken[SEED_CANDIDATES] = { FALSE, };
   sqlite3_stmt *stmt;
   int rc;
 
