@@ -2394,6 +2394,7 @@ demo_session (FqJob           *job,
   };
   const FqUser *user = fq_job_get_user (job);
   FqRefData *ref = fq_job_get_refdata (job);
+  const FqUnitInfo *street;
   gint64 now = fq_job_now (job);
   gint64 called;
   g_autoptr(Session) session = session_new ();
@@ -2410,8 +2411,11 @@ demo_session (FqJob           *job,
   session->grid = g_strdup (ticket->grid);
   session->title = g_strdup (text->title);
   session->agenda = g_strdup (text->agenda);
-  session->convener_unit = g_strdup ("street_office-420204004000");
-  session->location = g_strdup ("团城山街道办事处三楼会议室");
+  /* The street the matter is in calls it, in its own office. */
+  street = fq_refdata_find_unit (ref, "street_office", ticket->grid);
+  session->convener_unit = g_strdup (street != NULL ? street->id : ticket->lead_unit);
+  session->location = street != NULL ? g_strdup_printf ("%s会议室", street->name)
+                                     : g_strdup ("街道综治中心会议室");
   session->state = STATE_SCHEDULED;
   session->created_by = g_strdup (user->username);
   session->created_at = called;
@@ -2523,7 +2527,10 @@ demo_session (FqJob           *job,
   return TRUE;
 }
 
-/* The open tickets the seed chooses its sessions' matters from. */
+/* The open tickets of 下陆区 the seed chooses its sessions' matters from,
+ * those of the demo unit account's street (团城山街道) first, so that it
+ * has sessions to report in to: a street alone may have none that were
+ * open long enough. */
 #define SEED_CANDIDATES 200
 
 gboolean
@@ -2534,8 +2541,9 @@ fq_sessions_demo_seed (FqJob   *job,
   /* The history's sessions are over by now: these are the current ones. */
   static const char count_sql[] = "SELECT count(*) FROM sessions WHERE scheduled_at >= ?";
   static const char tickets_sql[] =
-    "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204004%' "
-    "AND state IN ('dispatched', 'accepted') ORDER BY created_at DESC "
+    "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204%' "
+    "AND state IN ('dispatched', 'accepted') "
+    "ORDER BY grid LIKE '420204004%' DESC, created_at DESC "
     "LIMIT " G_STRINGIFY (SEED_CANDIDATES);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);

@@ -559,14 +559,15 @@ test_seeded_sessions (void)
                            (gpointer)fq_test_obj_str (category, "name"));
     }
 
-  /* The seed runs as the feed starts. */
+  /* The seed runs as the feed starts, in one transaction: its sessions
+   * appear together. A district has enough open matters for all four. */
   while (g_get_monotonic_time () < deadline)
     {
       g_clear_pointer (&page, fq_test_response_free);
       page = fq_test_get (coord, "/sessions?from=%s&limit=100", from);
       fq_test_assert_status (page, 200);
       sessions = fq_test_obj_array (fq_test_response_object (page), "sessions");
-      if (json_array_get_length (sessions) >= 4)
+      if (json_array_get_length (sessions) > 0)
         break;
       g_usleep (200 * 1000);
     }
