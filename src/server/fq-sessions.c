@@ -2538,8 +2538,11 @@ fq_sessions_demo_seed (FqJob   *job,
                        FqDb    *db,
                        GError **error)
 {
-  /* The history's sessions are over by now: these are the current ones. */
-  static const char count_sql[] = "SELECT count(*) FROM sessions WHERE scheduled_at >= ?";
+  /* The history's sessions are over by now: these are the current ones,
+   * seeded again once those of an earlier start are two days old. */
+  static const char count_sql[] =
+    "SELECT count(*) FROM sessions WHERE scheduled_at >= ? "
+    "AND state IN ('scheduled', 'in_progress')";
   static const char tickets_sql[] =
     "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204%' "
     "AND state IN ('dispatched', 'accepted') "
@@ -2560,7 +2563,7 @@ fq_sessions_demo_seed (FqJob   *job,
   if (rc == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0)
     {
       sqlite3_reset (stmt);
-      return TRUE;   /* seeded lately, or real sessions: leave them */
+      return TRUE;   /* seeded lately, or sessions under way: leave them */
     }
   sqlite3_reset (stmt);
 

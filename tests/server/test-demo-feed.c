@@ -522,9 +522,24 @@ test_actors_named (void)
   g_hash_table_unref (check.feed_staff);
 }
 
+static guint
+count_current (JsonArray *sessions)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (sessions); i++)
+    {
+      const char *state = fq_test_obj_str (json_array_get_object_element (sessions, i), "state");
+
+      n += g_str_equal (state, "scheduled") || g_str_equal (state, "in_progress");
+    }
+  return n;
+}
+
 /* The current sessions the demo seeds are about their tickets: each on a
  * matter of its own text's category or titled after the ticket's place and
- * category, and called after the matter came in. */
+ * category, and called after the matter came in. The history's sessions of
+ * the last days, in the same list, are held to the same. */
 static void
 test_seeded_sessions (void)
 {
@@ -560,18 +575,20 @@ test_seeded_sessions (void)
     }
 
   /* The seed runs as the feed starts, in one transaction: its sessions
-   * appear together. A district has enough open matters for all four. */
+   * appear together. A district has enough open matters for all four:
+   * one concluded yesterday, among the history's of the last days, and
+   * three under way or to come. */
   while (g_get_monotonic_time () < deadline)
     {
       g_clear_pointer (&page, fq_test_response_free);
       page = fq_test_get (coord, "/sessions?from=%s&limit=100", from);
       fq_test_assert_status (page, 200);
       sessions = fq_test_obj_array (fq_test_response_object (page), "sessions");
-      if (json_array_get_length (sessions) > 0)
+      if (count_current (sessions) > 0)
         break;
       g_usleep (200 * 1000);
     }
-  g_assert_cmpuint (json_array_get_length (sessions), ==, 4);
+  g_assert_cmpuint (count_current (sessions), ==, 3);
 
   for (guint i = 0; i < json_array_get_length (sessions); i++)
     {
