@@ -781,7 +781,7 @@ parse_date (const char *text,
 
   if (sscanf (text, "%4u-%2u-%2u%c", &year, &month, &day, &tail) != 3)
     return NULL;
-  start = g_date_time_new_local (year, month, day, 0, 0, 0);
+  start = fq_city_date_time (year, month, day, 0, 0, 0);
   if (start == NULL)
     return NULL;
   moved = g_date_time_add_days (start, days);
@@ -916,7 +916,7 @@ format_when (const char *rfc3339)
 
   if (at == NULL)
     return g_strdup (rfc3339 != NULL ? rfc3339 : "");
-  local = g_date_time_to_local (at);
+  local = g_date_time_to_timezone (at, fq_city_zone ());
   return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fq-cache-private.h"
+#include "fq-city-time.h"
 #include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-grid-model.h"
@@ -637,13 +638,13 @@ count_cb (GObject      *object,
 }
 
 static gint64
-local_midnight (gint64 *next)
+city_midnight (gint64 *next)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
-                                                         g_date_time_get_month (now),
-                                                         g_date_time_get_day_of_month (now),
-                                                         0, 0, 0);
+  g_autoptr(GDateTime) now = fq_city_now ();
+  g_autoptr(GDateTime) midnight = fq_city_date_time (g_date_time_get_year (now),
+                                                     g_date_time_get_month (now),
+                                                     g_date_time_get_day_of_month (now),
+                                                     0, 0, 0);
   if (next != NULL)
     {
       g_autoptr(GDateTime) tomorrow = g_date_time_add_days (midnight, 1);
@@ -668,7 +669,7 @@ recount (FqGridModel *self)
   self->count_again = FALSE;
 
   q = g_new0 (CountQuery, 1);
-  q->today = local_midnight (NULL);
+  q->today = city_midnight (NULL);
   q->now = fq_client_get_server_time () / G_USEC_PER_SEC;
   fq_cache_run_async (self->cache, count_job, q, g_free, (GDestroyNotify)g_hash_table_unref,
                       self->cancellable, count_cb, g_object_ref (self));
@@ -682,7 +683,7 @@ midnight_cb (gpointer data)
 
   /* Also every ten minutes: overdue counts move with the clock. */
   recount (self);
-  local_midnight (&next);
+  city_midnight (&next);
   self->midnight_id = g_timeout_add_seconds (MIN (600, MAX (1, next - g_get_real_time () / G_USEC_PER_SEC)),
                                              midnight_cb, self);
   return G_SOURCE_REMOVE;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "fq-city-time.h"
 #include "fq-import-dialog.h"
 #include "fq-json.h"
 #include "fq-ui-util.h"
@@ -186,24 +187,24 @@ char *
 fq_import_normalize_time (const char *text)
 {
   g_autoptr(GDateTime) parsed = NULL;
-  g_autoptr(GTimeZone) cst = NULL;
+  GTimeZone *city = fq_city_zone ();
   int year, month, day, hour, minute, second = 0;
   char sep1, sep2;
 
   if (text == NULL || *text == '\0')
     return NULL;
 
-  cst = g_time_zone_new_identifier ("+08:00");
+  /* A time without a zone is the city's. */
   parsed = g_date_time_new_from_iso8601 (text, NULL);
   if (parsed == NULL)
-    parsed = g_date_time_new_from_iso8601 (text, cst);
+    parsed = g_date_time_new_from_iso8601 (text, city);
   if (parsed != NULL)
     return g_date_time_format (parsed, "%Y-%m-%dT%H:%M:%S%:z");
 
   if (sscanf (text, "%d%c%d%c%d %d:%d:%d", &year, &sep1, &month, &sep2, &day, &hour, &minute,
               &second) < 7 || sep1 != sep2 || (sep1 != '-' && sep1 != '/'))
     return NULL;
-  parsed = g_date_time_new (cst, year, month, day, hour, minute, second);
+  parsed = g_date_time_new (city, year, month, day, hour, minute, second);
   return parsed != NULL ? g_date_time_format (parsed, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
 }
 

@@ -23,6 +23,7 @@
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
 
+#include "fq-city-time.h"
 #include "fq-report.h"
 
 /* A4 in points, and the margins (20 mm). */
@@ -136,7 +137,7 @@ fq_report_class_init (FqReportClass *klass)
 static void
 fq_report_init (FqReport *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = fq_city_now ();
 
   self->blocks = g_ptr_array_new_with_free_func (block_free);
   /* TRANSLATORS: when a printed report was made; a strftime format. */

@@ -162,7 +162,7 @@ fq_session_roster_summary (JsonObject *session)
 static char *
 format_clock (gint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (unix_seconds);
+  g_autoptr(GDateTime) dt = fq_city_time (unix_seconds);
 
   /* Translators: a time of day, see g_date_time_format(). */
   return g_date_time_format (dt, _("%H:%M"));
@@ -1558,11 +1558,11 @@ decision_apply_cb (FqSessionPanel *self)
   gtk_editable_set_text (GTK_EDITABLE (self->decision_row), "");
 }
 
-/* "2026-11-30 18:00" or "18:00" (today), local time. */
+/* "2026-11-30 18:00" or "18:00" (today), the city's time. */
 static GDateTime *
 parse_due (const char *text)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = fq_city_now ();
   int year = g_date_time_get_year (now);
   int month = g_date_time_get_month (now);
   int day = g_date_time_get_day_of_month (now);
@@ -1582,7 +1582,7 @@ parse_due (const char *text)
       hour < 0 || hour > 23 || minute < 0 || minute > 59)
     return NULL;
 
-  return g_date_time_new_local (year, month, day, hour, minute, 0);
+  return fq_city_date_time (year, month, day, hour, minute, 0);
 }
 
 static void

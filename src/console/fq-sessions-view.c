@@ -56,14 +56,14 @@ row_session (GtkListBoxRow *row)
   return g_object_get_data (G_OBJECT (row), "fq-session");
 }
 
-/* Days since the epoch in local time, for grouping by day. */
+/* Days since the epoch in the city's time, for grouping by day. */
 static gint64
-local_day (gint64 unix_seconds)
+city_day (gint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (unix_seconds);
-  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (dt),
-                                                         g_date_time_get_month (dt),
-                                                         g_date_time_get_day_of_month (dt), 0, 0, 0);
+  g_autoptr(GDateTime) dt = fq_city_time (unix_seconds);
+  g_autoptr(GDateTime) midnight = fq_city_date_time (g_date_time_get_year (dt),
+                                                     g_date_time_get_month (dt),
+                                                     g_date_time_get_day_of_month (dt), 0, 0, 0);
 
   return (g_date_time_to_unix (midnight) + g_date_time_get_utc_offset (midnight) / G_USEC_PER_SEC)
          / 86400;
@@ -72,7 +72,7 @@ local_day (gint64 unix_seconds)
 static gint64
 today (void)
 {
-  return local_day (g_get_real_time () / G_USEC_PER_SEC);
+  return city_day (g_get_real_time () / G_USEC_PER_SEC);
 }
 
 /* 0: in progress; 1: today and ahead; 2: the past. */
@@ -96,7 +96,7 @@ sort_func (GtkListBoxRow *a,
   gint64 ta = fq_session_get_time (sa, "scheduled_at");
   gint64 tb = fq_session_get_time (sb, "scheduled_at");
   gint64 now_day = today ();
-  gint64 da = local_day (ta), db = local_day (tb);
+  gint64 da = city_day (ta), db = city_day (tb);
   int ra = row_rank (sa, da, now_day), rb = row_rank (sb, db, now_day);
 
   if (ra != rb)
@@ -114,7 +114,7 @@ group_title (JsonObject *session)
 {
   gint64 t = fq_session_get_time (session, "scheduled_at");
   gint64 now_day = today ();
-  gint64 day = local_day (t);
+  gint64 day = city_day (t);
   g_autoptr(GDateTime) dt = NULL;
 
   if (row_rank (session, day, now_day) == 0)
@@ -125,7 +125,7 @@ group_title (JsonObject *session)
     return g_strdup (_("Tomorrow"));
   if (day == now_day - 1)
     return g_strdup (_("Yesterday"));
-  dt = g_date_time_new_from_unix_local (t);
+  dt = fq_city_time (t);
   /* Translators: a day heading in the sessions list, see g_date_time_format(). */
   return g_date_time_format (dt, _("%A, %Y-%m-%d"));
 }
@@ -221,7 +221,7 @@ update_row (FqSessionsView *self,
   g_object_set_data_full (G_OBJECT (row), "fq-session", json_object_ref (session),
                           (GDestroyNotify)json_object_unref);
 
-  dt = g_date_time_new_from_unix_local (fq_session_get_time (session, "scheduled_at"));
+  dt = fq_city_time (fq_session_get_time (session, "scheduled_at"));
   /* Translators: a time of day, see g_date_time_format(). */
   clock = g_date_time_format (dt, _("%H:%M"));
   place = get_string (session, "grid") != NULL

@@ -29,6 +29,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "fq-city-time.h"
 #include "fq-incident-board.h"
 #include "fq-json.h"
 #include "fq-summary-table.h"
@@ -36,7 +37,6 @@
 #include "fq-trend-chart.h"
 #include "fq-window.h"
 
-#define CST_OFFSET       (8 * 3600)
 #define MAX_PLACES       80
 #define AUTO_REFRESH_SEC (5 * 60)
 
@@ -152,27 +152,11 @@ static void load (FqSummaryView *self);
 
 /* ---- time ---- */
 
-static GTimeZone *
-city_zone (void)
-{
-  return g_time_zone_new_offset (CST_OFFSET);
-}
-
-static GDateTime *
-city_time (gint64 t)
-{
-  g_autoptr(GTimeZone) zone = city_zone ();
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
-
-  return g_date_time_to_timezone (utc, zone);
-}
-
 static gint64
 city_midnight (int year,
                int month,
                int day)
 {
-  g_autoptr(GTimeZone) zone = city_zone ();
   g_autoptr(GDateTime) dt = NULL;
 
   /* Months past December roll into the next year. */
@@ -186,7 +170,7 @@ city_midnight (int year,
       month += 12;
       year--;
     }
-  dt = g_date_time_new (zone, year, month, day, 0, 0, 0);
+  dt = fq_city_date_time (year, month, day, 0, 0, 0);
   return g_date_time_to_unix (dt);
 }
 
@@ -196,7 +180,7 @@ period_bounds (FqSummaryView *self,
                gint64        *to)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autoptr(GDateTime) today = city_time (now);
+  g_autoptr(GDateTime) today = fq_city_time (now);
   int year = g_date_time_get_year (today);
   int month = g_date_time_get_month (today);
 
@@ -253,7 +237,7 @@ parse_time (const char *text)
 static char *
 format_date (gint64 t)
 {
-  g_autoptr(GDateTime) dt = city_time (t);
+  g_autoptr(GDateTime) dt = fq_city_time (t);
 
   /* Translators: a date in the summary, strftime format ("2026年11月1日"
    * is "%Y年%-m月%-d日"). */
@@ -731,7 +715,8 @@ make_trend_data (FqSummaryView *self)
   for (guint i = 0; i < json_array_get_length (buckets); i++)
     {
       JsonObject *b = json_array_get_object_element (buckets, i);
-      g_autoptr(GDateTime) start = city_time (parse_time (fq_json_string_or (b, "start", NULL)));
+      g_autoptr(GDateTime) start
+          = fq_city_time (parse_time (fq_json_string_or (b, "start", NULL)));
       double value = fq_json_int_or (b, series_members[series], 0);
       g_autofree char *date = format_date (g_date_time_to_unix (start));
       gboolean cut = g_date_time_to_unix (start) < self->from ||
@@ -1500,8 +1485,8 @@ static char *
 file_stem (FqSummaryView *self)
 {
   const char *place = fq_context_lookup_grid_name (self->context, self->scope);
-  g_autoptr(GDateTime) from = city_time (self->from);
-  g_autoptr(GDateTime) to = city_time (MAX (self->from, self->to - 1));
+  g_autoptr(GDateTime) from = fq_city_time (self->from);
+  g_autoptr(GDateTime) to = fq_city_time (MAX (self->from, self->to - 1));
   g_autofree char *f = g_date_time_format (from, "%Y%m%d");
   g_autofree char *t = g_date_time_format (to, "%Y%m%d");
 

@@ -923,7 +923,7 @@ fq_timeline_view_init (FqTimelineView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->tz = g_time_zone_new_local ();
+  self->tz = g_time_zone_ref (fq_city_zone ());
   gtk_list_box_set_header_func (self->events_list, header_func, self, NULL);
   gtk_list_box_set_filter_func (self->events_list, filter_func, self, NULL);
 }

@@ -258,27 +258,6 @@ fq_return_reason_label (FqReturnReason reason)
     }
 }
 
-/* The local time zone, read once. g_time_zone_new_local() reads
- * /etc/localtime again on every call when TZ is unset (about 5 µs here),
- * and the board formats a time for every cell it binds. */
-static GTimeZone *
-local_zone (void)
-{
-  static GTimeZone *zone;
-
-  if (g_once_init_enter (&zone))
-    g_once_init_leave (&zone, g_time_zone_new_local ());
-  return zone;
-}
-
-static GDateTime *
-date_time_new_local (gint64 unix_seconds)
-{
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
-
-  return utc != NULL ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
-}
-
 char *
 fq_format_time (gint64 unix_seconds)
 {
@@ -288,8 +267,8 @@ fq_format_time (gint64 unix_seconds)
   if (unix_seconds <= 0)
     return g_strdup ("");
 
-  dt = date_time_new_local (unix_seconds);
-  now = g_date_time_new_now (local_zone ());
+  dt = fq_city_time (unix_seconds);
+  now = fq_city_now ();
   if (dt == NULL || now == NULL)
     return g_strdup ("");
 
@@ -314,7 +293,7 @@ fq_format_date_time (gint64 unix_seconds)
   if (unix_seconds <= 0)
     return g_strdup ("");
 
-  dt = date_time_new_local (unix_seconds);
+  dt = fq_city_time (unix_seconds);
   if (dt == NULL)
     return g_strdup ("");
 

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "fq-city-time.h"
 #include "fq-context.h"
 #include "fq-enums.h"
 #include "fq-enum-types.h"

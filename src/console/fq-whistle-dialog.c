@@ -327,11 +327,12 @@ add_external_cb (FqWhistleDialog *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->external_name_row));
 }
 
-/* "2026-11-29 14:30", "2026-11-29T14:30" or "14:30" (today), local time. */
+/* "2026-11-29 14:30", "2026-11-29T14:30" or "14:30" (today), the city's
+ * time. */
 static GDateTime *
 parse_time (const char *text)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = fq_city_now ();
   int year = g_date_time_get_year (now);
   int month = g_date_time_get_month (now);
   int day = g_date_time_get_day_of_month (now);
@@ -351,22 +352,22 @@ parse_time (const char *text)
       hour < 0 || hour > 23 || minute < 0 || minute > 59)
     return NULL;
 
-  return g_date_time_new_local (year, month, day, hour, minute, 0);
+  return fq_city_date_time (year, month, day, hour, minute, 0);
 }
 
 /* The next full half hour: a session called now meets soon. */
 static char *
 default_time (void)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = fq_city_now ();
   g_autoptr(GDateTime) base = NULL;
   g_autoptr(GDateTime) next = NULL;
   int minute = g_date_time_get_minute (now);
 
   base = g_date_time_add_minutes (now, (minute < 30 ? 30 : 60) - minute);
-  next = g_date_time_new_local (g_date_time_get_year (base), g_date_time_get_month (base),
-                                g_date_time_get_day_of_month (base),
-                                g_date_time_get_hour (base), g_date_time_get_minute (base), 0);
+  next = fq_city_date_time (g_date_time_get_year (base), g_date_time_get_month (base),
+                            g_date_time_get_day_of_month (base),
+                            g_date_time_get_hour (base), g_date_time_get_minute (base), 0);
   return g_date_time_format (next, "%Y-%m-%d %H:%M");
 }
 

@@ -131,7 +131,7 @@ update_connection (FqWindow *self)
 
         if (since > 0)
           {
-            g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (since / G_USEC_PER_SEC);
+            g_autoptr(GDateTime) dt = fq_city_time (since / G_USEC_PER_SEC);
             /* Translators: a time of day, as in "Offline since 14:05". */
             g_autofree char *hhmm = g_date_time_format (dt, _("%H:%M"));
 

@@ -6,6 +6,7 @@
  * shared by the server and the console. No GTK, no libsoup.
  */
 
+#include "fq-city-time.h"
 #include "fq-enums.h"
 #include "fq-enum-types.h"
 #include "fq-error.h"

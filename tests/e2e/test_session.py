@@ -153,7 +153,8 @@ def run_session(workdir, ctx):
     wait_until(lambda: len(session_of(server, ticket_id)["decisions"]) == 1, 10,
                "the decision on the server")
 
-    due = time.strftime("%Y-%m-%d 18:00", time.localtime(time.time() + 3 * 86400))
+    # Three days on, in Beijing time, as the console reads it.
+    due = time.strftime("%Y-%m-%d 18:00", time.gmtime(time.time() + 8 * 3600 + 3 * 86400))
     for text in ("下达限期拆除通知书", "拆除后复查消防通道"):
         fqe2e.find_by(coord_main, lambda n: (n.name or "").replace("_", "") == "New action item"
                       and n.roleName != "list", timeout=10,

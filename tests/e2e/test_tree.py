@@ -94,7 +94,8 @@ def test(workdir, ctx):
                              "grid": place["code"], "rev": inc["rev"], "note": "e2e"})
             made.append((inc, diverted, d["code"]))
 
-    now = datetime.datetime.now().astimezone()
+    # The console's day is Beijing's, whatever the machine's zone.
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) \
         .astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
