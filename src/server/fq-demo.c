@@ -2517,6 +2517,7 @@ typedef enum
   FEED_NEW_INCIDENT,
   FEED_TRIAGE,
   FEED_ADVANCE,
+  FEED_UNIT_WORK,
 } FeedKind;
 
 typedef struct
@@ -2531,6 +2532,7 @@ typedef struct
   char       *category;  /* FEED_TRIAGE: for an incident taken in without one */
   GPtrArray  *surnames;  /* FEED_ADVANCE: to name the staff (make_staff_name()) */
   GPtrArray  *given_names;
+  GPtrArray  *bodies;    /* FEED_UNIT_WORK: JsonObject *, unit_work_bodies() */
 } FeedWork;
 
 static void
@@ -2543,6 +2545,7 @@ feed_work_free (gpointer data)
   g_free (work->category);
   g_clear_pointer (&work->surnames, g_ptr_array_unref);
   g_clear_pointer (&work->given_names, g_ptr_array_unref);
+  g_clear_pointer (&work->bodies, g_ptr_array_unref);
   g_free (work);
 }
 
@@ -2823,6 +2826,52 @@ feed_advance (FqJob     *job,
   return fq_ticket_apply_action (job, db, actor, ticket, body, &allowed, error);
 }
 
+/* The demo unit's waiting matters (unit_work_bodies()), taken in and
+ * dispatched, as many as its office lacks of that many waiting: after a
+ * restart it may have them still. */
+static gboolean
+feed_unit_work (FqJob     *job,
+                FqDb      *db,
+                FeedWork  *work,
+                GError   **error)
+{
+  static const char waiting_sql[] =
+    "SELECT count(*) FROM tickets WHERE lead_unit = ? AND state = 'dispatched'";
+  sqlite3_stmt *stmt = fq_db_prepare (db, waiting_sql, error);
+  gint64 waiting = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  fq_bind_text (stmt, 1, work->demo_unit);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    waiting = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (!fq_sqlite_check (fq_db_get_handle (db), rc, error))
+    return FALSE;
+  for (guint i = (guint)MIN (waiting, (gint64)work->bodies->len); i < work->bodies->len; i++)
+    {
+      JsonObject *call = g_ptr_array_index (work->bodies, i);
+      g_autoptr(FqIncident) incident = NULL;
+      g_autoptr(FqTicket) ticket = NULL;
+      g_autoptr(JsonObject) triage = json_object_new ();
+      gboolean existed = FALSE;
+
+      incident = fq_incident_create (job, db, call, &existed, error);
+      if (incident == NULL)
+        return FALSE;
+      json_object_set_string_member (triage, "decision", "divert");
+      json_object_set_string_member (triage, "category",
+                                     json_object_get_string_member (call, "category"));
+      json_object_set_int_member (triage, "rev", incident->rev);
+      json_object_set_string_member (triage, "note", "转街道办事处牵头处置");
+      if (!fq_incident_triage (job, db, incident, triage, &ticket, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 feed_job (FqJob     *job,
           gpointer   user_data,
@@ -2840,6 +2889,9 @@ feed_job (FqJob     *job,
     case FEED_TRIAGE:
       ok = feed_triage (job, db, work, error);
       break;
+    case FEED_UNIT_WORK:
+      ok = feed_unit_work (job, db, work, error);
+      break;
     case FEED_ADVANCE:
     default:
       ok = feed_advance (job, db, work, error);
@@ -2850,15 +2902,15 @@ feed_job (FqJob     *job,
   return ok;
 }
 
+/* A call about @category in @community, as the desk takes it in. */
 static JsonObject *
-feed_new_body (Feed *feed)
+feed_call_body (Feed                 *feed,
+                FqSource              source,
+                const FqGridNodeInfo *community,
+                const FqCategoryInfo *category)
 {
   Generator *gen = &feed->gen;
   JsonObject *body = json_object_new ();
-  gboolean police = chance (gen, POLICE_PER_DAY / (POLICE_PER_DAY + DISPUTES_PER_DAY));
-  FqSource source = pick_source (gen, police);
-  const FqGridNodeInfo *community = pick_community (gen);
-  const FqCategoryInfo *category = pick_category (gen, police, FALSE);
   const char *summary;
   const char *description;
   g_autofree char *address = make_address (gen, community);
@@ -2878,10 +2930,72 @@ feed_new_body (Feed *feed)
       json_object_set_string_member (body, "caller_name", name);
       json_object_set_string_member (body, "caller_phone", phone);
     }
+  return body;
+}
+
+static JsonObject *
+feed_new_body (Feed *feed)
+{
+  Generator *gen = &feed->gen;
+  gboolean police = chance (gen, POLICE_PER_DAY / (POLICE_PER_DAY + DISPUTES_PER_DAY));
+  FqSource source = pick_source (gen, police);
+  const FqGridNodeInfo *community = pick_community (gen);
+  const FqCategoryInfo *category = pick_category (gen, police, FALSE);
+  JsonObject *body = feed_call_body (feed, source, community, category);
+
   /* The desk records the category at intake for most calls. */
   if (chance (gen, 0.8))
     json_object_set_string_member (body, "category", category->code);
   return body;
+}
+
+/* Two matters for the demo unit account's street office to take up, so
+ * that its console has work waiting from the start: calls from the
+ * street's communities, of the categories a street office leads (not the
+ * village ones in a town's community), as the desk dispatched them this
+ * morning. NULL if the grid has no such street. */
+static GPtrArray *
+unit_work_bodies (Feed *feed)
+{
+  Generator *gen = &feed->gen;
+  g_autoptr(GPtrArray) communities = g_ptr_array_new ();
+  g_autoptr(GPtrArray) categories = g_ptr_array_new ();
+  GPtrArray *bodies;
+  guint first;
+
+  for (guint i = 0; i < gen->communities->len; i++)
+    {
+      const FqGridNodeInfo *community = g_ptr_array_index (gen->communities, i);
+
+      if (g_strcmp0 (community->parent, DEMO_UNIT_STREET) == 0 && !is_village (community))
+        g_ptr_array_add (communities, (gpointer)community);
+    }
+  for (guint i = 0; i < gen->dispute_categories->len; i++)
+    {
+      const FqCategoryInfo *category = g_ptr_array_index (gen->dispute_categories, i);
+
+      if (g_strcmp0 (category->lead_unit_kind, "street_office") == 0
+          && g_strcmp0 (category->group, "I") != 0)   /* land and forest: villages' */
+        g_ptr_array_add (categories, (gpointer)category);
+    }
+  if (communities->len == 0 || categories->len == 0)
+    return NULL;
+
+  bodies = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  first = g_rand_int_range (gen->rand, 0, categories->len);
+  for (guint i = 0; i < 2; i++)
+    {
+      const FqCategoryInfo *category = g_ptr_array_index (categories,
+                                                          (first + i) % categories->len);
+      const FqGridNodeInfo *community = g_ptr_array_index (
+          communities, g_rand_int_range (gen->rand, 0, communities->len));
+      JsonObject *body = feed_call_body (feed, i == 0 ? FQ_SOURCE_12345 : FQ_SOURCE_110,
+                                         community, category);
+
+      json_object_set_string_member (body, "category", category->code);
+      g_ptr_array_add (bodies, body);
+    }
+  return bodies;
 }
 
 /* A few current convening sessions (recent, in progress, later today,
@@ -3003,6 +3117,19 @@ fq_demo_feed_start (FqServer *server,
   feed->given_names = strings_copy (feed->gen.corpus.given_names);
   the_feed = feed;
   fq_server_submit_write (server, &demo_coordinator, seed_sessions_job, NULL, NULL);
+  {
+    g_autoptr(GPtrArray) bodies = unit_work_bodies (feed);
+
+    if (bodies != NULL && feed->gen.demo_unit != NULL)
+      {
+        FeedWork *work = g_new0 (FeedWork, 1);
+
+        work->kind = FEED_UNIT_WORK;
+        work->demo_unit = g_strdup (feed->gen.demo_unit);
+        work->bodies = g_steal_pointer (&bodies);
+        fq_server_submit_write (server, &demo_operator, feed_job, work, feed_work_free);
+      }
+  }
   feed_schedule (feed);
 }
 

@@ -625,6 +625,78 @@ test_seeded_sessions (void)
     }
 }
 
+/* The matters waiting for the demo unit account's street office to take
+ * up, led by it. */
+static GPtrArray *
+unit_waiting (FqTestClient *unit)
+{
+  g_autoptr(FqTestResponse) list = fq_test_get (unit, "/tickets?state=dispatched&limit=100");
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *tickets;
+
+  fq_test_assert_status (list, 200);
+  tickets = fq_test_obj_array (fq_test_response_object (list), "tickets");
+  for (guint i = 0; i < json_array_get_length (tickets); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+
+      if (g_strcmp0 (fq_test_obj_str (ticket, "lead_unit"), FQ_TEST_UNIT_STREET) == 0)
+        g_ptr_array_add (ids, g_strdup (fq_test_obj_str (ticket, "id")));
+    }
+  return ids;
+}
+
+/* The demo's unit account has work from the start: two calls from its
+ * street, of categories a street office leads, dispatched to it; and a
+ * restart while they wait adds none. */
+static void
+test_unit_has_work (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "1", "--demo-feed-rate", "1", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FqTestClient) unit = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  unit = fq_test_client_new_login (fq_test_server_get_url (server), "unit", FQ_TEST_DEMO_PASSWORD);
+  while ((waiting = unit_waiting (unit))->len == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_clear_pointer (&waiting, g_ptr_array_unref);
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpuint (waiting->len, >=, 2);
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      g_autoptr(FqTestResponse) got = fq_test_get (unit, "/tickets/%s",
+                                                   (char *)g_ptr_array_index (waiting, i));
+      JsonObject *ticket = fq_test_response_object (got);
+      JsonArray *events;
+
+      fq_test_assert_status (got, 200);
+      g_assert_true (g_str_has_prefix (fq_test_obj_str (ticket, "grid"), "420204004"));
+      /* It may act on it: accept or return. */
+      g_assert_true (fq_test_array_has_string (fq_test_obj_array (ticket, "allowed_actions"),
+                                               "accept"));
+      events = fq_test_obj_array (ticket, "events");
+      g_assert_cmpstr (fq_test_obj_str (json_array_get_object_element (events, 0), "kind"), ==,
+                       "dispatched");
+    }
+
+  g_assert_true (fq_test_server_stop (server));
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_clear_pointer (&unit, fq_test_client_free);
+  unit = fq_test_client_new_login (fq_test_server_get_url (server), "unit", FQ_TEST_DEMO_PASSWORD);
+  g_usleep (2 * G_USEC_PER_SEC);
+  after = unit_waiting (unit);
+  g_assert_cmpuint (after->len, ==, waiting->len);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -637,6 +709,7 @@ main (int   argc,
   g_test_add_func ("/server/demo/history-sessions", test_history_sessions);
   g_test_add_func ("/server/demo/actors-named", test_actors_named);
   g_test_add_func ("/server/demo/seeded-sessions", test_seeded_sessions);
+  g_test_add_func ("/server/demo/unit-has-work", test_unit_has_work);
 
   return g_test_run ();
 }
