@@ -2951,9 +2951,10 @@ feed_new_body (Feed *feed)
 
 /* Two matters for the demo unit account's street office to take up, so
  * that its console has work waiting from the start: calls from the
- * street's communities, of the categories a street office leads (not the
- * village ones in a town's community), as the desk dispatched them this
- * morning. NULL if the grid has no such street. */
+ * street's communities (not its villages, if it has any), of the
+ * categories a street office leads (not the villages' land and forest
+ * matters), which the desk takes in and dispatches as the demo starts
+ * (feed_unit_work()). NULL if the grid has no such street. */
 static GPtrArray *
 unit_work_bodies (Feed *feed)
 {
