@@ -830,7 +830,7 @@ typedef struct
   GArray     *recent_ticketed;
   guint       step_order;
   GHashTable *unit_actors;   /* unit id → actor name */
-  GHashTable *actor_names;   /* actor name → the name the actor goes by */
+  GHashTable *actor_names;   /* staff actor (unit_actor()) → the person's name */
   gint64      id_day_index;
   char        id_day[8];
   GHashTable *incident_by_id;  /* id → FqIncident * */
@@ -871,14 +871,19 @@ unit_actor (History    *history,
   actor = g_hash_table_lookup (history->unit_actors, unit);
   if (actor == NULL)
     {
+      const char *name = intern_take (history,
+                                      make_staff_name (history->gen.corpus.surnames,
+                                                       history->gen.corpus.given_names, unit));
+
       actor = intern_take (history, g_strdup_printf ("staff@%s", unit));
       g_hash_table_insert (history->unit_actors, (gpointer)intern (history, unit), (gpointer)actor);
+      g_hash_table_insert (history->actor_names, (gpointer)actor, (gpointer)name);
     }
   return actor;
 }
 
-/* The name @actor goes by on the timeline: a demo account's, or the name
- * of the unit's member of staff (unit_actor()). */
+/* The name @actor goes by on the timeline: a unit's member of staff's
+ * (unit_actor() names them), or a demo account's. */
 static const char *
 actor_display_name (History    *history,
                     const char *actor)
@@ -888,17 +893,9 @@ actor_display_name (History    *history,
   if (actor == NULL)
     return NULL;
   name = g_hash_table_lookup (history->actor_names, actor);
-  if (name != NULL)
-    return name;
-  name = fq_demo_display_name (actor);
-  if (name == NULL && g_str_has_prefix (actor, "staff@"))
-    name = intern_take (history, make_staff_name (history->gen.corpus.surnames,
-                                                  history->gen.corpus.given_names,
-                                                  actor + strlen ("staff@")));
   if (name == NULL)
-    name = actor;
-  g_hash_table_insert (history->actor_names, (gpointer)actor, (gpointer)name);
-  return name;
+    name = fq_demo_display_name (actor);
+  return name != NULL ? name : actor;
 }
 
 static char *

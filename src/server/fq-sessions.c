@@ -587,15 +587,20 @@ decision_insert (FqDb           *db,
                  GError        **error)
 {
   static const char sql[] =
-    "INSERT INTO session_decisions (session, text, at, actor) VALUES (?,?,?,?)";
+    "INSERT INTO session_decisions (id, session, text, at, actor) VALUES (?,?,?,?,?)";
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
 
   if (stmt == NULL)
     return FALSE;
-  fq_bind_text (stmt, 1, session->id);
-  fq_bind_text (stmt, 2, decision->text);
-  sqlite3_bind_int64 (stmt, 3, decision->at);
-  fq_bind_text (stmt, 4, decision->actor);
+  /* A new id unless the decision has one (the history's). */
+  if (decision->id > 0)
+    sqlite3_bind_int64 (stmt, 1, decision->id);
+  else
+    sqlite3_bind_null (stmt, 1);
+  fq_bind_text (stmt, 2, session->id);
+  fq_bind_text (stmt, 3, decision->text);
+  sqlite3_bind_int64 (stmt, 4, decision->at);
+  fq_bind_text (stmt, 5, decision->actor);
   if (!step_done (db, stmt, error))
     return FALSE;
   decision->id = sqlite3_last_insert_rowid (fq_db_get_handle (db));
@@ -609,19 +614,27 @@ item_insert (FqDb           *db,
              GError        **error)
 {
   static const char sql[] =
-    "INSERT INTO action_items (session, ticket, text, owner_unit, due, created_at, "
-    "created_by) VALUES (?,?,?,?,?,?,?)";
+    "INSERT INTO action_items (id, session, ticket, text, owner_unit, due, done_at, done_by, "
+    "overdue_recorded, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
 
   if (stmt == NULL)
     return FALSE;
-  fq_bind_text (stmt, 1, session->id);
-  fq_bind_text (stmt, 2, session->ticket);
-  fq_bind_text (stmt, 3, item->text);
-  fq_bind_text (stmt, 4, item->owner_unit);
-  sqlite3_bind_int64 (stmt, 5, item->due);
-  sqlite3_bind_int64 (stmt, 6, item->created_at);
-  fq_bind_text (stmt, 7, item->created_by);
+  /* A new id unless the item has one; done already in the history's. */
+  if (item->id > 0)
+    sqlite3_bind_int64 (stmt, 1, item->id);
+  else
+    sqlite3_bind_null (stmt, 1);
+  fq_bind_text (stmt, 2, session->id);
+  fq_bind_text (stmt, 3, session->ticket);
+  fq_bind_text (stmt, 4, item->text);
+  fq_bind_text (stmt, 5, item->owner_unit);
+  sqlite3_bind_int64 (stmt, 6, item->due);
+  fq_sqlite_bind_time (stmt, 7, item->done_at);
+  fq_bind_text (stmt, 8, item->done_by);
+  sqlite3_bind_int (stmt, 9, item->overdue_recorded ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 10, item->created_at);
+  fq_bind_text (stmt, 11, item->created_by);
   if (!step_done (db, stmt, error))
     return FALSE;
   item->id = sqlite3_last_insert_rowid (fq_db_get_handle (db));
@@ -2527,12 +2540,6 @@ demo_session (FqJob           *job,
   return TRUE;
 }
 
-/* The open tickets of 下陆区 the seed chooses its sessions' matters from,
- * those of the demo unit account's street (团城山街道) first, so that it
- * has sessions to report in to: a street alone may have none that were
- * open long enough. */
-#define SEED_CANDIDATES 200
-
 gboolean
 fq_sessions_demo_seed (FqJob   *job,
                        FqDb    *db,
@@ -2543,16 +2550,18 @@ fq_sessions_demo_seed (FqJob   *job,
   static const char count_sql[] =
     "SELECT count(*) FROM sessions WHERE scheduled_at >= ? "
     "AND state IN ('scheduled', 'in_progress')";
-  static const char tickets_sql[] =
-    "SELECT id, category, created_at FROM tickets WHERE grid LIKE '420204%' "
-    "AND state IN ('dispatched', 'accepted') "
-    "ORDER BY grid LIKE '420204004%' DESC, created_at DESC "
-    "LIMIT " G_STRINGIFY (SEED_CANDIDATES);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) created = g_array_new (FALSE, FALSE, sizeof (gint64));
+  /* An open matter of 下陆区 there was half an hour before the session was
+   * called (?1), not chosen yet (?3 to ?5): of the text's category (?2)
+   * if there is one, of the demo unit account's street (团城山街道) before
+   * others, so that it has sessions to report in to, the newest first. A
+   * street alone may have none open long enough. */
+  static const char ticket_sql[] =
+    "SELECT id FROM tickets WHERE grid LIKE '420204%' "
+    "AND state IN ('dispatched', 'accepted') AND created_at < ?1 "
+    "AND id NOT IN (ifnull (?3, ''), ifnull (?4, ''), ifnull (?5, '')) "
+    "ORDER BY category = ?2 DESC, grid LIKE '420204004%' DESC, created_at DESC LIMIT 1";
   g_autoptr(GStringChunk) strings = g_string_chunk_new (1024);
-  gboolean taken[SEED_CANDIDATES] = { FALSE, };
+  const char *chosen[G_N_ELEMENTS (demo_texts)] = { NULL, };
   sqlite3_stmt *stmt;
   int rc;
 
@@ -2567,39 +2576,33 @@ fq_sessions_demo_seed (FqJob   *job,
     }
   sqlite3_reset (stmt);
 
-  if ((stmt = fq_db_prepare (db, tickets_sql, error)) == NULL)
-    return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_ptr_array_add (ids, column_dup (stmt, 0));
-      g_ptr_array_add (categories, column_dup (stmt, 1));
-      g_array_append_vals (created, &(gint64) { sqlite3_column_int64 (stmt, 2) }, 1);
-    }
-  sqlite3_reset (stmt);
-  if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
-    return FALSE;
-
-  /* Each session on the newest open matter of its text's category, or
-   * else on the newest one left, in words of its own; a matter there was
-   * before the session was called. */
+  /* Each session on the matter its text is about, or else in words of the
+   * matter's own. */
   for (guint kind = 0; kind < G_N_ELEMENTS (demo_texts); kind++)
     {
       g_autoptr(FqTicket) ticket = NULL;
+      g_autofree char *id = NULL;
       DemoText text = demo_texts[kind];
-      guint pick = G_MAXUINT;
       gint64 called;
 
+      if ((stmt = fq_db_prepare (db, ticket_sql, error)) == NULL)
+        return FALSE;
       demo_scheduled_at (kind, fq_job_now (job), &called);
-      for (guint round = 0; round < 2 && pick == G_MAXUINT; round++)
-        for (guint i = 0; i < ids->len && pick == G_MAXUINT; i++)
-          if (!taken[i] && g_array_index (created, gint64, i) < called - 30 * 60
-              && (round == 1 || g_strcmp0 (g_ptr_array_index (categories, i), text.category) == 0))
-            pick = i;
-      if (pick == G_MAXUINT)
+      sqlite3_bind_int64 (stmt, 1, called - 30 * 60);
+      fq_bind_text (stmt, 2, text.category);
+      for (guint i = 0; i + 1 < G_N_ELEMENTS (chosen); i++)
+        fq_bind_text (stmt, 3 + i, chosen[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        id = column_dup (stmt, 0);
+      sqlite3_reset (stmt);
+      if (!fq_sqlite_check (fq_job_get_db (job), rc, error))
+        return FALSE;
+      if (id == NULL)
         continue;
-      taken[pick] = TRUE;
+      chosen[kind] = g_string_chunk_insert (strings, id);
 
-      ticket = fq_ticket_load (db, g_ptr_array_index (ids, pick), error);
+      ticket = fq_ticket_load (db, id, error);
       if (ticket == NULL)
         return FALSE;
       if (g_strcmp0 (ticket->category, text.category) != 0)
@@ -2823,52 +2826,18 @@ fq_history_session_store (FqDb              *db,
                           GString           *json,
                           GError           **error)
 {
-  static const char decision_sql[] =
-    "INSERT INTO session_decisions (id, session, text, at, actor) VALUES (?,?,?,?,?)";
-  static const char item_sql[] =
-    "INSERT INTO action_items (id, session, ticket, text, owner_unit, due, done_at, done_by, "
-    "overdue_recorded, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-  const Session *session = history->session;
+  Session *session = history->session;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *text = NULL;
-  sqlite3_stmt *stmt;
 
   if (!session_store (db, session, error))
     return FALSE;
   for (guint i = 0; i < session->decisions->len; i++)
-    {
-      const Decision *decision = g_ptr_array_index (session->decisions, i);
-
-      if ((stmt = fq_db_prepare (db, decision_sql, error)) == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, decision->id);
-      fq_bind_text (stmt, 2, session->id);
-      fq_bind_text (stmt, 3, decision->text);
-      sqlite3_bind_int64 (stmt, 4, decision->at);
-      fq_bind_text (stmt, 5, decision->actor);
-      if (!step_done (db, stmt, error))
-        return FALSE;
-    }
+    if (!decision_insert (db, session, g_ptr_array_index (session->decisions, i), error))
+      return FALSE;
   for (guint i = 0; i < session->items->len; i++)
-    {
-      const Item *item = g_ptr_array_index (session->items, i);
-
-      if ((stmt = fq_db_prepare (db, item_sql, error)) == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, item->id);
-      fq_bind_text (stmt, 2, session->id);
-      fq_bind_text (stmt, 3, session->ticket);
-      fq_bind_text (stmt, 4, item->text);
-      fq_bind_text (stmt, 5, item->owner_unit);
-      sqlite3_bind_int64 (stmt, 6, item->due);
-      fq_sqlite_bind_time (stmt, 7, item->done_at);
-      fq_bind_text (stmt, 8, item->done_by);
-      sqlite3_bind_int (stmt, 9, item->overdue_recorded ? 1 : 0);
-      sqlite3_bind_int64 (stmt, 10, item->created_at);
-      fq_bind_text (stmt, 11, item->created_by);
-      if (!step_done (db, stmt, error))
-        return FALSE;
-    }
+    if (!item_insert (db, session, g_ptr_array_index (session->items, i), error))
+      return FALSE;
 
   node = session_to_json (session, now);
   text = fq_json_to_string (node, NULL);

@@ -515,6 +515,20 @@ def button(node, label, timeout=10):
     return find_by(node, match, timeout=timeout, what="the button %r" % label)
 
 
+def choose_from_menu(main, app, menu_name, item_label, timeout=10):
+    """Opens the menu button named @menu_name in @main and clicks its item
+    @item_label (mnemonic underscores ignored); menus open in @app, as
+    popovers of their own."""
+    menu = find_by(main, lambda n: n.name == menu_name, timeout=timeout,
+                   what="the menu button %r" % menu_name)
+    # GTK 4.8: a menu button is a widget around the button that opens it.
+    inner = [c for c in menu.children if c.roleName in ("push button", "toggle button")]
+    (inner[0] if inner else menu).doActionNamed("click")
+    find_by(app, lambda n: n.roleName == "menu item"
+            and (n.name or "").replace("_", "") == item_label, timeout=10,
+            what="the menu item %r" % item_label).doActionNamed("click")
+
+
 def text_of(node):
     """What a label says: its name, or for a status or alert label (which
     GTK 4.8 names after its class) the text of its Text interface."""

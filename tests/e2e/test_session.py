@@ -132,15 +132,7 @@ def run_session(workdir, ctx):
         wait_until(lambda: fqe2e.roster_status(coord_main, units[u]).startswith("Reported at"), 10,
                    "%s checked in" % units[u])
     absent = others[2]
-    menu = fqe2e.find_by(coord_main, lambda n: n.name == "Attendance of " + units[absent],
-                         timeout=10, what="the attendance menu of the fourth tile")
-    # GTK 4.8: a menu button is a widget around the button that opens it.
-    inner = [c for c in menu.children if c.roleName in ("push button", "toggle button")]
-    (inner[0] if inner else menu).doActionNamed("click")
-    item = fqe2e.find_by(coord.app, lambda n: n.roleName == "menu item"
-                         and (n.name or "").replace("_", "") == "Mark Absent", timeout=10,
-                         what="the Mark Absent menu item")
-    item.doActionNamed("click")
+    fqe2e.choose_from_menu(coord_main, coord.app, "Attendance of " + units[absent], "Mark Absent")
     wait_until(lambda: fqe2e.roster_status(coord_main, units[absent]) == "Absent", 10,
                "the fourth unit marked absent")
 
@@ -193,14 +185,8 @@ def run_session(workdir, ctx):
                                                     "coordinator", ctx)
     fqe2e.show_sessions(other_main)
     fqe2e.session_row(other_main, session["title"]).click()
-    menu = fqe2e.find_by(other_main, lambda n: n.name == "Minutes and session", timeout=20,
-                         what="the session's menu button")
-    inner = [c for c in menu.children if c.roleName in ("push button", "toggle button")]
-    (inner[0] if inner else menu).doActionNamed("click")
-    item = fqe2e.find_by(other.app, lambda n: n.roleName == "menu item"
-                         and (n.name or "").replace("_", "") == "Open the Ticket", timeout=10,
-                         what="the Open the Ticket menu item")
-    item.doActionNamed("click")
+    fqe2e.choose_from_menu(other_main, other.app, "Minutes and session", "Open the Ticket",
+                           timeout=20)
     table = fqe2e.ticket_table(other_main)
     wait_until(lambda: any(title in r for r in fqe2e.table_rows(table, limit=120)), 20,
                "the ticket's row among the tickets drawn on the board")
