@@ -15,8 +15,8 @@
  *
  * Periods are counted in China Standard Time days, the city's working day,
  * as the server's trend buckets are: "this month" is from the 1st to now,
- * so that the previous period the server compares with has the same
- * length.
+ * and the server compares it with the same days and hours of last month
+ * (fq-metrics.c chooses every comparison period).
  */
 
 #define G_LOG_DOMAIN "fq-summary-view"

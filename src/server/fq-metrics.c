@@ -33,9 +33,18 @@
  *    by its dispatch). Medians of an even count are the mean of the middle
  *    two; null without any value.
  *  - Ratios are fractions, unrounded; null when the denominator is 0.
- *  - Comparisons: the previous period has the same length and ends where
- *    the period starts (环比); the same period last year is [from, to)
- *    shifted back one calendar year (同比; 29 February becomes 28 February).
+ *  - Comparisons: the previous period (环比) is [from, to) shifted back so
+ *    that it compares like with like and never overlaps the period:
+ *     - a period that starts on the 1st of a month at CST midnight moves
+ *       back as many calendar months as it spans: a month to the month
+ *       before, this month so far to the same days and hours of last month
+ *       (上月同期), a quarter to the quarter before (a day past the end
+ *       of a shorter month becomes its last day);
+ *     - any other moves back as many whole days as it spans, so that it
+ *       holds the same hours of the day: today so far to yesterday until
+ *       this hour, a week to the week before.
+ *    The same period last year is [from, to) shifted back one calendar
+ *    year (同比; 29 February becomes 28 February).
  *    Each change is (current − base) / base, null when the base is 0 or
  *    either value is null.
  *
@@ -898,6 +907,67 @@ years_before (gint64 t,
   return shifted != NULL ? g_date_time_to_unix (shifted) : t - 365 * 86400;
 }
 
+/* @t as a date and time in CST, as if it were UTC (no zone arithmetic
+ * follows, only calendar arithmetic). */
+static GDateTime *
+cst_date_time (gint64 t)
+{
+  return g_date_time_new_from_unix_utc (t + FQ_CST_OFFSET_SECONDS);
+}
+
+static gint64
+cst_unix (GDateTime *dt)
+{
+  return g_date_time_to_unix (dt) - FQ_CST_OFFSET_SECONDS;
+}
+
+/* @start + @months, in unix time; G_MAXINT64 past the year 9999. */
+static gint64
+months_after (GDateTime *start,
+              int        months)
+{
+  g_autoptr(GDateTime) dt = g_date_time_add_months (start, months);
+
+  return dt != NULL ? cst_unix (dt) : G_MAXINT64;
+}
+
+/* The previous period of [@from, @to), see the comment at the top. */
+static void
+previous_period (gint64  from,
+                 gint64  to,
+                 gint64 *previous_from,
+                 gint64 *previous_to)
+{
+  g_autoptr(GDateTime) start = cst_date_time (from);
+  g_autoptr(GDateTime) end = cst_date_time (to);
+  gint64 days;
+
+  if (start != NULL && end != NULL && g_date_time_get_day_of_month (start) == 1
+      && g_date_time_get_hour (start) == 0 && g_date_time_get_minute (start) == 0
+      && g_date_time_get_seconds (start) == 0)
+    {
+      /* The months it spans: from the 1st, @start + @months is again a
+       * 1st, so the first such boundary at or past @to (a span of more
+       * than a century moves by days). */
+      g_autoptr(GDateTime) prev_end = NULL;
+      int months = 1;
+
+      while (months < 12 * 100 && months_after (start, months) < to)
+        months++;
+      prev_end = g_date_time_add_months (end, -months);
+      *previous_from = months_after (start, -months);
+      if (prev_end != NULL && *previous_from != G_MAXINT64 && months_after (start, months) >= to)
+        {
+          *previous_to = cst_unix (prev_end);
+          return;
+        }
+    }
+
+  days = (to - from + 86399) / 86400;
+  *previous_from = from - days * 86400;
+  *previous_to = to - days * 86400;
+}
+
 static gboolean
 summary_job (FqJob     *job,
              gpointer   user_data,
@@ -907,17 +977,15 @@ summary_job (FqJob     *job,
   g_autoptr(JsonBuilder) builder = NULL;
   Metrics m[3];
   Values v[3];
-  gint64 length, starts[3], ends[3];
+  gint64 starts[3], ends[3];
   gboolean ok = TRUE;
 
   if (!parse_scope (job, &scope, error))
     return FALSE;
 
-  length = scope.to - scope.from;
   starts[0] = scope.from;
   ends[0] = scope.to;
-  starts[1] = scope.from - length;
-  ends[1] = scope.from;
+  previous_period (scope.from, scope.to, &starts[1], &ends[1]);
   starts[2] = years_before (scope.from, 1);
   ends[2] = years_before (scope.to, 1);
 

@@ -152,6 +152,50 @@ year_before (gint64 t)
   return g_date_time_to_unix (shifted);
 }
 
+/* The CST midnight starting the 1st of the month @add months after
+ * @year-@month. */
+static gint64
+month_start (int year,
+             int month,
+             int add)
+{
+  int k = year * 12 + (month - 1) + add;
+
+  return cst (k / 12, k % 12 + 1, 1);
+}
+
+/* The previous period (环比) as fq-metrics.c promises it: from the 1st of a
+ * month at CST midnight, back as many calendar months as the period spans,
+ * a day past a shorter month's end on its last day; otherwise back as
+ * many whole days as it spans. */
+static void
+previous_of (gint64  from,
+             gint64  to,
+             gint64 *previous_from,
+             gint64 *previous_to)
+{
+  g_autoptr(GDateTime) start = g_date_time_new_from_unix_utc (from + CST);
+  gint64 days = (to - from + 86399) / 86400;
+
+  if (g_date_time_get_day_of_month (start) == 1 && (from + CST) % 86400 == 0)
+    {
+      g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc (to + CST);
+      int year = g_date_time_get_year (start), month = g_date_time_get_month (start);
+      int months = 1;
+      int k, day;
+
+      while (month_start (year, month, months) < to)
+        months++;
+      k = g_date_time_get_year (end) * 12 + g_date_time_get_month (end) - 1 - months;
+      day = MIN (g_date_time_get_day_of_month (end), g_date_get_days_in_month (k % 12 + 1, k / 12));
+      *previous_from = month_start (year, month, -months);
+      *previous_to = cst (k / 12, k % 12 + 1, day) + (to + CST) % 86400;
+      return;
+    }
+  *previous_from = from - days * 86400;
+  *previous_to = to - days * 86400;
+}
+
 /* ---- the independent count ---- */
 
 typedef struct
@@ -425,7 +469,7 @@ check_summary (gint64      from,
   g_autofree char *t = iso (to);
   JsonObject *root, *period, *periods;
   Expect cur, prev, yago;
-  gint64 len = to - from;
+  gint64 prev_from, prev_to;
 
   fq_test_assert_status (resp, 200);
   root = fq_test_response_object (resp);
@@ -436,10 +480,12 @@ check_summary (gint64      from,
   period = fq_test_obj_obj (root, "period");
   g_assert_cmpstr (fq_test_obj_str (period, "from"), ==, f);
   g_assert_cmpstr (fq_test_obj_str (period, "to"), ==, t);
+  previous_of (from, to, &prev_from, &prev_to);
   periods = fq_test_obj_obj (root, "periods");
   if (periods != NULL)
     {
-      g_autofree char *pf = iso (from - len);
+      g_autofree char *pf = iso (prev_from);
+      g_autofree char *pt = iso (prev_to);
       g_autofree char *yf = iso (year_before (from));
       g_autofree char *yt = iso (year_before (to));
 
@@ -447,12 +493,13 @@ check_summary (gint64      from,
       JsonObject *last_year = fq_test_obj_obj (periods, "same_period_last_year");
 
       g_assert_cmpstr (fq_test_obj_str (previous, "from"), ==, pf);
+      g_assert_cmpstr (fq_test_obj_str (previous, "to"), ==, pt);
       g_assert_cmpstr (fq_test_obj_str (last_year, "from"), ==, yf);
       g_assert_cmpstr (fq_test_obj_str (last_year, "to"), ==, yt);
     }
 
   expect_count (&cur, from, to, prefix);
-  expect_count (&prev, from - len, from, prefix);
+  expect_count (&prev, prev_from, prev_to, prefix);
   expect_count (&yago, year_before (from), year_before (to), prefix);
 
   check_values (fq_test_obj_obj (root, "current"), &cur, where);
@@ -619,13 +666,11 @@ static void
 construct (void)
 {
   g_autoptr(GRand) r = g_rand_new_with_seed (4202);
-  gint64 len;
 
   /* March 2024 (China Standard Time) in the pilot district; the month
-   * before; March 2023. */
+   * before, February; March 2023. */
   pilot_from = cst (2024, 3, 1);
   pilot_to = cst (2024, 4, 1);
-  len = pilot_to - pilot_from;
   {
     /* 2,989 disputes, 97 mediated, 389 diverted; repeat calls 140 (40
      * merged, 100 police calls linked as repeats); 4,400 from 110. */
@@ -637,7 +682,7 @@ construct (void)
     Published year_ago = { 8000, 3440, 110, 420, 60, 100, 5000 };
 
     published_period (r, pilot_from, pilot_to, &current);
-    published_period (r, pilot_from - len, pilot_from, &previous);
+    published_period (r, cst (2024, 2, 1), pilot_from, &previous);
     published_period (r, year_before (pilot_from), year_before (pilot_to), &year_ago);
   }
 
@@ -1131,6 +1176,48 @@ test_random_city (void)
         if (s < 2)
           g_assert_cmpint (fq_test_obj_int (cur, "incidents_total"), >, 0);
       }
+}
+
+static void
+test_previous_period (void)
+{
+  /* 环比 compares like with like (fq-metrics.c), in UTC here. */
+  const struct
+  {
+    gint64      from, to;
+    const char *previous_from, *previous_to;
+  } cases[] = {
+    /* This month so far, on the morning of the 1st: the same hours of the
+     * 1st of last month (上月同期), not the evening before. */
+    { cst (2026, 12, 1), cst (2026, 12, 1) + 10 * 3600 + 17 * 60, "2026-10-31T16:00:00Z", "2026-11-01T02:17:00Z" },
+    /* A month: the month before, however long it is. */
+    { cst (2024, 3, 1), cst (2024, 4, 1), "2024-01-31T16:00:00Z", "2024-02-29T16:00:00Z" },
+    /* March until the 31st, 9:00: February until its last day, 9:00. */
+    { cst (2024, 3, 1), cst (2024, 3, 31) + 9 * 3600, "2024-01-31T16:00:00Z", "2024-02-29T01:00:00Z" },
+    /* This quarter so far: the quarter before, as far. */
+    { cst (2026, 10, 1), cst (2026, 12, 1) + 10 * 3600, "2026-06-30T16:00:00Z", "2026-09-01T02:00:00Z" },
+    /* A year: the year before. */
+    { cst (2021, 1, 1), cst (2022, 1, 1), "2019-12-31T16:00:00Z", "2020-12-31T16:00:00Z" },
+    /* Today so far: yesterday until this hour. */
+    { cst (2026, 12, 2), cst (2026, 12, 2) + 8 * 3600 + 30 * 60, "2026-11-30T16:00:00Z", "2026-12-01T00:30:00Z" },
+    /* A week: the week before. */
+    { cst (2021, 10, 11), cst (2021, 10, 18), "2021-10-03T16:00:00Z", "2021-10-10T16:00:00Z" },
+    /* 48 days and some hours: 49 days back, the same hours of the day. */
+    { cst (2021, 6, 15) + 3 * 3600 + 17 * 60, cst (2021, 8, 2) + 11 * 3600, "2021-04-26T19:17:00Z",
+      "2021-06-14T03:00:00Z" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(FqTestResponse) resp = get_metrics (w.leader, "summary", cases[i].from, cases[i].to, FQ_TEST_CITY,
+                                                    NULL);
+      JsonObject *previous;
+
+      fq_test_assert_status (resp, 200);
+      previous = fq_test_obj_obj (fq_test_obj_obj (fq_test_response_object (resp), "periods"), "previous_period");
+      g_assert_cmpstr (fq_test_obj_str (previous, "from"), ==, cases[i].previous_from);
+      g_assert_cmpstr (fq_test_obj_str (previous, "to"), ==, cases[i].previous_to);
+    }
 }
 
 static void
@@ -2116,6 +2203,7 @@ main (int   argc,
 
   g_test_add_func ("/metrics/published-figures", test_published_figures);
   g_test_add_func ("/metrics/random-city", test_random_city);
+  g_test_add_func ("/metrics/previous-period", test_previous_period);
   g_test_add_func ("/metrics/trend", test_trend);
   g_test_add_func ("/metrics/units", test_units);
   g_test_add_func ("/metrics/categories", test_categories);
