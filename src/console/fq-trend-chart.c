@@ -302,8 +302,10 @@ fq_trend_chart_draw (cairo_t            *cr,
   /* Bars, and a date label under each one that has room for it. */
   for (guint i = 0; i < data->n; i++)
     {
-      double gap = MIN (plot.slot * 0.25, 8);
-      double x = plot.left + i * plot.slot + gap / 2;
+      /* A bar of a few days' period is no wider than a bar of a month's
+       * would be at a glance: a single day is a bar, not a wall. */
+      double bar_w = MIN (MAX (plot.slot - MIN (plot.slot * 0.25, 8), 1), 48);
+      double x = round (plot.left + i * plot.slot + (plot.slot - bar_w) / 2);
       double h = (plot.bottom - plot.top) * data->values[i] / y_max;
       g_autoptr(PangoLayout) label = make_layout (cr, style, data->axis_labels[i], 0.85);
       int lw, lh;
@@ -311,7 +313,7 @@ fq_trend_chart_draw (cairo_t            *cr,
 
       set_color (cr, (int)i == highlight ? &style->bar_highlight : &style->bar,
                  data->partial[i] ? 0.45 : 1);
-      cairo_rectangle (cr, x, plot.bottom - h, MAX (plot.slot - gap, 1), h);
+      cairo_rectangle (cr, x, plot.bottom - h, bar_w, h);
       cairo_fill (cr);
 
       pango_layout_get_pixel_size (label, &lw, &lh);

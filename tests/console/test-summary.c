@@ -368,6 +368,38 @@ test_trend_chart (void)
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 
+  /* One day (the 1st of the month, "this month") is one bar in the middle,
+   * not a wall across the chart. */
+  {
+    const char *day[] = { "12月1日" };
+    const double one[] = { 100 };
+    g_autoptr(FqTrendData) single = fq_trend_data_new ("警情（按日）", 1, day, day, one, NULL);
+    guint columns = 0, sum = 0;
+
+    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 200);
+    cr = cairo_create (surface);
+    fq_trend_chart_draw (cr, 800, 200, single, &style, -1);
+    cairo_surface_flush (surface);
+    {
+      const guchar *pixels = cairo_image_surface_get_data (surface);
+      int stride = cairo_image_surface_get_stride (surface);
+
+      /* A row through the bar (the value is the axis' top), right of the
+       * value labels: the bar is the only strong colour there. */
+      for (int x = 50; x < 800; x++)
+        if (pixels[120 * stride + x * 4 + 3] > 100)
+          {
+            columns++;
+            sum += x;
+          }
+    }
+    g_assert_cmpuint (columns, >, 0);
+    g_assert_cmpuint (columns, <=, 48);
+    g_assert_cmpint (ABS ((int)(sum / columns) - 400), <, 40);
+    cairo_destroy (cr);
+    cairo_surface_destroy (surface);
+  }
+
   /* Keyboard: End chooses the last bar, Left the one before, Enter
    * activates it. */
   fq_trend_chart_set_data (FQ_TREND_CHART (chart), data);
