@@ -18,6 +18,9 @@ struct _FqIncidentBoard
 
   /* Template widgets */
   GtkToggleButton      *incoming_tab;
+  /* Where incident rows last left the list (focus_incident_row()). */
+  guint                 incident_removed_at;
+  guint                 refocus_id;
   GtkToggleButton      *tickets_tab;
   GtkLabel             *incoming_count;
   GtkLabel             *tickets_count;
@@ -1053,6 +1056,49 @@ filling_changed_cb (FqIncidentBoard *self)
   update_counts (self);
 }
 
+/* GTK 4.8: when the item of the row that has the keyboard focus leaves the
+ * model, the row widget is taken out of the list but stays the window's
+ * focus, so that the keys reach no row. Such a widget is in no window any
+ * more. */
+static gboolean
+focus_is_lost (FqIncidentBoard *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_get_root (focus) == NULL;
+}
+
+/* Gives the keyboard focus to incident row @position (or the last row),
+ * which selects it; to the "incoming" tab when the list is empty. */
+static void
+focus_incident_row (FqIncidentBoard *self,
+                    guint            position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (fq_context_get_incidents (self->context)));
+
+  if (n == 0)
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->incoming_tab));
+      return;
+    }
+  gtk_single_selection_set_selected (self->incident_selection, MIN (position, n - 1));
+  gtk_widget_grab_focus (GTK_WIDGET (self->incident_view));
+  column_view_scroll_to (self->incident_view, MIN (position, n - 1));
+}
+
+/* After the list view has taken the change in. */
+static gboolean
+refocus_cb (gpointer data)
+{
+  FqIncidentBoard *self = data;
+
+  self->refocus_id = 0;
+  if (focus_is_lost (self))
+    focus_incident_row (self, self->incident_removed_at);
+  return G_SOURCE_REMOVE;
+}
+
 /* New calls arrive at the top. GtkColumnView keeps the rows in view where
  * they are when rows are inserted above them, so nothing moves under the
  * pointer; the operator is told how many came in instead. Without a pointer
@@ -1068,6 +1114,15 @@ incidents_items_changed_cb (FqIncidentBoard *self,
                           && fq_incident_list_get_sort_descending (FQ_INCIDENT_LIST (model));
 
   keep_at_top_while_filling (self, self->incident_view, self->scroll_incidents_top, added);
+
+  /* The row with the focus left (it was triaged, here or elsewhere): the
+   * focus goes to the row that took its place. */
+  if (removed > 0)
+    {
+      self->incident_removed_at = position;
+      if (focus_is_lost (self) && self->refocus_id == 0)
+        self->refocus_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refocus_cb, self, NULL);
+    }
 
   /* Only live arrivals: a load or a refilter replaces the rows wholesale
    * (all removed, then all added: the second alone looks like arrivals).
@@ -1291,10 +1346,18 @@ view_activate_cb (FqIncidentBoard *self,
                   guint            position,
                   GtkColumnView   *view)
 {
+  /* The row activated is the one shown, even if the keyboard reached it
+   * without selecting it (after its neighbour left the list). */
   if (view == self->incident_view)
-    incident_selection_cb (self);
+    {
+      gtk_single_selection_set_selected (self->incident_selection, position);
+      incident_selection_cb (self);
+    }
   else
-    ticket_selection_cb (self);
+    {
+      gtk_single_selection_set_selected (self->ticket_selection, position);
+      ticket_selection_cb (self);
+    }
 
   g_signal_emit (self, signals[ROW_ACTIVATED], 0);
 }
@@ -1698,6 +1761,7 @@ fq_incident_board_dispose (GObject *object)
   GtkColumnViewColumn *status_column = g_steal_pointer (&self->incident_status_column);
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_handle_id (&self->refocus_id, g_source_remove);
   scroll_top_cancel (self);
   disconnect_context (self);
 
@@ -2106,6 +2170,30 @@ fq_incident_board_select_incident (FqIncidentBoard *self,
 
   gtk_single_selection_set_selected (self->incident_selection, position);
   scroll_to_row (self, self->incident_view, &self->scroll_to_incident, position, id);
+}
+
+/* The next incident is the one below @id, or above it at the end of the
+ * list; if @id has left the list already, the one that took its place. */
+void
+fq_incident_board_focus_next_incident (FqIncidentBoard *self,
+                                       const char      *id)
+{
+  guint position, n;
+
+  g_return_if_fail (FQ_IS_INCIDENT_BOARD (self));
+
+  if (self->context == NULL)
+    return;
+
+  fq_incident_board_set_page (self, FQ_BOARD_PAGE_INCOMING);
+  position = id != NULL ? fq_incident_list_find (fq_context_get_incidents (self->context), id) : G_MAXUINT;
+  n = g_list_model_get_n_items (G_LIST_MODEL (fq_context_get_incidents (self->context)));
+  if (position == G_MAXUINT)
+    focus_incident_row (self, self->incident_removed_at);
+  else if (n < 2)
+    gtk_widget_grab_focus (GTK_WIDGET (self->incoming_tab));
+  else
+    focus_incident_row (self, position + 1 < n ? position + 1 : position - 1);
 }
 
 void

@@ -36,6 +36,10 @@ void         fq_incident_board_select_incident (FqIncidentBoard *self,
                                                 const char      *id);
 void         fq_incident_board_select_ticket   (FqIncidentBoard *self,
                                                 const char      *id);
+/* After incident @id is triaged: the keyboard goes on to the next incident
+ * of the list, which it selects, before @id's row leaves the list. */
+void         fq_incident_board_focus_next_incident (FqIncidentBoard *self,
+                                                    const char      *id);
 /* Saves the column widths and sort orders to the settings. */
 void         fq_incident_board_save_state      (FqIncidentBoard *self);
 /* "Explain this number": limits @page to exactly the incidents (or

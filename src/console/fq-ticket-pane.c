@@ -1499,7 +1499,7 @@ fq_ticket_pane_grab_focus (GtkWidget *widget)
   if (gtk_widget_child_focus (GTK_WIDGET (self->actions_box), GTK_DIR_TAB_FORWARD))
     return TRUE;
 
-  return gtk_widget_child_focus (widget, GTK_DIR_TAB_FORWARD);
+  return fq_widget_focus_first (widget);
 }
 
 static void

@@ -720,3 +720,14 @@ fq_fix_list_popups (GtkWidget *root)
        child = gtk_widget_get_next_sibling (child))
     fq_fix_list_popups (child);
 }
+
+gboolean
+fq_widget_focus_first (GtkWidget *bin)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (ADW_IS_BIN (bin), FALSE);
+
+  child = adw_bin_get_child (ADW_BIN (bin));
+  return child != NULL && gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD);
+}

@@ -74,6 +74,11 @@ void        fq_trace_mark           (const char    *what);
  * from the selected item. For every combo row and drop-down below @root,
  * the list opens on the selected item. */
 void        fq_fix_list_popups      (GtkWidget     *root);
+/* For the grab_focus of an AdwBin pane when none of its own choices can
+ * take the focus: the first widget of its child that can, in Tab order.
+ * Not gtk_widget_child_focus() on the pane itself: with GTK 4.8 and
+ * libadwaita 1.2 that calls the pane's grab_focus again, without end. */
+gboolean    fq_widget_focus_first   (GtkWidget     *bin);
 /* @text without its mnemonic marks: "_Submit" and "提交(_S)" become
  * "Submit" and "提交". (transfer full) */
 char       *fq_strip_mnemonic       (const char    *text);

@@ -295,7 +295,7 @@ triage_submitted_cb (FqWindow     *self,
   fq_window_toast (self, _("Triage recorded"));
   /* Back to the board for the next call; the row leaves the incoming list
    * when the server confirms. */
-  gtk_widget_grab_focus (GTK_WIDGET (self->board));
+  fq_incident_board_focus_next_incident (self->board, incident_id);
 }
 
 static void

@@ -126,6 +126,37 @@ test_triage_pane (void)
   check_widget (pane, 1);
 }
 
+/* A pane with nothing to decide (a matter decided without a ticket, or no
+ * matter yet) gives the focus to its first control if it shows one: the
+ * fallback once called the pane's own grab_focus again, until the stack
+ * ran out, when Enter on such a row of the board moved the focus to the
+ * pane. */
+static void
+check_pane_takes_focus (GtkWidget *pane)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *focus;
+
+  gtk_window_set_child (GTK_WINDOW (window), pane);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (pane))
+    g_main_context_iteration (NULL, TRUE);
+  if (gtk_widget_grab_focus (pane))
+    {
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      g_assert_nonnull (focus);
+      g_assert_true (gtk_widget_is_ancestor (focus, pane));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_panes_take_focus (void)
+{
+  check_pane_takes_focus (fq_triage_pane_new ());
+  check_pane_takes_focus (fq_ticket_pane_new ());
+}
+
 static void
 test_ticket_pane (void)
 {
@@ -154,6 +185,7 @@ main (int   argc,
   g_test_add_func ("/console/widgets/incident-board", test_incident_board);
   g_test_add_func ("/console/widgets/triage-pane", test_triage_pane);
   g_test_add_func ("/console/widgets/ticket-pane", test_ticket_pane);
+  g_test_add_func ("/console/widgets/panes-take-focus", test_panes_take_focus);
 
   return g_test_run ();
 }
