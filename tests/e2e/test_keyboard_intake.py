@@ -3,7 +3,7 @@
 submitted divert decision in the triage pane only key events are sent
 (AT-SPI is only read, to know where the focus is, as a screen reader user
 hears it). Then the API must show the incident triaged `divert` with a
-ticket."""
+ticket, and the keyboard must go on to the next call waiting."""
 
 import time
 
@@ -157,6 +157,18 @@ def test(workdir, ctx):
     check(ticket["state"] == "dispatched", "the new ticket is %r" % ticket["state"])
     log("incident %s diverted by keyboard: ticket %s to %s" % (incident["id"], ticket["id"],
                                                               ticket["lead_unit"]))
+
+    # On to the next call, still by keyboard: once the diverted one has left
+    # the waiting list, the call left waiting is selected and shown, the
+    # keyboard on its row, and Enter opens its form. (GTK 4.8 used to leave
+    # the focus on the row that left, out of the window, where no key
+    # reached the list.)
+    wait_until(lambda: any("邻居在楼道堆放杂物" in t for t in fqe2e.labels_text(pane, limit=60)), 20,
+               "the call left waiting to be shown in the triage pane after the triage")
+    fqe2e.press("Return")
+    wait_until(lambda: fqe2e.focused(category), 10,
+               "Enter on the next call to move the focus to its Category row")
+    log("the next call is open, the keyboard on its form")
 
 
 if __name__ == "__main__":
