@@ -18,9 +18,6 @@ struct _FqIncidentBoard
 
   /* Template widgets */
   GtkToggleButton      *incoming_tab;
-  /* Where incident rows last left the list (focus_incident_row()). */
-  guint                 incident_removed_at;
-  guint                 refocus_id;
   GtkToggleButton      *tickets_tab;
   GtkLabel             *incoming_count;
   GtkLabel             *tickets_count;
@@ -69,6 +66,8 @@ struct _FqIncidentBoard
   GObject              *probe_a;
   GObject              *probe_b;
   guint                 clock_id;
+  guint                 incident_removed_at;  /* where incident rows last left */
+  guint                 refocus_id;           /* refocus_cb() */
   GdkFrameClock        *scroll_top_clock;  /* while scroll_top_cb() waits */
   gulong                scroll_top_id;
   gboolean              scroll_incidents_top;  /* for scroll_top_cb() */

@@ -37,7 +37,8 @@ void         fq_incident_board_select_incident (FqIncidentBoard *self,
 void         fq_incident_board_select_ticket   (FqIncidentBoard *self,
                                                 const char      *id);
 /* After incident @id is triaged: the keyboard goes on to the next incident
- * of the list, which it selects, before @id's row leaves the list. */
+ * of the list, which it selects (if @id has left the list already, to the
+ * one that took its place). */
 void         fq_incident_board_focus_next_incident (FqIncidentBoard *self,
                                                     const char      *id);
 /* Saves the column widths and sort orders to the settings. */

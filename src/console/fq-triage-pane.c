@@ -715,7 +715,7 @@ fq_triage_pane_grab_focus (GtkWidget *widget)
   if (gtk_widget_get_visible (GTK_WIDGET (self->open_ticket_button)))
     return gtk_widget_grab_focus (GTK_WIDGET (self->open_ticket_button));
 
-  /* A matter decided without a ticket (police): its first button. */
+  /* A matter decided without a ticket (police): its first control. */
   return fq_widget_focus_first (widget);
 }
 
