@@ -2177,6 +2177,7 @@ void
 fq_incident_board_focus_next_incident (FqIncidentBoard *self,
                                        const char      *id)
 {
+  FqIncidentList *incidents;
   guint position, n;
 
   g_return_if_fail (FQ_IS_INCIDENT_BOARD (self));
@@ -2185,8 +2186,9 @@ fq_incident_board_focus_next_incident (FqIncidentBoard *self,
     return;
 
   fq_incident_board_set_page (self, FQ_BOARD_PAGE_INCOMING);
-  position = id != NULL ? fq_incident_list_find (fq_context_get_incidents (self->context), id) : G_MAXUINT;
-  n = g_list_model_get_n_items (G_LIST_MODEL (fq_context_get_incidents (self->context)));
+  incidents = fq_context_get_incidents (self->context);
+  position = id != NULL ? fq_incident_list_find (incidents, id) : G_MAXUINT;
+  n = g_list_model_get_n_items (G_LIST_MODEL (incidents));
   if (position == G_MAXUINT)
     focus_incident_row (self, self->incident_removed_at);
   else if (n < 2)

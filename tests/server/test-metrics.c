@@ -1189,17 +1189,21 @@ test_previous_period (void)
   } cases[] = {
     /* This month so far, on the morning of the 1st: the same hours of the
      * 1st of last month (上月同期), not the evening before. */
-    { cst (2026, 12, 1), cst (2026, 12, 1) + 10 * 3600 + 17 * 60, "2026-10-31T16:00:00Z", "2026-11-01T02:17:00Z" },
+    { cst (2026, 12, 1), cst (2026, 12, 1) + 10 * 3600 + 17 * 60,
+      "2026-10-31T16:00:00Z", "2026-11-01T02:17:00Z" },
     /* A month: the month before, however long it is. */
     { cst (2024, 3, 1), cst (2024, 4, 1), "2024-01-31T16:00:00Z", "2024-02-29T16:00:00Z" },
     /* March until the 31st, 9:00: February until its last day, 9:00. */
-    { cst (2024, 3, 1), cst (2024, 3, 31) + 9 * 3600, "2024-01-31T16:00:00Z", "2024-02-29T01:00:00Z" },
+    { cst (2024, 3, 1), cst (2024, 3, 31) + 9 * 3600,
+      "2024-01-31T16:00:00Z", "2024-02-29T01:00:00Z" },
     /* This quarter so far: the quarter before, as far. */
-    { cst (2026, 10, 1), cst (2026, 12, 1) + 10 * 3600, "2026-06-30T16:00:00Z", "2026-09-01T02:00:00Z" },
+    { cst (2026, 10, 1), cst (2026, 12, 1) + 10 * 3600,
+      "2026-06-30T16:00:00Z", "2026-09-01T02:00:00Z" },
     /* A year: the year before. */
     { cst (2021, 1, 1), cst (2022, 1, 1), "2019-12-31T16:00:00Z", "2020-12-31T16:00:00Z" },
     /* Today so far: yesterday until this hour. */
-    { cst (2026, 12, 2), cst (2026, 12, 2) + 8 * 3600 + 30 * 60, "2026-11-30T16:00:00Z", "2026-12-01T00:30:00Z" },
+    { cst (2026, 12, 2), cst (2026, 12, 2) + 8 * 3600 + 30 * 60,
+      "2026-11-30T16:00:00Z", "2026-12-01T00:30:00Z" },
     /* A week: the week before. */
     { cst (2021, 10, 11), cst (2021, 10, 18), "2021-10-03T16:00:00Z", "2021-10-10T16:00:00Z" },
     /* 48 days and some hours: 49 days back, the same hours of the day. */
@@ -1209,12 +1213,13 @@ test_previous_period (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(FqTestResponse) resp = get_metrics (w.leader, "summary", cases[i].from, cases[i].to, FQ_TEST_CITY,
-                                                    NULL);
-      JsonObject *previous;
+      g_autoptr(FqTestResponse) resp = get_metrics (w.leader, "summary", cases[i].from, cases[i].to,
+                                                    FQ_TEST_CITY, NULL);
+      JsonObject *periods, *previous;
 
       fq_test_assert_status (resp, 200);
-      previous = fq_test_obj_obj (fq_test_obj_obj (fq_test_response_object (resp), "periods"), "previous_period");
+      periods = fq_test_obj_obj (fq_test_response_object (resp), "periods");
+      previous = fq_test_obj_obj (periods, "previous_period");
       g_assert_cmpstr (fq_test_obj_str (previous, "from"), ==, cases[i].previous_from);
       g_assert_cmpstr (fq_test_obj_str (previous, "to"), ==, cases[i].previous_to);
     }
