@@ -815,6 +815,53 @@ save_view_state (FqIncidentBoard *self,
 
 static void update_records_banner (FqIncidentBoard *self);
 
+/* An empty list says why: still loading, still receiving the server's
+ * records into a new cache (never "nothing waiting" while it is not whole,
+ * and how far it has come), or nothing there. */
+static void
+update_empty_labels (FqIncidentBoard *self)
+{
+  FqIncidentList *incidents = fq_context_get_incidents (self->context);
+  FqTicketList *tickets = fq_context_get_tickets (self->context);
+  FqSync *sync = fq_context_get_sync (self->context);
+  gboolean filling = sync != NULL && fq_sync_get_filling (sync);
+  int percent = filling ? fq_catch_up_percent (sync) : -1;
+  g_autofree char *incoming = NULL;
+  g_autofree char *ticketing = NULL;
+
+  if (fq_incident_list_get_loading (incidents))
+    incoming = g_strdup (_("Loading…"));
+  else if (percent >= 0)
+    /* Translators: while a new cache fills; the share received so far. */
+    incoming = g_strdup_printf (_("Receiving incidents from the server… %d%%"), percent);
+  else if (filling)
+    incoming = g_strdup (_("Receiving incidents from the server…"));
+  else if (gtk_drop_down_get_selected (self->status_filter) == 0 &&
+           gtk_editable_get_text (GTK_EDITABLE (self->search_entry))[0] == '\0')
+    incoming = g_strdup (_("No incidents waiting for triage"));
+  else
+    incoming = g_strdup (_("No incidents match"));
+
+  if (fq_ticket_list_get_loading (tickets))
+    ticketing = g_strdup (_("Loading…"));
+  else if (percent >= 0)
+    /* Translators: while a new cache fills; the share received so far. */
+    ticketing = g_strdup_printf (_("Receiving tickets from the server… %d%%"), percent);
+  else if (filling)
+    ticketing = g_strdup (_("Receiving tickets from the server…"));
+  else
+    ticketing = g_strdup (_("No tickets match"));
+
+  gtk_label_set_label (self->incoming_empty, incoming);
+  gtk_label_set_label (self->tickets_empty, ticketing);
+  gtk_widget_set_visible (GTK_WIDGET (self->incoming_empty),
+                          g_list_model_get_n_items (G_LIST_MODEL (incidents)) == 0 &&
+                          fq_incident_board_get_page (self) == FQ_BOARD_PAGE_INCOMING);
+  gtk_widget_set_visible (GTK_WIDGET (self->tickets_empty),
+                          g_list_model_get_n_items (G_LIST_MODEL (tickets)) == 0 &&
+                          fq_incident_board_get_page (self) == FQ_BOARD_PAGE_TICKETS);
+}
+
 static void
 update_counts (FqIncidentBoard *self)
 {
@@ -827,8 +874,6 @@ update_counts (FqIncidentBoard *self)
   g_autofree char *tickets_text = g_strdup_printf ("%u", n_tickets);
   g_autofree char *overdue_text = g_strdup_printf ("%u", n_overdue);
   g_autofree char *incoming_label = NULL;
-  FqSync *sync = fq_context_get_sync (self->context);
-  gboolean filling = sync != NULL && fq_sync_get_filling (sync);
   g_autofree char *tickets_label = NULL;
 
   gtk_label_set_label (self->incoming_count, incidents_text);
@@ -848,22 +893,7 @@ update_counts (FqIncidentBoard *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->tickets_tab),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tickets_label, -1);
 
-  /* An empty list says why: still loading, still receiving the server's
-   * records into a new cache (never "nothing waiting" while it is not
-   * whole), or nothing there. */
-  gtk_label_set_label (self->incoming_empty,
-                       fq_incident_list_get_loading (incidents) ? _("Loading…")
-                       : filling ? _("Receiving incidents from the server…")
-                       : gtk_drop_down_get_selected (self->status_filter) == 0
-                         && gtk_editable_get_text (GTK_EDITABLE (self->search_entry))[0] == '\0'
-                       ? _("No incidents waiting for triage") : _("No incidents match"));
-  gtk_label_set_label (self->tickets_empty, fq_ticket_list_get_loading (tickets) ? _("Loading…")
-                                            : filling ? _("Receiving tickets from the server…")
-                                            : _("No tickets match"));
-  gtk_widget_set_visible (GTK_WIDGET (self->incoming_empty),
-                          n_incidents == 0 && fq_incident_board_get_page (self) == FQ_BOARD_PAGE_INCOMING);
-  gtk_widget_set_visible (GTK_WIDGET (self->tickets_empty),
-                          n_tickets == 0 && fq_incident_board_get_page (self) == FQ_BOARD_PAGE_TICKETS);
+  update_empty_labels (self);
 
   if (self->records_active)
     update_records_banner (self);
@@ -2034,8 +2064,12 @@ fq_incident_board_set_context (FqIncidentBoard *self,
   g_signal_connect_object (context, "category-groups-changed",
                            G_CALLBACK (rebuild_groups), self, G_CONNECT_SWAPPED);
   if (fq_context_get_sync (context) != NULL)
-    g_signal_connect_swapped (fq_context_get_sync (context), "notify::filling",
-                              G_CALLBACK (filling_changed_cb), self);
+    {
+      g_signal_connect_swapped (fq_context_get_sync (context), "notify::filling",
+                                G_CALLBACK (filling_changed_cb), self);
+      g_signal_connect_swapped (fq_context_get_sync (context), "notify::progress",
+                                G_CALLBACK (update_empty_labels), self);
+    }
 
   adj = incident_vadjustment (self);
   if (adj != NULL)

@@ -30,6 +30,8 @@ struct _FqSync
   gint64                   buffer_max_seq;
   gint64                   expected_seq;  /* highest seq seen (applied or buffered) */
   gint64                   next_since;    /* where the next /changes page starts */
+  gint64                   progress_from; /* the cache's last seq when this catch-up began */
+  gint64                   server_seq;    /* the server's last seq as last heard, -1: not yet */
 
   guint                    retry_id;
   gint64                   retry_at;      /* monotonic µs */
@@ -54,6 +56,7 @@ enum {
   PROP_LAST_SEQ,
   PROP_CATCHING_UP,
   PROP_FILLING,
+  PROP_PROGRESS,
   N_PROPS
 };
 
@@ -116,6 +119,25 @@ set_filling (FqSync   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILLING]);
 }
 
+/* The progress of a catch-up runs from the cache's last seq when it began
+ * (again from 0 once the cache is emptied) to the server's last seq. */
+static void
+restart_progress (FqSync *self)
+{
+  self->progress_from = fq_cache_get_last_seq (self->cache);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
+static void
+note_server_seq (FqSync *self,
+                 gint64  server_seq)
+{
+  if (server_seq <= self->server_seq)
+    return;
+  self->server_seq = server_seq;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
 static void
 set_catching_up (FqSync   *self,
                  gboolean  catching_up)
@@ -123,6 +145,10 @@ set_catching_up (FqSync   *self,
   if (self->catching_up == !!catching_up)
     return;
   self->catching_up = !!catching_up;
+  if (catching_up)
+    restart_progress (self);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
 }
 
@@ -355,6 +381,8 @@ apply_done_cb (GObject      *object,
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+  if (self->catching_up)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
 
   if (self->applies_in_flight == 0 && !self->more_pages && self->catching_up &&
       self->cancellable != NULL)
@@ -435,6 +463,7 @@ page_cb (GObject      *object,
 
   last_seq = fq_json_int_or (obj, "last_seq", 0);
   more = fq_json_bool_or (obj, "more", FALSE);
+  note_server_seq (self, last_seq);
   changes = json_array_ref (json_node_get_array (changes_node));
   if (json_array_get_length (changes) > 0)
     {
@@ -584,6 +613,7 @@ reset_done_cb (GObject      *object,
   g_signal_emit (self, signals[CACHE_RESET], 0);
   /* Emptied: it fills again from the start. */
   set_filling (self, TRUE);
+  restart_progress (self);
   if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
     start_catch_up (self);
   g_object_unref (self);
@@ -651,6 +681,7 @@ health_cb (GObject      *object,
     }
 
   obj = json_node_get_object (root);
+  note_server_seq (self, fq_json_int_or (obj, "last_seq", -1));
   now = fq_json_string_or (obj, "now", NULL);
   if (now != NULL && fq_time_parse (now, &now_seconds))
     fq_client_note_server_time (now_seconds, g_get_real_time ());
@@ -683,6 +714,7 @@ connect_now (FqSync *self)
   self->retry_at = 0;
 
   self->cancellable = g_cancellable_new ();
+  self->server_seq = -1;
   self->expected_seq = fq_cache_get_last_seq (self->cache);
   self->next_since = self->expected_seq;
   self->more_pages = FALSE;
@@ -738,6 +770,9 @@ fq_sync_get_property (GObject    *object,
     case PROP_FILLING:
       g_value_set_boolean (value, self->filling);
       break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, fq_sync_get_progress (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -766,6 +801,9 @@ fq_sync_class_init (FqSyncClass *klass)
   properties[PROP_FILLING] =
     g_param_spec_boolean ("filling", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, -1.0, 1.0, 1.0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CAUGHT_UP] =
@@ -783,6 +821,7 @@ static void
 fq_sync_init (FqSync *self)
 {
   self->state = FQ_SYNC_STATE_OFFLINE;
+  self->server_seq = -1;
 }
 
 FqSync *
@@ -865,6 +904,19 @@ fq_sync_get_filling (FqSync *self)
   g_return_val_if_fail (FQ_IS_SYNC (self), FALSE);
 
   return self->filling;
+}
+
+double
+fq_sync_get_progress (FqSync *self)
+{
+  g_return_val_if_fail (FQ_IS_SYNC (self), -1.0);
+
+  if (!self->catching_up)
+    return 1.0;
+  if (self->server_seq <= self->progress_from)
+    return -1.0;
+  return CLAMP ((double)(fq_cache_get_last_seq (self->cache) - self->progress_from) /
+                (double)(self->server_seq - self->progress_from), 0.0, 1.0);
 }
 
 gboolean

@@ -57,6 +57,12 @@ gboolean     fq_sync_get_catching_up     (FqSync      *self);
  * first start, or after the cache was rebuilt): the lists are not whole
  * yet. */
 gboolean     fq_sync_get_filling         (FqSync      *self);
+/* Property "progress": how much of the current catch-up the cache holds,
+ * from 0 to 1, counted in the server's seq from where the catch-up began
+ * to the server's last seq as last heard (which moves on as the server
+ * does). 1 when not catching up; -1 while it cannot tell (the server's
+ * last seq not heard yet, or nothing left that it knows of). */
+double       fq_sync_get_progress        (FqSync      *self);
 
 /* Seconds until the next reconnection attempt (0 if none is scheduled),
  * for "Reconnecting in 8 s". */

@@ -537,6 +537,19 @@ fq_fix_mnemonic_accessible_labels (GtkWidget *root)
     fq_fix_mnemonic_accessible_labels (child);
 }
 
+int
+fq_catch_up_percent (FqSync *sync)
+{
+  double progress;
+
+  if (sync == NULL || !fq_sync_get_catching_up (sync))
+    return -1;
+  progress = fq_sync_get_progress (sync);
+  if (progress < 0.0)
+    return -1;
+  return MIN ((int)(progress * 100.0), 99);
+}
+
 gboolean
 fq_trace_enabled (void)
 {

@@ -42,6 +42,10 @@ char       *fq_format_countdown     (gint64         seconds_left,
 /* "下陆街道 / 广州路社区" for a grid code below street level. (transfer full) */
 char       *fq_format_place         (FqContext     *context,
                                      const char    *grid_code);
+/* How much of the catch-up @sync runs is done, as a whole percentage for
+ * "Catching up… 37%": 0 to 99 while it runs (rounded down, so never 100
+ * before it is over), -1 when it cannot tell or is not catching up. */
+int         fq_catch_up_percent     (FqSync        *sync);
 
 G_END_DECLS
 

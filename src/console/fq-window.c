@@ -117,11 +117,19 @@ update_connection (FqWindow *self)
       break;
 
     case FQ_SYNC_STATE_CONNECTING:
-      if (fq_sync_get_catching_up (sync))
-        g_string_append (text, _("Catching up…"));
-      else
-        g_string_append (text, _("Connecting…"));
-      css = "fq-connecting";
+      {
+        int percent = fq_catch_up_percent (sync);
+
+        if (percent >= 0)
+          /* Translators: the share of the server's records received so far,
+           * while catching up, as in "Catching up… 37%". */
+          g_string_append_printf (text, _("Catching up… %d%%"), percent);
+        else if (fq_sync_get_catching_up (sync))
+          g_string_append (text, _("Catching up…"));
+        else
+          g_string_append (text, _("Connecting…"));
+        css = "fq-connecting";
+      }
       break;
 
     case FQ_SYNC_STATE_OFFLINE:
@@ -698,6 +706,8 @@ fq_window_constructed (GObject *object)
       g_signal_connect_object (sync, "notify::state", G_CALLBACK (update_connection),
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (sync, "notify::catching-up", G_CALLBACK (update_connection),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (sync, "notify::progress", G_CALLBACK (update_connection),
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (sync, "error", G_CALLBACK (sync_error_cb),
                                self, G_CONNECT_SWAPPED);

@@ -126,6 +126,38 @@ records_changed_cb (FqCache      *cache,
     b->live++;
 }
 
+/* What "progress" said while catching up: -1 or a share of the way. */
+typedef struct
+{
+  guint  n_known;   /* values from 0 to 1 */
+  guint  n_between; /* of which strictly between */
+  double last;
+  guint  n_backwards;
+  guint  n_out_of_range;
+} Progress;
+
+static void
+progress_cb (FqSync     *sync,
+             GParamSpec *pspec,
+             Progress   *p)
+{
+  double value = fq_sync_get_progress (sync);
+
+  if (value == -1.0)
+    return;
+  if (value < 0.0 || value > 1.0)
+    {
+      p->n_out_of_range++;
+      return;
+    }
+  if (value < p->last)
+    p->n_backwards++;
+  p->last = value;
+  p->n_known++;
+  if (value > 0.0 && value < 1.0)
+    p->n_between++;
+}
+
 static char *
 post_incident (FqClient   *client,
                const char *summary,
@@ -177,6 +209,7 @@ test_round_trip (Fixture       *f,
   GStatBuf st;
   Watch watch = { 0 };
   Batches batches = { 0 };
+  Progress progress = { 0 };
   guint n_filling;
   g_autoptr(GUri) uri = NULL;
   gint64 t0;
@@ -199,10 +232,21 @@ test_round_trip (Fixture       *f,
   f->cache = fq_test_open_cache (f->cache_path);
   g_signal_connect (f->cache, "records-changed", G_CALLBACK (records_changed_cb), &batches);
   f->sync = fq_sync_new (f->client, f->cache);
+  g_signal_connect (f->sync, "notify::progress", G_CALLBACK (progress_cb), &progress);
   fq_sync_start (f->sync);
   g_assert_true (fq_sync_get_filling (f->sync));
   g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
   g_assert_false (fq_sync_get_filling (f->sync));
+  /* The reference data alone is more than one page of /changes: the
+   * progress of the fill went through the pages, forward only, and ended
+   * whole. */
+  g_assert_cmpint (server_last_seq (f->client), >, 2000);
+  g_assert_cmpuint (progress.n_out_of_range, ==, 0);
+  g_assert_cmpuint (progress.n_backwards, ==, 0);
+  g_assert_cmpuint (progress.n_between, >=, 2);
+  g_assert_cmpfloat (progress.last, ==, 1.0);
+  g_assert_cmpfloat (fq_sync_get_progress (f->sync), ==, 1.0);
+  g_signal_handlers_disconnect_by_func (f->sync, progress_cb, &progress);
   g_assert_cmpuint (batches.filling, >, 0);
   g_assert_cmpuint (batches.live, ==, 0);
   n_filling = batches.filling;
