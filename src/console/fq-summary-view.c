@@ -484,6 +484,16 @@ tile_detail (JsonObject *current,
       /* Translators: under the completion rate: "3,587 of 3,675 closed". */
       return g_strdup_printf (_("%s of %s closed"), n, d);
     }
+  if (g_str_equal (metric, "on_time_rate") &&
+      get_double (current, "resolved_on_time", &a) && get_double (current, "tickets_resolved", &b))
+    {
+      g_autofree char *n = fq_summary_format_count ((gint64)a);
+      g_autofree char *d = fq_summary_format_count ((gint64)b);
+
+      /* Translators: under the on-time rate: "3,412 of 3,601 resolved on
+       * time" (resolved: the unit's resolution, reviewed or not yet). */
+      return g_strdup_printf (_("%s of %s resolved on time"), n, d);
+    }
   if (g_str_equal (metric, "non_police_disputes") && get_double (current, "police_incidents", &a))
     {
       g_autofree char *n = fq_summary_format_count ((gint64)a);

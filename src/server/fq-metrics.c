@@ -23,7 +23,10 @@
  *  - on_time_rate: of the tickets resolved now (resolved or closed, with a
  *    resolution time), those resolved by their deadline (exactly at the
  *    deadline is on time; a ticket without a deadline is on time, as the
- *    SLA rule says).
+ *    SLA rule says). Its two counts are figures of their own,
+ *    tickets_resolved and resolved_on_time, so that a rate can say what it
+ *    is a rate of (as completion_rate has tickets_closed and
+ *    tickets_created).
  *  - backflow_tickets: tickets returned, rejected on resolution or reopened
  *    at least once (each ticket counted once).
  *  - median_hours_to_accept: accepted_at − dispatched_at, the dispatch to
@@ -745,6 +748,8 @@ enum
   V_TICKETS_CREATED,
   V_TICKETS_CLOSED,
   V_COMPLETION_RATE,
+  V_TICKETS_RESOLVED,
+  V_RESOLVED_ON_TIME,
   V_ON_TIME_RATE,
   V_REPEAT_CALLS,
   V_BACKFLOW_TICKETS,
@@ -768,6 +773,8 @@ static const struct
   [V_TICKETS_CREATED]         = { "tickets_created", TRUE },
   [V_TICKETS_CLOSED]          = { "tickets_closed", TRUE },
   [V_COMPLETION_RATE]         = { "completion_rate", FALSE },
+  [V_TICKETS_RESOLVED]        = { "tickets_resolved", TRUE },
+  [V_RESOLVED_ON_TIME]        = { "resolved_on_time", TRUE },
   [V_ON_TIME_RATE]            = { "on_time_rate", FALSE },
   [V_REPEAT_CALLS]            = { "repeat_calls", TRUE },
   [V_BACKFLOW_TICKETS]        = { "backflow_tickets", TRUE },
@@ -819,6 +826,8 @@ metrics_values (Metrics *m,
   set_value (v, V_TICKETS_CREATED, m->tickets_created);
   set_value (v, V_TICKETS_CLOSED, m->tickets_closed);
   set_ratio (v, V_COMPLETION_RATE, m->tickets_closed, m->tickets_created);
+  set_value (v, V_TICKETS_RESOLVED, m->tickets_resolved);
+  set_value (v, V_RESOLVED_ON_TIME, m->resolved_on_time);
   set_ratio (v, V_ON_TIME_RATE, m->resolved_on_time, m->tickets_resolved);
   set_value (v, V_REPEAT_CALLS, m->repeat_calls);
   set_value (v, V_BACKFLOW_TICKETS, m->backflow_tickets);

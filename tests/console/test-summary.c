@@ -723,6 +723,20 @@ test_view (Fixture       *f,
   value = label_text (fq_summary_view_get_tile (view, "diversion_share"), "value");
   expected = fq_summary_format_ratio (json_object_get_double_member (current, "diversion_share"));
   g_assert_cmpstr (value, ==, expected);
+  g_clear_pointer (&value, g_free);
+  g_clear_pointer (&expected, g_free);
+  /* A rate says what it is a rate of: the on-time rate, of the tickets
+   * resolved. */
+  value = label_text (fq_summary_view_get_tile (view, "on_time_rate"), "detail");
+  {
+    g_autofree char *n = fq_summary_format_count (json_object_get_int_member (current,
+                                                                              "resolved_on_time"));
+    g_autofree char *d = fq_summary_format_count (json_object_get_int_member (current,
+                                                                              "tickets_resolved"));
+
+    expected = g_strdup_printf ("%s of %s resolved on time", n, d);
+  }
+  g_assert_cmpstr (value, ==, expected);
 
   /* Tiles, breadcrumbs, pickers, chart and tables are all named. */
   g_assert_cmpuint (check_names (GTK_WIDGET (view)), >=, 10 + 5 + 3);
