@@ -372,6 +372,10 @@ get_health (FqRequest *request)
     }
   json_builder_set_member_name (builder, "now");
   json_builder_add_string_value (builder, now);
+  /* So that a console counts down to a ticket's acceptance as the server
+   * will judge it. */
+  json_builder_set_member_name (builder, "accept_limit_seconds");
+  json_builder_add_int_value (builder, fq_server_get_accept_limit (server));
   json_builder_end_object (builder);
 
   fq_request_respond (request, SOUP_STATUS_OK, json_builder_get_root (builder));

@@ -1464,7 +1464,6 @@ units_job (FqJob     *job,
            gpointer   user_data,
            GError   **error)
 {
-  const FqServerConfig *config = fq_server_get_config (fq_job_get_server (job));
   FqRefData *ref = fq_job_get_refdata (job);
   g_auto(Scope) scope = { 0, };
   g_autoptr(JsonBuilder) builder = NULL;
@@ -1477,8 +1476,7 @@ units_job (FqJob     *job,
 
   if (!parse_scope (job, &scope, error))
     return FALSE;
-  units.accept_limit = config->accept_limit_seconds > 0 ? config->accept_limit_seconds
-                                                        : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
+  units.accept_limit = fq_server_get_accept_limit (fq_job_get_server (job));
 
   if (!scan_tickets (job, &scope, scope.from, scope.to, units_ticket, &units, error) ||
       !scan_returns (job, &scope, &units, error) ||

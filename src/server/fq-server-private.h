@@ -116,6 +116,9 @@ FqRefData       *fq_server_get_refdata    (FqServer *server);
  * (the server then suggests nothing). Immutable: any thread. */
 FqCategoryHint  *fq_server_get_category_hint (FqServer *server);
 const FqServerConfig *fq_server_get_config (FqServer *server);
+/* The SLA's acceptance limit in seconds: --accept-limit-minutes, else the
+ * default. Any thread. */
+gint64           fq_server_get_accept_limit (FqServer *server);
 /* Unix seconds, UTC. */
 gint64           fq_server_now            (FqServer *server);
 

@@ -16,6 +16,7 @@
 #include "fq-open311.h"
 #include "fq-permissions.h"
 #include "fq-server-infra.h"
+#include "fq-sla.h"
 #include "fq-store.h"
 #include "fq-ticket-cache.h"
 
@@ -143,6 +144,14 @@ fq_server_get_config (FqServer *server)
 {
   g_return_val_if_fail (server != NULL, NULL);
   return &server->config;
+}
+
+gint64
+fq_server_get_accept_limit (FqServer *server)
+{
+  g_return_val_if_fail (server != NULL, FQ_SLA_DEFAULT_ACCEPT_SECONDS);
+  return server->config.accept_limit_seconds > 0 ? server->config.accept_limit_seconds
+                                                 : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
 }
 
 gint64

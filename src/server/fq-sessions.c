@@ -996,10 +996,7 @@ invalid_transition (FqJob          *job,
 static gint64
 accept_limit_of (FqJob *job)
 {
-  const FqServerConfig *config = fq_server_get_config (fq_job_get_server (job));
-
-  return config->accept_limit_seconds > 0 ? config->accept_limit_seconds
-                                          : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
+  return fq_server_get_accept_limit (fq_job_get_server (job));
 }
 
 static JsonNode *

@@ -28,18 +28,9 @@
 #define MAX_ASSIST_UNITS           20
 
 static gint64
-accept_limit_of_server (FqServer *server)
-{
-  const FqServerConfig *config = fq_server_get_config (server);
-
-  return config->accept_limit_seconds > 0 ? config->accept_limit_seconds
-                                          : FQ_SLA_DEFAULT_ACCEPT_SECONDS;
-}
-
-static gint64
 accept_limit_of (FqJob *job)
 {
-  return accept_limit_of_server (fq_job_get_server (job));
+  return fq_server_get_accept_limit (fq_job_get_server (job));
 }
 
 /* Out of scope answers exactly as missing does. */
@@ -318,7 +309,8 @@ respond_detail (FqRequest            *request,
       fq_request_respond_error (request, error);
       return;
     }
-  text = fq_ticket_detail_write (detail, user, accept_limit_of_server (server), now, &length);
+  text = fq_ticket_detail_write (detail, user, fq_server_get_accept_limit (server), now,
+                                 &length);
   fq_request_respond_json_text (request, SOUP_STATUS_OK, text, length);
 }
 

@@ -58,6 +58,8 @@ test_health (Fixture       *f,
   g_assert_nonnull (fq_test_obj_str (root, "version"));
   g_assert_true (json_object_has_member (root, "last_seq"));
   g_assert_cmpint (fq_test_obj_int (root, "last_seq"), >=, 0);
+  /* The default acceptance limit, two hours (test-sla.c: a set one). */
+  g_assert_cmpint (fq_test_obj_int (root, "accept_limit_seconds"), ==, 2 * 3600);
 }
 
 static void

@@ -175,6 +175,14 @@ test_once_across_restart (Fixture       *f,
   JsonObject *event;
 
   g_assert_false (fq_test_obj_bool (ticket, "overdue"));
+  /* The consoles learn the limit the server judges by. */
+  {
+    g_autoptr(FqTestResponse) health = fq_test_get (f->coordinator, "/health");
+
+    fq_test_assert_status (health, 200);
+    g_assert_cmpint (fq_test_obj_int (fq_test_response_object (health), "accept_limit_seconds"), ==,
+                     ACCEPT_LIMIT_SECONDS);
+  }
   breached = wait_for_event (f, id, "sla_breached", 30);
   g_assert_cmpuint (count_events (breached, "sla_breached"), ==, 1);
   g_assert_true (fq_test_obj_bool (breached, "overdue"));
