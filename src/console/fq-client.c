@@ -11,6 +11,7 @@
 #include "fq-client.h"
 #include "fq-error.h"
 #include "fq-json.h"
+#include "fq-sla.h"
 
 /* Bodies above this size are parsed on a worker thread: a /changes page of
  * 1000 records is a few hundred kilobytes and takes milliseconds to parse. */
@@ -131,6 +132,21 @@ fq_client_get_clock_offset (void)
   offset = clock_offset_us;
   G_UNLOCK (clock);
   return offset;
+}
+
+static gint accept_limit_seconds = FQ_SLA_DEFAULT_ACCEPT_SECONDS;
+
+gint64
+fq_client_get_accept_limit (void)
+{
+  return g_atomic_int_get (&accept_limit_seconds);
+}
+
+void
+fq_client_note_accept_limit (gint64 seconds)
+{
+  if (seconds > 0 && seconds <= G_MAXINT)
+    g_atomic_int_set (&accept_limit_seconds, (gint)seconds);
 }
 
 gint64

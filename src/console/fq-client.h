@@ -94,6 +94,11 @@ gint64       fq_client_get_clock_offset        (void);
  * clock read @local_us (g_get_real_time()). */
 void         fq_client_note_server_time        (gint64                server_unix_seconds,
                                                 gint64                local_us);
+/* The SLA's acceptance limit in seconds, as the server judges it (GET
+ * /health's `accept_limit_seconds`, noted by the sync); the default two
+ * hours before the server has said. Process-wide, any thread. */
+gint64       fq_client_get_accept_limit        (void);
+void         fq_client_note_accept_limit       (gint64                seconds);
 
 /* Per-request timeout in seconds (default 30; the /changes pages use it too). */
 void         fq_client_set_timeout             (FqClient             *self,

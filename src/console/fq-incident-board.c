@@ -415,6 +415,8 @@ cell_refresh (FqIncidentBoard *self,
             FqTicketState state = fq_ticket_row_get_state (row);
             gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
             gint64 left = fq_ticket_row_get_seconds_left (row, now);
+            gint64 dispatched_at = fq_ticket_row_get_dispatched_at (row);
+            gint64 accept_left;
             gboolean open = state == FQ_TICKET_STATE_DISPATCHED
                             || state == FQ_TICKET_STATE_ACCEPTED
                             || state == FQ_TICKET_STATE_RETURNED;
@@ -425,6 +427,16 @@ cell_refresh (FqIncidentBoard *self,
               {
                 text = g_strdup (state == FQ_TICKET_STATE_RESOLVED ? _("Under review") : _("Done"));
                 dim = TRUE;
+              }
+            else if (state == FQ_TICKET_STATE_DISPATCHED && !fq_ticket_row_get_overdue (row) &&
+                     dispatched_at > 0 &&
+                     (accept_left = fq_accept_seconds_left (dispatched_at)) >= 0 &&
+                     accept_left <= left)
+              {
+                /* Waiting for its unit: the clock that runs out first is
+                 * the acceptance limit's. */
+                text = fq_format_accept_countdown (accept_left);
+                warning = accept_left < FQ_ACCEPT_NEAR_SECONDS;
               }
             else
               {

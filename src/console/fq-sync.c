@@ -682,6 +682,7 @@ health_cb (GObject      *object,
 
   obj = json_node_get_object (root);
   note_server_seq (self, fq_json_int_or (obj, "last_seq", -1));
+  fq_client_note_accept_limit (fq_json_int_or (obj, "accept_limit_seconds", 0));
   now = fq_json_string_or (obj, "now", NULL);
   if (now != NULL && fq_time_parse (now, &now_seconds))
     fq_client_note_server_time (now_seconds, g_get_real_time ());

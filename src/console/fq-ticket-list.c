@@ -65,7 +65,7 @@ row_overdue (const TicRow *row,
 
   breaches = fq_sla_breaches (row->state, row->dispatched_at, row->accepted_at,
                               row->resolved_at, row->deadline,
-                              FQ_SLA_DEFAULT_ACCEPT_SECONDS, now);
+                              fq_client_get_accept_limit (), now);
   return fq_sla_is_overdue (row->state, breaches);
 }
 

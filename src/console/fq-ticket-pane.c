@@ -939,6 +939,34 @@ rebuild_actions (FqTicketPane *self)
     close_form (self);
 }
 
+/* When the ticket went to its unit; while it waits for the unit to accept
+ * it, how long the unit still has (or how late it is). */
+static void
+update_dispatched (FqTicketPane *self)
+{
+  gint64 dispatched_at = fq_ticket_get_dispatched_at (self->ticket);
+  g_autofree char *when = fq_format_date_time (dispatched_at);
+  g_autofree char *countdown = NULL;
+  g_autofree char *text = NULL;
+  gint64 left = 0;
+  gboolean waiting = fq_ticket_get_state (self->ticket) == FQ_TICKET_STATE_DISPATCHED &&
+                     dispatched_at > 0;
+
+  if (waiting)
+    {
+      left = fq_accept_seconds_left (dispatched_at);
+      countdown = fq_format_accept_countdown (left);
+      text = g_strdup_printf ("%s · %s", when, countdown);
+    }
+  gtk_label_set_label (self->dispatched_value, text != NULL ? text : when);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->dispatched_value), "fq-error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->dispatched_value), "fq-warning");
+  if (waiting && left < 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->dispatched_value), "fq-error");
+  else if (waiting && left < FQ_ACCEPT_NEAR_SECONDS)
+    gtk_widget_add_css_class (GTK_WIDGET (self->dispatched_value), "fq-warning");
+}
+
 static void
 update_deadline (FqTicketPane *self)
 {
@@ -952,6 +980,7 @@ update_deadline (FqTicketPane *self)
   if (self->ticket == NULL)
     return;
 
+  update_dispatched (self);
   state = fq_ticket_get_state (self->ticket);
   deadline = fq_ticket_get_deadline (self->ticket);
   /* The server set the deadline: count down on its clock (fq-client.h). */
@@ -1351,7 +1380,6 @@ show_ticket (FqTicketPane *self)
   g_autofree char *kicker = NULL;
   g_autofree char *place = place_text (self->context, fq_ticket_get_grid (ticket));
   g_autofree char *assisting = units_text (self->context, fq_ticket_get_assisting_units (ticket));
-  g_autofree char *dispatched = fq_format_date_time (fq_ticket_get_dispatched_at (ticket));
   g_autofree char *counts = backflow_text (ticket, self->ticket_json);
   g_autofree char *satisfaction = satisfaction_text (ticket);
 
@@ -1365,7 +1393,6 @@ show_ticket (FqTicketPane *self)
   gtk_label_set_label (self->tier_value, fq_tier_label (fq_ticket_get_tier (ticket)));
   gtk_label_set_label (self->lead_unit_value, unit_name (self->context, fq_ticket_get_lead_unit (ticket)));
   gtk_label_set_label (self->assisting_value, assisting[0] != '\0' ? assisting : _("None"));
-  gtk_label_set_label (self->dispatched_value, dispatched);
   gtk_label_set_label (self->satisfaction_value, satisfaction);
   gtk_label_set_label (self->counts_value, counts);
   if (fq_ticket_get_returned_count (ticket) + fq_ticket_get_reopened_count (ticket) > 0)

@@ -308,13 +308,17 @@ format_duration (gint64 seconds)
   int hours = minutes / 60;
   int days = hours / 24;
 
-  /* Past a few days the hours no longer matter to the reader. */
-  if (days >= 3)
+  /* Past a few days the hours no longer matter to the reader; a whole
+   * day or hour says no "0 h" or "0 min". */
+  if (days >= 3 || (days >= 1 && hours % 24 == 0))
     /* Translators: a duration in days, compact. */
     return g_strdup_printf (_("%d d"), days);
   if (days >= 1)
     /* Translators: a duration in days and hours, compact. */
     return g_strdup_printf (_("%d d %d h"), days, hours % 24);
+  if (hours >= 1 && minutes % 60 == 0)
+    /* Translators: a duration in whole hours, compact. */
+    return g_strdup_printf (_("%d h"), hours);
   if (hours >= 1)
     /* Translators: a duration in hours and minutes, compact. */
     return g_strdup_printf (_("%d h %d min"), hours, minutes % 60);
@@ -347,6 +351,27 @@ fq_format_countdown (gint64   seconds_left,
   duration = format_duration (seconds_left);
   /* Translators: %s is a duration such as "3 h 20 min". */
   return g_strdup_printf (_("%s left"), duration);
+}
+
+char *
+fq_format_accept_countdown (gint64 seconds_left)
+{
+  g_autofree char *duration = format_duration (ABS (seconds_left));
+
+  if (seconds_left < 0)
+    /* Translators: a dispatched ticket not accepted in time; %s is how
+     * long ago the acceptance limit ran out, such as "15 min". */
+    return g_strdup_printf (_("Accept overdue %s"), duration);
+  /* Translators: the time a unit still has to accept a dispatched ticket;
+   * %s is a duration such as "1 h 45 min". */
+  return g_strdup_printf (_("%s to accept"), duration);
+}
+
+gint64
+fq_accept_seconds_left (gint64 dispatched_at)
+{
+  return dispatched_at + fq_client_get_accept_limit () -
+         fq_client_get_server_time () / G_USEC_PER_SEC;
 }
 
 /* Community committees carry their long official names ("广州路社区居民委员会");

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 
 /* A deadline closer than this shows amber. */
 #define FQ_DEADLINE_NEAR_SECONDS (2 * 3600)
+/* An acceptance limit closer than this shows amber. */
+#define FQ_ACCEPT_NEAR_SECONDS (30 * 60)
 
 const char *fq_source_label         (FqSource       source);
 /* @decision: an FqDecision, or -1 for "not decided". */
@@ -39,6 +41,12 @@ char       *fq_format_date_time     (gint64         unix_seconds);
 /* "3 h 20 min left", "Overdue by 1 h 5 min", … (transfer full) */
 char       *fq_format_countdown     (gint64         seconds_left,
                                      gboolean       overdue);
+/* A dispatched ticket's acceptance clock: "1 h 45 min to accept", or
+ * "Accept overdue 15 min" once the limit has passed. (transfer full) */
+char       *fq_format_accept_countdown (gint64      seconds_left);
+/* Seconds until @dispatched_at's acceptance limit runs out (negative once
+ * it has), on the server's clock and with the server's limit. */
+gint64      fq_accept_seconds_left  (gint64         dispatched_at);
 /* "下陆街道 / 广州路社区" for a grid code below street level. (transfer full) */
 char       *fq_format_place         (FqContext     *context,
                                      const char    *grid_code);

@@ -71,6 +71,43 @@ test_spans (void)
     }
 }
 
+/* A dispatched ticket's acceptance clock: with the server's limit (from
+ * /health), on the server's clock; early and late. */
+static void
+test_format_accept_clock (void)
+{
+  gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
+  gint64 left;
+  g_autofree char *early = NULL;
+  g_autofree char *hours = NULL;
+  g_autofree char *late = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *day = NULL;
+
+  g_assert_cmpint (fq_client_get_accept_limit (), ==, 2 * 3600);
+  fq_client_note_accept_limit (600);
+  fq_client_note_accept_limit (0);   /* not said: kept */
+  g_assert_cmpint (fq_client_get_accept_limit (), ==, 600);
+  left = fq_accept_seconds_left (now - 100);
+  /* The second may turn between the two readings of the clock. */
+  g_assert_cmpint (left, >=, 499);
+  g_assert_cmpint (left, <=, 500);
+  g_assert_cmpint (fq_accept_seconds_left (now - 700), <, 0);
+  fq_client_note_accept_limit (2 * 3600);
+
+  early = fq_format_accept_countdown (500);
+  hours = fq_format_accept_countdown (5400);
+  late = fq_format_accept_countdown (-900);
+  whole = fq_format_accept_countdown (2 * 3600 - 30);
+  day = fq_format_countdown (24 * 3600 - 30, FALSE);
+  g_assert_cmpstr (early, ==, "9 min to accept");
+  g_assert_cmpstr (hours, ==, "1 h 30 min to accept");
+  g_assert_cmpstr (late, ==, "Accept overdue 15 min");
+  /* A whole hour or day, as a just-dispatched ticket has: no "0 min". */
+  g_assert_cmpstr (whole, ==, "2 h to accept");
+  g_assert_cmpstr (day, ==, "1 d left");
+}
+
 /* The board's times: the time of day today, month and day this year, the
  * date in another year; always in Beijing time. */
 static void
@@ -272,6 +309,7 @@ main (int   argc,
 
   g_test_add_func ("/timeline/spans", test_spans);
   g_test_add_func ("/format/times", test_format_times);
+  g_test_add_func ("/format/accept-clock", test_format_accept_clock);
   g_test_add_func ("/timeline/kinds", test_kinds);
   g_test_add_func ("/timeline/steps", test_steps);
   g_test_add_func ("/timeline/steps-backflow", test_steps_backflow);
