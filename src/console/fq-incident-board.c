@@ -416,7 +416,7 @@ cell_refresh (FqIncidentBoard *self,
             gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
             gint64 left = fq_ticket_row_get_seconds_left (row, now);
             gint64 dispatched_at = fq_ticket_row_get_dispatched_at (row);
-            gint64 accept_left;
+            gint64 accept_left = dispatched_at > 0 ? fq_accept_seconds_left (dispatched_at) : -1;
             gboolean open = state == FQ_TICKET_STATE_DISPATCHED
                             || state == FQ_TICKET_STATE_ACCEPTED
                             || state == FQ_TICKET_STATE_RETURNED;
@@ -429,9 +429,7 @@ cell_refresh (FqIncidentBoard *self,
                 dim = TRUE;
               }
             else if (state == FQ_TICKET_STATE_DISPATCHED && !fq_ticket_row_get_overdue (row) &&
-                     dispatched_at > 0 &&
-                     (accept_left = fq_accept_seconds_left (dispatched_at)) >= 0 &&
-                     accept_left <= left)
+                     accept_left >= 0 && accept_left <= left)
               {
                 /* Waiting for its unit: the clock that runs out first is
                  * the acceptance limit's. */
