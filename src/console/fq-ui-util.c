@@ -343,9 +343,10 @@ fq_format_countdown (gint64   seconds_left,
   if (overdue)
     {
       duration = format_duration (seconds_left);
-      /* Translators: the ticket was not accepted in time; %s is the time
-       * still left until its deadline. */
-      return g_strdup_printf (_("Not accepted · %s left"), duration);
+      /* Translators: the ticket was not accepted in time (whether or
+       * not it has been since); %s is the time still left until its
+       * deadline. */
+      return g_strdup_printf (_("Late to accept · %s left"), duration);
     }
 
   duration = format_duration (seconds_left);

@@ -83,6 +83,7 @@ test_format_accept_clock (void)
   g_autofree char *late = NULL;
   g_autofree char *whole = NULL;
   g_autofree char *day = NULL;
+  g_autofree char *accepted_late = NULL;
 
   g_assert_cmpint (fq_client_get_accept_limit (), ==, 2 * 3600);
   fq_client_note_accept_limit (600);
@@ -106,6 +107,9 @@ test_format_accept_clock (void)
   /* A whole hour or day, as a just-dispatched ticket has: no "0 min". */
   g_assert_cmpstr (whole, ==, "2 h to accept");
   g_assert_cmpstr (day, ==, "1 d left");
+  /* Past the limit, accepted since or not: the deadline, flagged. */
+  accepted_late = fq_format_countdown (6 * 24 * 3600 + 100, TRUE);
+  g_assert_cmpstr (accepted_late, ==, "Late to accept · 6 d left");
 }
 
 /* The board's times: the time of day today, month and day this year, the
