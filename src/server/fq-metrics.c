@@ -1476,7 +1476,7 @@ units_job (FqJob     *job,
 
   if (!parse_scope (job, &scope, error))
     return FALSE;
-  units.accept_limit = fq_server_get_accept_limit (fq_job_get_server (job));
+  units.accept_limit = fq_job_get_accept_limit (job);
 
   if (!scan_tickets (job, &scope, scope.from, scope.to, units_ticket, &units, error) ||
       !scan_returns (job, &scope, &units, error) ||

@@ -251,6 +251,8 @@ FqServer        *fq_job_get_server        (FqJob      *job);
 FqRefData       *fq_job_get_refdata       (FqJob      *job);
 /* The time of this job (one value for the whole job). */
 gint64           fq_job_now               (FqJob      *job);
+/* fq_server_get_accept_limit() of the job's server. */
+gint64           fq_job_get_accept_limit  (FqJob      *job);
 /* A prepared statement cached on this thread's connection, reset and with
  * its bindings cleared; do not finalize it. */
 sqlite3_stmt    *fq_job_prepare           (FqJob      *job,

@@ -718,6 +718,12 @@ fq_job_now (FqJob *job)
   return job->now;
 }
 
+gint64
+fq_job_get_accept_limit (FqJob *job)
+{
+  return fq_server_get_accept_limit (fq_job_get_server (job));
+}
+
 sqlite3_stmt *
 fq_job_prepare (FqJob       *job,
                 const char  *sql,

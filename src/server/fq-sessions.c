@@ -993,12 +993,6 @@ invalid_transition (FqJob          *job,
 
 /* ---- shared by the handlers ---- */
 
-static gint64
-accept_limit_of (FqJob *job)
-{
-  return fq_server_get_accept_limit (fq_job_get_server (job));
-}
-
 static JsonNode *
 new_data (const Session *session)
 {
@@ -1369,7 +1363,7 @@ create_job (FqJob     *job,
   JsonObject *body = fq_request_get_body (request);
   const char *ticket_id = fq_request_get_segment (request, 1);
   gint64 now = fq_job_now (job);
-  gint64 accept_limit = accept_limit_of (job);
+  gint64 accept_limit = fq_job_get_accept_limit (job);
   g_autoptr(FqTicket) ticket = NULL;
   g_autoptr(Session) session = NULL;
   g_auto(GStrv) units_before = NULL;
@@ -2531,7 +2525,7 @@ demo_session (FqJob           *job,
     return FALSE;
   units = fq_ticket_units (ticket);
   fq_job_add_change (job, "ticket", ticket->id, "upsert", ticket->grid, units,
-                     fq_ticket_to_json (ticket, accept_limit_of (job), now));
+                     fq_ticket_to_json (ticket, fq_job_get_accept_limit (job), now));
   fq_job_add_change (job, "session", session->id, "upsert", ticket->grid, units,
                      session_to_json (session, now));
   return TRUE;

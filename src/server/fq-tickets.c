@@ -27,12 +27,6 @@
 #define SLA_WATCH_BATCH            500
 #define MAX_ASSIST_UNITS           20
 
-static gint64
-accept_limit_of (FqJob *job)
-{
-  return fq_server_get_accept_limit (fq_job_get_server (job));
-}
-
 /* Out of scope answers exactly as missing does. */
 static void
 set_not_found (GError     **error,
@@ -106,7 +100,7 @@ list_job (FqJob     *job,
   const char *unit = fq_request_get_query (request, "unit");
   const char *overdue = fq_request_get_query (request, "overdue");
   const char *q = fq_request_get_query (request, "q");
-  gint64 accept_limit = accept_limit_of (job);
+  gint64 accept_limit = fq_job_get_accept_limit (job);
   gint64 now = fq_job_now (job);
   int state = -1, tier = -1;
   gint64 from = 0, to = 0, cursor_key = 0;
@@ -348,7 +342,8 @@ get_job (FqJob     *job,
     }
   fq_job_respond_json_text (job, SOUP_STATUS_OK,
                             fq_ticket_detail_write (get->detail, fq_job_get_user (job),
-                                                    accept_limit_of (job), fq_job_now (job), NULL));
+                                                    fq_job_get_accept_limit (job), fq_job_now (job),
+                                                    NULL));
   return TRUE;
 }
 
@@ -589,7 +584,7 @@ fq_ticket_apply_action (FqJob         *job,
   FqRefData *ref = fq_job_get_refdata (job);
   const FqCategoryInfo *category = fq_refdata_get_category (ref, ticket->category);
   gint64 now = fq_job_now (job);
-  gint64 accept_limit = accept_limit_of (job);
+  gint64 accept_limit = fq_job_get_accept_limit (job);
   g_auto(ActionFields) fields = { 0, };
   const FqTicketTransition *row;
   g_autoptr(FqEvent) event = NULL;
@@ -832,8 +827,9 @@ action_job (FqJob     *job,
   if (detail == NULL)
     return FALSE;
   fq_job_respond_json_text (job, SOUP_STATUS_OK,
-                            fq_ticket_detail_write (detail, fq_job_get_user (job), accept_limit_of (job),
-                                                    fq_job_now (job), NULL));
+                            fq_ticket_detail_write (detail, fq_job_get_user (job),
+                                                    fq_job_get_accept_limit (job), fq_job_now (job),
+                                                    NULL));
   return TRUE;
 }
 
@@ -934,7 +930,7 @@ sla_watch_job (FqJob     *job,
         " LIMIT ?3";
   g_autoptr(FqDb) db = fq_db_new_for_job (job);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  gint64 accept_limit = accept_limit_of (job);
+  gint64 accept_limit = fq_job_get_accept_limit (job);
   gint64 auto_escalate_after = auto_escalate_of (job);
   gint64 now = fq_job_now (job);
   sqlite3_stmt *stmt = fq_db_prepare (db, sql, error);
