@@ -129,8 +129,7 @@ records_changed_cb (FqCache      *cache,
 /* What "progress" said while catching up: -1 or a share of the way. */
 typedef struct
 {
-  guint  n_known;   /* values from 0 to 1 */
-  guint  n_between; /* of which strictly between */
+  guint  n_between; /* values strictly between 0 and 1 */
   double last;
   guint  n_backwards;
   guint  n_out_of_range;
@@ -153,7 +152,6 @@ progress_cb (FqSync     *sync,
   if (value < p->last)
     p->n_backwards++;
   p->last = value;
-  p->n_known++;
   if (value > 0.0 && value < 1.0)
     p->n_between++;
 }
