@@ -297,6 +297,7 @@ typedef struct
   GStrv         group_categories;
   GHashTable   *names;           /* "category:CODE", "unit:ID" → name */
   gint64        now;
+  gint64        accept_limit;    /* seconds, the server's (fq-client.h) */
 
   /* Prepared on the worker. */
   guint32       unit_atom;
@@ -352,6 +353,7 @@ tic_spec_copy (const TicSpec *src)
   spec->names = src->names ? g_hash_table_ref (src->names) : NULL;
   /* Deadlines are the server's: overdue is judged on its clock. */
   spec->now = fq_client_get_server_time () / G_USEC_PER_SEC;
+  spec->accept_limit = src->accept_limit;
   return spec;
 }
 
@@ -432,9 +434,15 @@ tic_sort_key (FqRowStore    *store,
   const TicRow *row = data;
   const TicSpec *spec = spec_data;
   guint64 primary, t, max;
+  gint64 due;
 
-  /* Tickets without a deadline come after all those with one. */
-  t = row->deadline > 0 ? (guint64)CLAMP (row->deadline, 0, (gint64)TIME_MASK) : TIME_MASK;
+  /* Tickets without a deadline come after all those with one. A ticket
+   * waiting for its unit goes by its acceptance limit when that ends
+   * first, as its deadline cell counts down (fq-incident-board.c). */
+  due = row->deadline;
+  if (due > 0 && row->state == FQ_TICKET_STATE_DISPATCHED && row->dispatched_at > 0)
+    due = MIN (due, row->dispatched_at + spec->accept_limit);
+  t = due > 0 ? (guint64)CLAMP (due, 0, (gint64)TIME_MASK) : TIME_MASK;
 
   switch (spec->sort)
     {
@@ -562,7 +570,7 @@ tic_same_sort (gconstpointer a,
   const TicSpec *sb = b;
 
   return sa->sort == sb->sort && sa->descending == sb->descending &&
-         sa->acceptance_first == sb->acceptance_first;
+         sa->acceptance_first == sb->acceptance_first && sa->accept_limit == sb->accept_limit;
 }
 
 static gboolean
@@ -826,6 +834,7 @@ make_spec (FqTicketList *self)
   g_clear_pointer (&self->spec->names, g_hash_table_unref);
   if (self->cache != NULL)
     self->spec->names = build_names (self);
+  self->spec->accept_limit = fq_client_get_accept_limit ();
   return tic_spec_copy (self->spec);
 }
 
@@ -975,7 +984,9 @@ clock_cb (gpointer data)
    * that depends on them is run again. */
   fq_row_store_refresh_items (self->store);
   update_n_overdue (self);
-  if (self->spec->overdue_only)
+  /* The server's acceptance limit, once the sync has heard it, may not be
+   * the one the order was made with. */
+  if (self->spec->overdue_only || self->spec->accept_limit != fq_client_get_accept_limit ())
     spec_changed (self);
   return G_SOURCE_CONTINUE;
 }
@@ -1077,6 +1088,7 @@ fq_ticket_list_init (FqTicketList *self)
   self->spec = g_new0 (TicSpec, 1);
   self->spec->sort = FQ_TICKET_SORT_DEADLINE;
   self->spec->state = -1;
+  self->spec->accept_limit = fq_client_get_accept_limit ();
 }
 
 FqTicketList *

@@ -63,6 +63,9 @@ gint64          fq_ticket_row_get_seconds_left   (FqTicketRow *self,
 
 typedef enum
 {
+  /* By the clock that runs out first, as the deadline cell shows it: for a
+   * ticket waiting for its unit's acceptance, the acceptance limit's (when
+   * it ends before the deadline); for the others, the deadline. */
   FQ_TICKET_SORT_DEADLINE,
   FQ_TICKET_SORT_CREATED,
   FQ_TICKET_SORT_STATE,

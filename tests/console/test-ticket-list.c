@@ -4,9 +4,11 @@
 
 #include "config.h"
 
+#include "fq-client.h"
 #include "fq-enum-types.h"
 #include "fq-enums.h"
 #include "fq-json.h"
+#include "fq-sla.h"
 #include "fq-test-data-util.h"
 #include "fq-ticket-list.h"
 
@@ -15,7 +17,7 @@
  * (returns, rejected resolutions, reopenings) as they come from the server's
  * JSON, live and from the cache at the next start; the "hard cases" filter
  * and sort; a unit's queue (acceptance pending first, each part by
- * deadline); and the filter to exactly some ids that "explain this number"
+ * deadline); the order by the acceptance clock; and the filter to exactly some ids that "explain this number"
  * uses. Each is checked against the order and membership the synthetic
  * tickets call for, read back through the GListModel interface.
  */
@@ -63,6 +65,10 @@ ticket_change (Fixture   *f,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *created = fq_time_format (BASE_TIME - 3600);
   g_autofree char *deadline = fq_time_format (BASE_TIME + t->deadline * 3600);
+  /* Dispatched 2 h 30 min before its deadline: with the default two hours
+   * to accept, a ticket waiting for acceptance sorts 30 min before its
+   * deadline, which keeps the orders by deadline below (whole hours). */
+  g_autofree char *dispatched = fq_time_format (BASE_TIME + t->deadline * 3600 - 9000);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "seq");
@@ -90,7 +96,7 @@ ticket_change (Fixture   *f,
   json_builder_set_member_name (b, "created_at");
   json_builder_add_string_value (b, created);
   json_builder_set_member_name (b, "dispatched_at");
-  json_builder_add_string_value (b, created);
+  json_builder_add_string_value (b, dispatched);
   json_builder_set_member_name (b, "deadline");
   json_builder_add_string_value (b, deadline);
   json_builder_set_member_name (b, "returned_count");
@@ -336,6 +342,58 @@ test_unit_queue (Fixture       *f,
   g_assert_cmpstr (order, ==, "T04 T01 T09 T08 T02 T03");
 }
 
+/* A ticket waiting for its unit sorts by the clock its deadline cell
+ * shows: the acceptance limit's, which runs out long before a deadline
+ * days away; once accepted, by its deadline. The limit is the server's. */
+static void
+test_accept_clock (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *order = NULL;
+  /* Deadline in 7 days, dispatched 6 days 22 h before it: two hours to
+   * accept end at 4 h. */
+  Tic t = { "T11", FQ_TICKET_STATE_DISPATCHED, 168, 0, 0, 0, "U-other" };
+  g_autofree char *dispatched = fq_time_format (BASE_TIME + 2 * 3600);
+  g_autoptr(JsonNode) change = NULL;
+  JsonObject *ticket;
+
+  g_assert_cmpint (fq_client_get_accept_limit (), ==, FQ_SLA_DEFAULT_ACCEPT_SECONDS);
+  change = ticket_change (f, &t, 0);
+  ticket = json_object_get_object_member (json_node_get_object (change), "data");
+  json_object_set_string_member (ticket, "dispatched_at", dispatched);
+  push (f, g_steal_pointer (&change));
+  wait_until_idle (f);
+  order = shown (f);
+  /* T05 2 h, T04 (waiting) 2 h 30 min, T11 (waiting) 4 h, T01 5 h. */
+  g_assert_cmpstr (order, ==, "T05 T04 T11 T01 T06 T08 T02 T03");
+  g_free (order);
+
+  /* A server that gives 12 hours to accept: T11's limit now ends at
+   * 14 h, after every deadline but its own. */
+  fq_client_note_accept_limit (12 * 3600);
+  fq_ticket_list_set_sort (f->list, FQ_TICKET_SORT_DEADLINE, TRUE);
+  fq_ticket_list_set_sort (f->list, FQ_TICKET_SORT_DEADLINE, FALSE);
+  wait_until_idle (f);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "T05 T04 T01 T06 T08 T02 T11 T03");
+  g_free (order);
+
+  fq_client_note_accept_limit (FQ_SLA_DEFAULT_ACCEPT_SECONDS);
+  fq_ticket_list_set_sort (f->list, FQ_TICKET_SORT_DEADLINE, TRUE);
+  fq_ticket_list_set_sort (f->list, FQ_TICKET_SORT_DEADLINE, FALSE);
+  wait_until_idle (f);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "T05 T04 T11 T01 T06 T08 T02 T03");
+  g_free (order);
+
+  /* Accepted: by its deadline, seven days away. */
+  t.state = FQ_TICKET_STATE_ACCEPTED;
+  push (f, ticket_change (f, &t, 0));
+  wait_until_idle (f);
+  order = shown (f);
+  g_assert_cmpstr (order, ==, "T05 T04 T01 T06 T08 T02 T11 T03");
+}
+
 /* A unit that has no ticket in the cache when its queue is set up (a unit
  * user's console right after signing in) must still see its first ticket
  * when it arrives. */
@@ -442,6 +500,7 @@ main (int   argc,
   g_test_add ("/ticket-list/backflow-counts", Fixture, NULL, setup, test_backflow_counts, teardown);
   g_test_add ("/ticket-list/hard-cases", Fixture, NULL, setup, test_hard_cases, teardown);
   g_test_add ("/ticket-list/unit-queue", Fixture, NULL, setup, test_unit_queue, teardown);
+  g_test_add ("/ticket-list/accept-clock", Fixture, NULL, setup, test_accept_clock, teardown);
   g_test_add ("/ticket-list/unit-queue-first-ticket", Fixture, NULL, setup,
               test_unit_queue_first_ticket, teardown);
   g_test_add ("/ticket-list/ids", Fixture, NULL, setup, test_ids, teardown);
