@@ -412,36 +412,16 @@ cell_refresh (FqIncidentBoard *self,
 
         case CELL_TICKET_DEADLINE:
           {
-            FqTicketState state = fq_ticket_row_get_state (row);
-            gint64 now = fq_client_get_server_time () / G_USEC_PER_SEC;
-            gint64 left = fq_ticket_row_get_seconds_left (row, now);
-            gint64 dispatched_at = fq_ticket_row_get_dispatched_at (row);
-            gint64 accept_left = dispatched_at > 0 ? fq_accept_seconds_left (dispatched_at) : -1;
-            gboolean open = state == FQ_TICKET_STATE_DISPATCHED
-                            || state == FQ_TICKET_STATE_ACCEPTED
-                            || state == FQ_TICKET_STATE_RETURNED;
+            FqClockLook look;
 
-            if (fq_ticket_row_get_deadline (row) == 0)
-              text = g_strdup ("");
-            else if (!open)
-              {
-                text = g_strdup (state == FQ_TICKET_STATE_RESOLVED ? _("Under review") : _("Done"));
-                dim = TRUE;
-              }
-            else if (state == FQ_TICKET_STATE_DISPATCHED && !fq_ticket_row_get_overdue (row) &&
-                     accept_left >= 0 && accept_left <= left)
-              {
-                /* Waiting for its unit: the clock that runs out first is
-                 * the acceptance limit's. */
-                text = fq_format_accept_countdown (accept_left);
-                warning = accept_left < FQ_ACCEPT_NEAR_SECONDS;
-              }
-            else
-              {
-                text = fq_format_countdown (left, fq_ticket_row_get_overdue (row));
-                error = left < 0 || fq_ticket_row_get_overdue (row);
-                warning = !error && left < FQ_DEADLINE_NEAR_SECONDS;
-              }
+            text = fq_format_ticket_clock (fq_ticket_row_get_state (row),
+                                           fq_ticket_row_get_deadline (row),
+                                           fq_ticket_row_get_dispatched_at (row),
+                                           fq_ticket_row_get_overdue (row),
+                                           fq_client_get_server_time () / G_USEC_PER_SEC, &look);
+            dim = look == FQ_CLOCK_DONE;
+            warning = look == FQ_CLOCK_NEAR;
+            error = look == FQ_CLOCK_LATE;
           }
           break;
 

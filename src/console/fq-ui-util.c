@@ -375,6 +375,44 @@ fq_accept_seconds_left (gint64 dispatched_at)
          fq_client_get_server_time () / G_USEC_PER_SEC;
 }
 
+char *
+fq_format_ticket_clock (FqTicketState  state,
+                        gint64         deadline,
+                        gint64         dispatched_at,
+                        gboolean       overdue,
+                        gint64         now,
+                        FqClockLook   *look)
+{
+  gint64 left = deadline - now;
+  gint64 accept_left;
+
+  *look = FQ_CLOCK_PLAIN;
+  if (deadline == 0)
+    return g_strdup ("");
+  if (state == FQ_TICKET_STATE_RESOLVED || state == FQ_TICKET_STATE_CLOSED)
+    {
+      *look = FQ_CLOCK_DONE;
+      return g_strdup (state == FQ_TICKET_STATE_RESOLVED ? _("Under review") : _("Done"));
+    }
+
+  accept_left = dispatched_at + fq_client_get_accept_limit () - now;
+  if (state == FQ_TICKET_STATE_DISPATCHED && dispatched_at > 0 && accept_left <= left)
+    {
+      /* Late or not, the acceptance is what the unit owes first. */
+      if (accept_left < 0 || overdue)
+        *look = FQ_CLOCK_LATE;
+      else if (accept_left < FQ_ACCEPT_NEAR_SECONDS)
+        *look = FQ_CLOCK_NEAR;
+      return fq_format_accept_countdown (accept_left);
+    }
+
+  if (left < 0 || overdue)
+    *look = FQ_CLOCK_LATE;
+  else if (left < FQ_DEADLINE_NEAR_SECONDS)
+    *look = FQ_CLOCK_NEAR;
+  return fq_format_countdown (left, overdue);
+}
+
 /* Community committees carry their long official names ("广州路社区居民委员会");
  * the board has room for the place, not the body. */
 static char *

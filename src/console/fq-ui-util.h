@@ -47,6 +47,27 @@ char       *fq_format_accept_countdown (gint64      seconds_left);
 /* Seconds until @dispatched_at's acceptance limit runs out (negative once
  * it has), on the server's clock and with the server's limit. */
 gint64      fq_accept_seconds_left  (gint64         dispatched_at);
+
+typedef enum
+{
+  FQ_CLOCK_PLAIN,
+  FQ_CLOCK_DONE,    /* no clock runs: dimmed */
+  FQ_CLOCK_NEAR,    /* amber */
+  FQ_CLOCK_LATE,    /* red */
+} FqClockLook;
+
+/* A ticket's clock on the board, at @now (the server's clock): the one that
+ * runs out first, which the deadline sort orders by (fq-ticket-list.c).
+ * While the ticket waits for its unit, that is the acceptance limit's
+ * ("1 h 45 min to accept", "Accept overdue 15 min"), unless its deadline
+ * comes sooner; while it is worked, the deadline's; once resolved, none
+ * ("Under review", "Done"). "" without a deadline. (transfer full) */
+char       *fq_format_ticket_clock  (FqTicketState  state,
+                                     gint64         deadline,
+                                     gint64         dispatched_at,
+                                     gboolean       overdue,
+                                     gint64         now,
+                                     FqClockLook   *look);
 /* "下陆街道 / 广州路社区" for a grid code below street level. (transfer full) */
 char       *fq_format_place         (FqContext     *context,
                                      const char    *grid_code);

@@ -112,6 +112,61 @@ test_format_accept_clock (void)
   g_assert_cmpstr (accepted_late, ==, "Late to accept · 6 d left");
 }
 
+/* The board's deadline cell shows the clock that runs out first, and how
+ * urgent it is. */
+static void
+test_format_ticket_clock (void)
+{
+  const gint64 now = 1790000000, h = 3600, d = 24 * h;
+  const struct
+  {
+    FqTicketState state;
+    gint64        deadline;      /* from now */
+    gint64        dispatched;    /* from now */
+    gboolean      overdue;       /* the server's flag */
+    const char   *text;
+    FqClockLook   look;
+  } cases[] = {
+    /* Waiting for its unit: the two hours to accept, amber in the last
+     * half hour, red once past, whatever the days to the deadline. */
+    { FQ_TICKET_STATE_DISPATCHED, 7 * d, -15 * 60, FALSE, "1 h 45 min to accept", FQ_CLOCK_PLAIN },
+    { FQ_TICKET_STATE_DISPATCHED, 7 * d, -100 * 60, FALSE, "20 min to accept", FQ_CLOCK_NEAR },
+    { FQ_TICKET_STATE_DISPATCHED, 7 * d, -3 * h, TRUE, "Accept overdue 1 h", FQ_CLOCK_LATE },
+    /* Not accepted for days, past its deadline too: still how late the
+     * acceptance is, which the deadline sort goes by. */
+    { FQ_TICKET_STATE_DISPATCHED, -d, -8 * d, TRUE, "Accept overdue 7 d", FQ_CLOCK_LATE },
+    /* A deadline sooner than the acceptance limit: the deadline. */
+    { FQ_TICKET_STATE_DISPATCHED, 40 * 60, 0, FALSE, "40 min left", FQ_CLOCK_NEAR },
+    /* Accepted: the deadline; accepted late, flagged. */
+    { FQ_TICKET_STATE_ACCEPTED, 3 * d, -d, FALSE, "3 d left", FQ_CLOCK_PLAIN },
+    { FQ_TICKET_STATE_ACCEPTED, 6 * d + 100, -d, TRUE, "Late to accept · 6 d left", FQ_CLOCK_LATE },
+    { FQ_TICKET_STATE_RETURNED, -h, -d, TRUE, "Overdue 1 h", FQ_CLOCK_LATE },
+    /* Resolved and closed: no clock runs. */
+    { FQ_TICKET_STATE_RESOLVED, -h, -d, TRUE, "Under review", FQ_CLOCK_DONE },
+    { FQ_TICKET_STATE_CLOSED, d, -d, FALSE, "Done", FQ_CLOCK_DONE },
+  };
+
+  g_assert_cmpint (fq_client_get_accept_limit (), ==, 2 * h);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FqClockLook look = -1;
+      g_autofree char *text = fq_format_ticket_clock (cases[i].state, now + cases[i].deadline,
+                                                      now + cases[i].dispatched, cases[i].overdue,
+                                                      now, &look);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_cmpint (look, ==, cases[i].look);
+    }
+
+  {
+    FqClockLook look = -1;
+    g_autofree char *none = fq_format_ticket_clock (FQ_TICKET_STATE_ACCEPTED, 0, now, FALSE, now, &look);
+
+    g_assert_cmpstr (none, ==, "");
+    g_assert_cmpint (look, ==, FQ_CLOCK_PLAIN);
+  }
+}
+
 /* The board's times: the time of day today, month and day this year, the
  * date in another year; always in Beijing time. */
 static void
@@ -314,6 +369,7 @@ main (int   argc,
   g_test_add_func ("/timeline/spans", test_spans);
   g_test_add_func ("/format/times", test_format_times);
   g_test_add_func ("/format/accept-clock", test_format_accept_clock);
+  g_test_add_func ("/format/ticket-clock", test_format_ticket_clock);
   g_test_add_func ("/timeline/kinds", test_kinds);
   g_test_add_func ("/timeline/steps", test_steps);
   g_test_add_func ("/timeline/steps-backflow", test_steps_backflow);
