@@ -269,14 +269,6 @@ fq_ticket_row_get_backflow (FqTicketRow *self)
   return self->returned_count + self->rejected_count + self->reopened_count;
 }
 
-gint64
-fq_ticket_row_get_seconds_left (FqTicketRow *self,
-                                gint64       now)
-{
-  g_return_val_if_fail (FQ_IS_TICKET_ROW (self), 0);
-  return self->deadline - now;
-}
-
 /* ---- spec --------------------------------------------------------------- */
 
 typedef struct
@@ -438,7 +430,7 @@ tic_sort_key (FqRowStore    *store,
 
   /* Tickets without a deadline come after all those with one. A ticket
    * waiting for its unit goes by its acceptance limit when that ends
-   * first, as its deadline cell counts down (fq-incident-board.c). */
+   * first, as its deadline cell counts down (fq_format_ticket_clock()). */
   due = row->deadline;
   if (due > 0 && row->state == FQ_TICKET_STATE_DISPATCHED && row->dispatched_at > 0)
     due = MIN (due, row->dispatched_at + spec->accept_limit);

@@ -22,8 +22,8 @@ G_BEGIN_DECLS
  *   returned-count, rejected-count, reopened-count (guint: the backflow,
  *            times returned by a unit, resolutions rejected, reopenings)
  *
- * For a live countdown, a cell computes deadline − now itself with a timer,
- * or uses fq_ticket_row_get_seconds_left().
+ * For a live countdown, a cell formats the row's times itself with a timer
+ * (fq_format_ticket_clock() in fq-ui-util.h).
  *
  * A refilter or new sort that replaces the rows gives the row shown at a
  * position the ticket now shown there (its "id" and the rest notified),
@@ -57,9 +57,6 @@ guint           fq_ticket_row_get_rejected_count (FqTicketRow *self);
 guint           fq_ticket_row_get_reopened_count (FqTicketRow *self);
 /* The three above added up: a "hard case" when above zero. */
 guint           fq_ticket_row_get_backflow       (FqTicketRow *self);
-/* deadline − @now (Unix seconds; negative when late). */
-gint64          fq_ticket_row_get_seconds_left   (FqTicketRow *self,
-                                                  gint64       now);
 
 typedef enum
 {
