@@ -419,6 +419,8 @@ cell_refresh (FqIncidentBoard *self,
                                            fq_ticket_row_get_dispatched_at (row),
                                            fq_ticket_row_get_overdue (row),
                                            fq_client_get_server_time () / G_USEC_PER_SEC, &look);
+            /* "剩 4小时18分 · 签收超时" can be wider than the column. */
+            tooltip = text;
             dim = look == FQ_CLOCK_DONE;
             warning = look == FQ_CLOCK_NEAR;
             error = look == FQ_CLOCK_LATE;
@@ -468,7 +470,7 @@ cell_refresh (FqIncidentBoard *self,
 /* The properties of its row a cell shows, besides "fresh" and "pending",
  * which every cell shows. A row given another incident by a refilter
  * notifies a dozen at once: each cell is done again for its own only. */
-static const char * const cell_props[][4] = {
+static const char * const cell_props[][5] = {
   [CELL_INCIDENT_TIME] = { "received-at", NULL },
   [CELL_INCIDENT_SOURCE] = { "source", NULL },
   [CELL_INCIDENT_CATEGORY] = { "category-name", NULL },
@@ -484,7 +486,7 @@ static const char * const cell_props[][4] = {
   [CELL_TICKET_REPEAT] = { "repeat-count", NULL },
   [CELL_TICKET_BACKFLOW] = { "returned-count", "rejected-count", "reopened-count", NULL },
   [CELL_TICKET_UNIT] = { "lead-unit-name", NULL },
-  [CELL_TICKET_DEADLINE] = { "state", "deadline", "overdue", NULL },
+  [CELL_TICKET_DEADLINE] = { "state", "deadline", "dispatched-at", "overdue", NULL },
 };
 
 static gboolean
@@ -522,6 +524,10 @@ cell_query_tooltip_cb (GtkWidget  *widget,
   const char *text = g_object_get_data (G_OBJECT (widget), "fq-tooltip");
 
   if (text == NULL)
+    return FALSE;
+  /* The cell's own text, shown whole, needs no tooltip. */
+  if (g_strcmp0 (text, gtk_label_get_label (GTK_LABEL (widget))) == 0 &&
+      !pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
     return FALSE;
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
@@ -567,6 +573,7 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
     case CELL_TICKET_TITLE:
     case CELL_TICKET_BACKFLOW:
     case CELL_TICKET_UNIT:
+    case CELL_TICKET_DEADLINE:
       g_object_set_data (G_OBJECT (label), "fq-has-tooltip", GINT_TO_POINTER (TRUE));
       gtk_widget_set_has_tooltip (label, TRUE);
       g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb), NULL);
