@@ -1394,7 +1394,8 @@ main (int   argc,
             g_print ("not ok 1 - the demo server did not start again: %s\n", error->message);
             return 1;
           }
-        coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator", FQ_TEST_DEMO_PASSWORD);
+        coord = fq_test_client_new_login (fq_test_server_get_url (server), "coordinator",
+                                          FQ_TEST_DEMO_PASSWORD);
         every = all_ticket_ids (coord);
         ok &= bench_latency (server, every, fq_test_client_get_token (coord), TRUE, 50,
                              MIN (per_connection, every->len / 50), 0);

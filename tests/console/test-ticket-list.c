@@ -17,9 +17,10 @@
  * (returns, rejected resolutions, reopenings) as they come from the server's
  * JSON, live and from the cache at the next start; the "hard cases" filter
  * and sort; a unit's queue (acceptance pending first, each part by
- * deadline); the order by the acceptance clock; and the filter to exactly some ids that "explain this number"
- * uses. Each is checked against the order and membership the synthetic
- * tickets call for, read back through the GListModel interface.
+ * deadline); the order by the acceptance clock; and the filter to exactly
+ * some ids that "explain this number" uses. Each is checked against the
+ * order and membership the synthetic tickets call for, read back through
+ * the GListModel interface.
  */
 
 #define BASE_TIME 1790000000

@@ -160,7 +160,8 @@ test_format_ticket_clock (void)
 
   {
     FqClockLook look = -1;
-    g_autofree char *none = fq_format_ticket_clock (FQ_TICKET_STATE_ACCEPTED, 0, now, FALSE, now, &look);
+    g_autofree char *none = fq_format_ticket_clock (FQ_TICKET_STATE_ACCEPTED, 0, now, FALSE, now,
+                                                    &look);
 
     g_assert_cmpstr (none, ==, "");
     g_assert_cmpint (look, ==, FQ_CLOCK_PLAIN);
