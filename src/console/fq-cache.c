@@ -1096,9 +1096,11 @@ apply_job (sqlite3       *db,
 
         ref->entity = g_strdup (entity);
         ref->id = g_strdup (id);
-        /* Only what the main thread keeps in memory travels with its data. */
-        if (obj != NULL && (ref_index (entity) >= 0 || strcmp (entity, "event") == 0 ||
-                            strcmp (entity, "session") == 0))
+        /* Only what the main thread keeps in memory travels with its data:
+         * the reference data, and the sessions the outbox sees its writes
+         * come back in (fq-outbox.c). An event's data would only be freed
+         * there, and a first fill brings a year of them. */
+        if (obj != NULL && (ref_index (entity) >= 0 || strcmp (entity, "session") == 0))
           ref->data = json_object_ref (obj);
         g_ptr_array_add (batch->others, ref);
       }
