@@ -54,8 +54,6 @@ struct _FqWindow
 
   /* Owned */
   FqContext            *context;
-  char                 *connection_text;   /* as last shown */
-  const char           *connection_css;
   guint                 clock_id;
   gboolean              sidebar_width_applied;
   gboolean              detail_width_applied;
@@ -166,11 +164,9 @@ update_connection (FqWindow *self)
 
   /* The progress is told for every page of a catch-up, and a tooltip set
    * asks the display where the pointer is: change only what changed. */
-  if (self->connection_css == css && g_strcmp0 (self->connection_text, text->str) == 0)
+  if (gtk_widget_has_css_class (self->connection_dot, css) &&
+      g_strcmp0 (gtk_label_get_label (self->connection_label), text->str) == 0)
     return;
-  g_free (self->connection_text);
-  self->connection_text = g_strdup (text->str);
-  self->connection_css = css;
 
   gtk_label_set_label (self->connection_label, text->str);
   gtk_widget_remove_css_class (self->connection_dot, "fq-online");
@@ -769,7 +765,6 @@ fq_window_finalize (GObject *object)
   FqWindow *self = (FqWindow *)object;
 
   g_clear_object (&self->context);
-  g_free (self->connection_text);
 
   G_OBJECT_CLASS (fq_window_parent_class)->finalize (object);
 }
