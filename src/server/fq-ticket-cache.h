@@ -45,8 +45,17 @@ G_BEGIN_DECLS
 
 /* FqTicketCache is declared in fq-server-private.h. */
 
+/* How the cache lets go of a detail it owns (dropped, replaced, not kept):
+ * @dispose takes @detail. */
+typedef void (*FqTicketDetailDispose) (FqTicketDetail *detail,
+                                       gpointer        data);
+
 FqTicketCache        *fq_ticket_cache_new            (gsize           budget);
 void                  fq_ticket_cache_free           (FqTicketCache  *cache);
+/* By default, fq_ticket_detail_free(). */
+void                  fq_ticket_cache_set_dispose    (FqTicketCache         *cache,
+                                                      FqTicketDetailDispose  dispose,
+                                                      gpointer               data);
 
 /* Changes at every fq_ticket_cache_clear(). */
 guint64               fq_ticket_cache_get_generation (FqTicketCache  *cache);

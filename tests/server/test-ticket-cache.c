@@ -3,7 +3,8 @@
  * The ticket details kept in memory (src/server/fq-ticket-cache.c): a read
  * that overlapped a write is not kept, a write forgets everything, a detail
  * whose sessions' text has run out is dropped, the byte budget drops the
- * least recently read first, and a write forgets the reads under way.
+ * least recently read first, a write forgets the reads under way, and
+ * every detail the cache lets go of goes to its dispose function once.
  */
 #include "config.h"
 
@@ -161,6 +162,81 @@ test_reading (void)
   fq_ticket_cache_free (cache);
 }
 
+/* Keeps the ids of the details disposed of, in order, and frees them. */
+static void
+record_dispose (FqTicketDetail *detail,
+                gpointer        data)
+{
+  GPtrArray *disposed = data;
+
+  g_ptr_array_add (disposed, g_strdup (detail->ticket->id));
+  fq_ticket_detail_free (detail);
+}
+
+static char *
+join_ids (GPtrArray *ids)
+{
+  g_ptr_array_add (ids, NULL);
+  return g_strjoinv (" ", (char **)ids->pdata);
+}
+
+#define assert_disposed(disposed, expected)                     \
+  G_STMT_START                                                  \
+  {                                                             \
+    g_autofree char *ids_ = join_ids (disposed);                \
+    g_assert_cmpstr (ids_, ==, expected);                       \
+    g_ptr_array_set_size (disposed, 0);                         \
+  }                                                             \
+  G_STMT_END
+
+static void
+test_dispose (void)
+{
+  g_autoptr(GPtrArray) disposed = g_ptr_array_new_with_free_func (g_free);
+  FqTicketCache *cache;
+  guint64 generation;
+  gsize one;
+
+  cache = fq_ticket_cache_new (1024 * 1024);
+  fq_ticket_cache_insert (cache, 0, detail_new ("T0", 1000, G_MAXINT64));
+  one = fq_ticket_cache_get_bytes (cache);
+  fq_ticket_cache_free (cache);
+
+  /* The server gives the details back to the readers that allocated them
+   * (fq-server.c): whichever way the cache lets go of one, it goes there. */
+  cache = fq_ticket_cache_new (2 * one);
+  fq_ticket_cache_set_dispose (cache, record_dispose, disposed);
+  generation = fq_ticket_cache_get_generation (cache);
+
+  fq_ticket_cache_insert (cache, generation, detail_new ("T1", 1000, G_MAXINT64));
+  fq_ticket_cache_insert (cache, generation, detail_new ("T2", 1000, 5000));
+  assert_disposed (disposed, "");
+
+  /* Over the budget: the least recently read. */
+  fq_ticket_cache_insert (cache, generation, detail_new ("T3", 1000, G_MAXINT64));
+  assert_disposed (disposed, "T1");
+  /* Replaced by a newer read of the same ticket. */
+  fq_ticket_cache_insert (cache, generation, detail_new ("T3", 1000, G_MAXINT64));
+  assert_disposed (disposed, "T3");
+  /* Past its sessions' text. */
+  g_assert_null (fq_ticket_cache_lookup (cache, "T2", 5000));
+  assert_disposed (disposed, "T2");
+  /* Alone over the budget. */
+  fq_ticket_cache_insert (cache, generation, detail_new ("T4", 3 * one, G_MAXINT64));
+  assert_disposed (disposed, "T4");
+  /* Read before a write completed. */
+  fq_ticket_cache_clear (cache);
+  assert_disposed (disposed, "T3");
+  fq_ticket_cache_insert (cache, generation, detail_new ("T5", 1000, G_MAXINT64));
+  assert_disposed (disposed, "T5");
+  /* Kept until the cache goes. */
+  fq_ticket_cache_insert (cache, fq_ticket_cache_get_generation (cache),
+                          detail_new ("T6", 1000, G_MAXINT64));
+  assert_disposed (disposed, "");
+  fq_ticket_cache_free (cache);
+  assert_disposed (disposed, "T6");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -168,6 +244,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server/ticket-cache/generation", test_generation);
+  g_test_add_func ("/server/ticket-cache/dispose", test_dispose);
   g_test_add_func ("/server/ticket-cache/replace", test_replace);
   g_test_add_func ("/server/ticket-cache/sessions-until", test_sessions_until);
   g_test_add_func ("/server/ticket-cache/budget", test_budget);
