@@ -36,6 +36,20 @@ detail_new (const char *id,
   return detail;
 }
 
+/* What one detail with 1,000 bytes of timeline counts for in the budget. */
+static gsize
+one_detail_bytes (void)
+{
+  FqTicketCache *cache = fq_ticket_cache_new (1024 * 1024);
+  gsize one;
+
+  fq_ticket_cache_insert (cache, 0, detail_new ("T0", 1000, G_MAXINT64));
+  one = fq_ticket_cache_get_bytes (cache);
+  fq_ticket_cache_free (cache);
+  g_assert_cmpuint (one, >, 1000);
+  return one;
+}
+
 static void
 test_generation (void)
 {
@@ -100,17 +114,11 @@ test_sessions_until (void)
 static void
 test_budget (void)
 {
+  gsize one = one_detail_bytes ();
   FqTicketCache *cache;
   guint64 generation;
-  gsize one;
 
-  /* Measure one detail, then allow three. */
-  cache = fq_ticket_cache_new (1024 * 1024);
-  fq_ticket_cache_insert (cache, 0, detail_new ("T0", 1000, G_MAXINT64));
-  one = fq_ticket_cache_get_bytes (cache);
-  g_assert_cmpuint (one, >, 1000);
-  fq_ticket_cache_free (cache);
-
+  /* Room for three. */
   cache = fq_ticket_cache_new (3 * one);
   generation = fq_ticket_cache_get_generation (cache);
   fq_ticket_cache_insert (cache, generation, detail_new ("T1", 1000, G_MAXINT64));
@@ -193,14 +201,9 @@ static void
 test_dispose (void)
 {
   g_autoptr(GPtrArray) disposed = g_ptr_array_new_with_free_func (g_free);
+  gsize one = one_detail_bytes ();
   FqTicketCache *cache;
   guint64 generation;
-  gsize one;
-
-  cache = fq_ticket_cache_new (1024 * 1024);
-  fq_ticket_cache_insert (cache, 0, detail_new ("T0", 1000, G_MAXINT64));
-  one = fq_ticket_cache_get_bytes (cache);
-  fq_ticket_cache_free (cache);
 
   /* The server gives the details back to the readers that allocated them
    * (fq-server.c): whichever way the cache lets go of one, it goes there. */
