@@ -14,9 +14,11 @@ G_BEGIN_DECLS
 
 /* Grid levels from the top down, so that a level compares with < and > by
  * depth; the nick, not the number, is what files, the API and the
- * databases carry. */
+ * databases carry. `country` is the root of a file that holds every
+ * province (data/README.md). */
 typedef enum /*< prefix=FQ_GRID_LEVEL >*/
 {
+  FQ_GRID_LEVEL_COUNTRY,   /*< nick=country >*/
   FQ_GRID_LEVEL_PROVINCE,  /*< nick=province >*/
   FQ_GRID_LEVEL_CITY,      /*< nick=city >*/
   FQ_GRID_LEVEL_DISTRICT,  /*< nick=district >*/

@@ -43,23 +43,26 @@ struct _FqRefData
   const FqGridNodeInfo *root;
 };
 
-/* The shape of each grid level, found by its nick. A province file
- * (data/README.md) is rooted at a `province`; a city file at its `city`. */
+/* The shape of each grid level, found by its nick. A country file
+ * (data/README.md) is rooted at the `country`, whose code is 12 zeros and
+ * whose scope prefix is empty: every code is inside it. A province file is
+ * rooted at a `province`; a city file at its `city`. */
 typedef struct
 {
   const char *nick;
-  guint       depth;          /* province 0, city 1, … */
+  guint       depth;          /* country 0, province 1, … */
   guint       prefix_length;  /* see fq-refdata.h */
   guint       code_length;
 } LevelShape;
 
 static const LevelShape level_shapes[] = {
-  { "province",  0,  2, 12 },
-  { "city",      1,  4, 12 },
-  { "district",  2,  6, 12 },
-  { "street",    3,  9, 12 },
-  { "community", 4, 12, 12 },
-  { "grid",      5, 14, 14 },
+  { "country",   0,  0, 12 },
+  { "province",  1,  2, 12 },
+  { "city",      2,  4, 12 },
+  { "district",  3,  6, 12 },
+  { "street",    4,  9, 12 },
+  { "community", 5, 12, 12 },
+  { "grid",      6, 14, 14 },
 };
 
 /* level_shapes is in the order of FqGridLevel (depth = the enum value). */
@@ -670,7 +673,13 @@ parse_grid_row (FqRefData   *self,
       set_line_error (error, line_number, "parent", "%s is not a node of an earlier line", parent);
       return FALSE;
     }
-  if (parent_shape->depth + 1 != shape->depth)
+  /* One level down; or a street right below its city, where the city has
+   * no districts (不设区的地级市: 东莞, 中山, 儋州, 嘉峪关), whose
+   * statistical codes give the streets the city's own digits as district. */
+  if (parent_shape->depth + 1 != shape->depth &&
+      !(parent_shape->depth == level_shapes[FQ_GRID_LEVEL_CITY].depth &&
+        shape->depth == level_shapes[FQ_GRID_LEVEL_STREET].depth &&
+        strncmp (code + parent_shape->prefix_length, "00", 2) == 0))
     {
       set_line_error (error, line_number, "level", "a %s cannot be the child of a %s",
                       shape->nick, parent_shape->nick);

@@ -415,7 +415,7 @@ test_strict (void)
     { "code", "\"\"", "code" },
     { "code", "420204004011", "code" },
     { "name", NULL, "name" },
-    { "level", "\"country\"", "level" },
+    { "level", "\"village\"", "level" },
     { "level", NULL, "level" },
     { "parent", "5", "parent" },
     { "path", "[\"黄石市\"]", "path" },

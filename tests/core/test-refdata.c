@@ -602,6 +602,8 @@ write_file (TempDir    *fixture,
 #define DISTRICT "420204000000\t下陆区\tdistrict\t420200000000\n"
 #define PROVINCE "420000000000\t湖北省\tprovince\t\n"
 #define CITY_IN_PROVINCE "420200000000\t黄石市\tcity\t420000000000\n"
+#define COUNTRY "000000000000\t全国\tcountry\t\n"
+#define PROVINCE_IN_COUNTRY "420000000000\t湖北省\tprovince\t000000000000\n"
 
 static void
 test_grid_errors (TempDir       *fixture,
@@ -653,6 +655,19 @@ test_grid_errors (TempDir       *fixture,
       "line[4].level: a city cannot be the child of a city" },
     { HEADER PROVINCE "420200000000\t黄石市\tcity\t430000000000\n",
       "line[3].parent: 430000000000 is not a node of an earlier line" },
+    /* Country files: the country is 12 zeros, its children provinces. A
+     * street may hang right below a city only where the city has no
+     * districts, its district digits 00. */
+    { HEADER "000000000001\t全国\tcountry\t\n",
+      "line[2].code: 000000000001 is a country: it must end in 12 zeros" },
+    { HEADER CITY "000000000000\t全国\tcountry\t420200000000\n",
+      "line[3].level: a country cannot be the child of a city" },
+    { HEADER COUNTRY "420200000000\t黄石市\tcity\t000000000000\n",
+      "line[3].level: a city cannot be the child of a country" },
+    { HEADER COUNTRY PROVINCE_IN_COUNTRY "420000001000\t某镇\tstreet\t420000000000\n",
+      "line[4].level: a street cannot be the child of a province" },
+    { HEADER CITY "420200001001\t某村\tcommunity\t420200000000\n",
+      "line[3].level: a community cannot be the child of a city" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -795,6 +810,55 @@ test_grid_province (TempDir       *fixture,
   g_assert_false (fq_refdata_in_scope (ref, "420200000000", "420302000000"));
   g_assert_false (fq_refdata_in_scope (ref, "420300000000", "420204004000"));
   g_assert_false (fq_refdata_in_scope (ref, "420000000000", "430200000000"));
+}
+
+/* A country file (gen-grid.mjs --all) loads: its root is the country,
+ * whose empty scope prefix holds every code; a city without districts
+ * (东莞) has its towns right below it. */
+static void
+test_grid_country (TempDir       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(FqRefData) ref = fq_refdata_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) provinces = NULL;
+  g_autofree char *path = write_file (fixture, "grid-all.tsv",
+                                      HEADER COUNTRY PROVINCE_IN_COUNTRY CITY_IN_PROVINCE DISTRICT
+                                      "440000000000\t广东省\tprovince\t000000000000\n"
+                                      "441900000000\t东莞市\tcity\t440000000000\n"
+                                      "441900003000\t东城街道\tstreet\t441900000000\n"
+                                      "441900003001\t东城社区居委会\tcommunity\t441900003000\n",
+                                      -1);
+  const FqGridNodeInfo *root, *city, *street;
+
+  g_assert_true (fq_refdata_load_grid (ref, path, &error));
+  g_assert_no_error (error);
+
+  root = fq_refdata_get_root (ref);
+  g_assert_nonnull (root);
+  g_assert_cmpstr (root->code, ==, "000000000000");
+  g_assert_cmpint (root->level, ==, FQ_GRID_LEVEL_COUNTRY);
+  g_assert_cmpstr (fq_enum_to_string (FQ_TYPE_GRID_LEVEL, root->level), ==, "country");
+  g_assert_cmpstr (root->prefix, ==, "");
+  g_assert_cmpint (FQ_GRID_LEVEL_COUNTRY, <, FQ_GRID_LEVEL_PROVINCE);
+
+  provinces = fq_refdata_get_children (ref, root->code);
+  g_assert_cmpuint (provinces->len, ==, 2);
+
+  city = fq_refdata_get_node (ref, "441900000000");
+  street = fq_refdata_get_node (ref, "441900003000");
+  g_assert_cmpstr (street->parent, ==, city->code);
+  g_assert_cmpstr (street->prefix, ==, "441900003");
+  g_assert_cmpstr (fq_refdata_get_node (ref, "441900003001")->path, ==,
+                   "全国 / 广东省 / 东莞市 / 东城街道 / 东城社区居委会");
+  g_assert_true (fq_refdata_get_ancestor (ref, "441900003001", FQ_GRID_LEVEL_CITY) == city);
+  g_assert_null (fq_refdata_get_ancestor (ref, "441900003001", FQ_GRID_LEVEL_DISTRICT));
+
+  /* Every code is in the country's scope; a province's holds its own. */
+  g_assert_true (fq_refdata_in_scope (ref, "000000000000", "420204000000"));
+  g_assert_true (fq_refdata_in_scope (ref, "000000000000", "441900003001"));
+  g_assert_true (fq_refdata_in_scope (ref, "440000000000", "441900003001"));
+  g_assert_false (fq_refdata_in_scope (ref, "420000000000", "441900003001"));
 }
 
 /* A categories file with one valid group and category, where @member of the
@@ -1102,6 +1166,8 @@ main (int   argc,
   g_test_add_func ("/refdata/threads", test_threads);
   g_test_add ("/refdata/grid/province", TempDir, NULL,
               temp_dir_setup, test_grid_province, temp_dir_teardown);
+  g_test_add ("/refdata/grid/country", TempDir, NULL,
+              temp_dir_setup, test_grid_country, temp_dir_teardown);
   g_test_add ("/refdata/errors/grid", TempDir, NULL,
               temp_dir_setup, test_grid_errors, temp_dir_teardown);
   g_test_add ("/refdata/errors/categories", TempDir, NULL,
