@@ -1144,9 +1144,14 @@ fq_prefix_end (const char *prefix)
   gsize len = strlen (end);
 
   /* Codes are digits, so bumping the last character never overflows past
-   * '9' + 1 = ':', which still sorts after every digit. */
-  if (len > 0)
-    end[len - 1]++;
+   * '9' + 1 = ':', which still sorts after every digit. The empty prefix
+   * (the country's: every code) ends after every code, at ":". */
+  if (len == 0)
+    {
+      g_free (end);
+      return g_strdup (":");
+    }
+  end[len - 1]++;
   return end;
 }
 
