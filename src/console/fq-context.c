@@ -120,13 +120,11 @@ cmp_unit (gconstpointer a,
   return g_strcmp0 (fq_unit_get_id (*(FqUnit **)a), fq_unit_get_id (*(FqUnit **)b));
 }
 
-/* Reference lists are small (81 categories, a few hundred units): they are
- * rebuilt in one splice when the server changes any of them. */
+/* The 81 categories, in one splice. */
 static void
-rebuild_reference (FqContext *self)
+rebuild_categories (FqContext *self)
 {
   g_autoptr(GPtrArray) cats = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -142,6 +140,20 @@ rebuild_reference (FqContext *self)
         g_debug ("Skipping category %s: %s", (char *)key, error->message);
     }
   g_ptr_array_sort_with_data (cats, (GCompareDataFunc)cmp_category, NULL);
+  g_list_store_splice (self->categories, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->categories)),
+                       cats->pdata, cats->len);
+}
+
+/* The units of the user's scope, in one splice: 1,330 in Huangshi, about
+ * 800,000 for the whole country. Once, at the start; after that they
+ * change row by row (apply_unit_changes()). */
+static void
+rebuild_units (FqContext *self)
+{
+  g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
 
   g_hash_table_iter_init (&iter, fq_cache_get_ref_table (self->cache, "unit"));
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -155,12 +167,73 @@ rebuild_reference (FqContext *self)
         g_debug ("Skipping unit %s: %s", (char *)key, error->message);
     }
   g_ptr_array_sort_with_data (units, (GCompareDataFunc)cmp_unit, NULL);
-
-  g_list_store_splice (self->categories, 0,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->categories)),
-                       cats->pdata, cats->len);
   g_list_store_splice (self->units, 0, g_list_model_get_n_items (G_LIST_MODEL (self->units)),
                        units->pdata, units->len);
+}
+
+/* Where the unit @id is in the list sorted by id, or would go (@found). */
+static guint
+unit_position (GListModel *units,
+               const char *id,
+               gboolean   *found)
+{
+  guint lo = 0, hi = g_list_model_get_n_items (units);
+
+  *found = FALSE;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      g_autoptr(FqUnit) unit = g_list_model_get_item (units, mid);
+      int cmp = g_strcmp0 (fq_unit_get_id (unit), id);
+
+      if (cmp == 0)
+        {
+          *found = TRUE;
+          return mid;
+        }
+      if (cmp < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* A batch's units, row by row: replaced, inserted at their place, or
+ * removed. */
+static void
+apply_unit_changes (FqContext    *self,
+                    FqCacheBatch *batch)
+{
+  GHashTable *table = fq_cache_get_ref_table (self->cache, "unit");
+
+  for (guint i = 0; i < batch->others->len; i++)
+    {
+      FqChangeRef *change = g_ptr_array_index (batch->others, i);
+      JsonObject *obj;
+      g_autoptr(FqUnit) unit = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean found;
+      guint position;
+
+      if (g_strcmp0 (change->entity, "unit") != 0)
+        continue;
+      obj = g_hash_table_lookup (table, change->id);
+      if (obj != NULL && (unit = fq_unit_new_from_json (obj, &error)) == NULL)
+        g_debug ("Skipping unit %s: %s", change->id, error->message);
+      position = unit_position (G_LIST_MODEL (self->units), change->id, &found);
+      if (unit != NULL)
+        g_list_store_splice (self->units, position, found ? 1 : 0, (gpointer *)&unit, 1);
+      else if (found)
+        g_list_store_remove (self->units, position);
+    }
+}
+
+static void
+rebuild_reference (FqContext *self)
+{
+  rebuild_categories (self);
+  rebuild_units (self);
 }
 
 /* Adds the node @code at @level, its ancestors first. The cache holds the
@@ -204,7 +277,7 @@ add_node_with_ancestors (FqRefData  *ref,
         fq_enum_from_string (FQ_TYPE_GRID_LEVEL,
                              fq_json_string_or (pobj, "level", ""),
                              &plevel);
-      if (plevel < FQ_GRID_LEVEL_PROVINCE || plevel >= level)
+      if (plevel < FQ_GRID_LEVEL_COUNTRY || plevel >= level)
         return;
       add_node_with_ancestors (ref, grid, parent, plevel);
       if (fq_refdata_get_node (ref, parent) == NULL)
@@ -322,11 +395,17 @@ records_changed_cb (FqContext    *self,
                     FqCacheBatch *batch,
                     FqCache      *cache)
 {
-  if (batch->ref_changed)
-    {
-      g_clear_pointer (&self->refdata, fq_refdata_unref);
-      rebuild_reference (self);
-    }
+  gboolean categories = FALSE;
+
+  if (!batch->ref_changed)
+    return;
+
+  g_clear_pointer (&self->refdata, fq_refdata_unref);
+  for (guint i = 0; i < batch->others->len && !categories; i++)
+    categories = g_strcmp0 (((FqChangeRef *)batch->others->pdata[i])->entity, "category") == 0;
+  if (categories)
+    rebuild_categories (self);
+  apply_unit_changes (self, batch);
 }
 
 static void

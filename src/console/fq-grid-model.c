@@ -13,6 +13,7 @@
 #include "fq-grid-model.h"
 #include "fq-json.h"
 #include "fq-refdata.h"
+#include "fq-throttle.h"
 
 /* ---- FqGridItem --------------------------------------------------------- */
 
@@ -191,6 +192,11 @@ item_set_counts (FqGridItem *self,
                  guint       n_open,
                  guint       n_overdue)
 {
+  /* Most nodes keep their counts: they cost no notification at all. */
+  if (self->n_new_today == n_new_today && self->n_open == n_open &&
+      self->n_overdue == n_overdue)
+    return;
+
   g_object_freeze_notify (G_OBJECT (self));
   if (self->n_new_today != n_new_today)
     {
@@ -222,7 +228,9 @@ struct _FqGridModel
   GHashTable   *items;        /* code → FqGridItem */
   GHashTable   *by_prefix;    /* scope prefix → FqGridItem (borrowed) */
   GPtrArray    *tree_order;   /* FqGridItem (borrowed), depth first */
+  gboolean      tree_order_stale;
   guint         midnight_id;
+  FqThrottle    rebuild;      /* build_tree() after the grid changed */
   guint         counting : 1;
   guint         count_again : 1;
   guint         loaded : 1;
@@ -277,7 +285,10 @@ replace_string (char       **field,
 /* Brings @store, sorted by code, to the items of @want, sorted by code too,
  * in place: a node that left is removed where it is, a new one is inserted
  * at its position, and the nodes that stay are not touched, so that a tree
- * view keeps their rows and their expanded state. */
+ * view keeps their rows and their expanded state. Neighbours that come or
+ * go together do so in one splice (one items-changed): a new cache brings
+ * a street's hundreds of communities, or a country's 31 provinces with
+ * everything below them, at once. */
 static void
 sync_store (GListStore *store,
             GPtrArray  *want)
@@ -297,13 +308,29 @@ sync_store (GListStore *store,
       cmp = cur == NULL ? 1 : w == NULL ? -1 : strcmp (cur->code, w->code);
       if (cmp < 0)
         {
-          g_list_store_remove (store, i);
+          /* @cur and the stored nodes after it up to the next wanted one. */
+          guint k = i + 1;
+
+          for (; k < n; k++)
+            {
+              g_autoptr(FqGridItem) next = g_list_model_get_item (G_LIST_MODEL (store), k);
+
+              if (w != NULL && strcmp (next->code, w->code) >= 0)
+                break;
+            }
+          g_list_store_splice (store, i, k - i, NULL, 0);
         }
       else if (cmp > 0)
         {
-          g_list_store_insert (store, i, w);
-          i++;
-          j++;
+          /* @w and the wanted nodes after it up to @cur. */
+          guint k = j + 1;
+
+          while (k < want->len &&
+                 (cur == NULL || strcmp (((FqGridItem *)want->pdata[k])->code, cur->code) < 0))
+            k++;
+          g_list_store_splice (store, i, 0, &want->pdata[j], k - j);
+          i += k - j;
+          j = k;
         }
       else
         {
@@ -346,6 +373,125 @@ sync_children (FqGridItem *item,
     g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_HAS_CHILDREN]);
 }
 
+/* The item of the node @code, made if new (@is_new), with the fields of
+ * its record @obj; what changed notifies. */
+static FqGridItem *
+update_item (FqGridModel *self,
+             const char  *code,
+             JsonObject  *obj,
+             gboolean    *is_new)
+{
+  FqGridItem *item = g_hash_table_lookup (self->items, code);
+  const char *level = fq_json_string_or (obj, "level", "grid");
+  const char *name;
+  g_autofree char *prefix = NULL;
+  int lv = FQ_GRID_LEVEL_GRID;
+
+  if (is_new != NULL)
+    *is_new = item == NULL;
+  if (item == NULL)
+    {
+      item = g_object_new (FQ_TYPE_GRID_ITEM, NULL);
+      item->code = g_strdup (code);
+      g_hash_table_insert (self->items, item->code, item);
+    }
+
+  g_object_freeze_notify (G_OBJECT (item));
+  fq_enum_from_string (FQ_TYPE_GRID_LEVEL, level, &lv);
+  if (item->level != (FqGridLevel)lv)
+    {
+      item->level = lv;
+      g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_LEVEL]);
+    }
+  name = fq_json_string_or (obj, "name", code);
+  if (replace_string (&item->name, name))
+    g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_NAME]);
+  if (replace_string (&item->path,
+                      fq_json_string_or (obj, "path", item->name)))
+    g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PATH]);
+  replace_string (&item->parent,
+                  fq_json_string_or (obj, "parent", NULL));
+  prefix = g_strndup (item->code, MIN (strlen (item->code), fq_grid_level_prefix_length (lv)));
+  if (replace_string (&item->prefix, prefix))
+    g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PREFIX]);
+  g_object_thaw_notify (G_OBJECT (item));
+  return item;
+}
+
+/* The nodes in depth-first order (type-to-find, the counts), collected
+ * again after nodes were added. */
+static GPtrArray *
+get_tree_order (FqGridModel *self)
+{
+  if (self->tree_order_stale)
+    {
+      g_ptr_array_set_size (self->tree_order, 0);
+      collect_tree_order (self, G_LIST_MODEL (self->roots));
+      self->tree_order_stale = FALSE;
+    }
+  return self->tree_order;
+}
+
+static int
+cmp_items (gconstpointer a,
+           gconstpointer b,
+           gpointer      user_data)
+{
+  return strcmp (((FqGridItem *)a)->code, ((FqGridItem *)b)->code);
+}
+
+/* Applies a batch's grid records row by row: a node changed in place, or
+ * a new one inserted below its parent, at its position. Returns FALSE,
+ * having done part of it perhaps, where only build_tree() can say what
+ * the tree is now: a node left or moved, a new root, or a node whose
+ * parent is not placed yet. */
+static gboolean
+apply_grid_changes (FqGridModel  *self,
+                    FqCacheBatch *batch)
+{
+  GHashTable *refs = fq_cache_get_ref_table (self->cache, "grid");
+
+  for (guint i = 0; i < batch->others->len; i++)
+    {
+      FqChangeRef *change = g_ptr_array_index (batch->others, i);
+      JsonObject *obj;
+      FqGridItem *item, *parent;
+      const char *parent_code;
+      gboolean is_new;
+
+      if (g_strcmp0 (change->entity, "grid") != 0)
+        continue;
+      obj = g_hash_table_lookup (refs, change->id);
+      if (obj == NULL)
+        return FALSE;
+      item = g_hash_table_lookup (self->items, change->id);
+      parent_code = fq_json_string_or (obj, "parent", NULL);
+      if (item != NULL && g_strcmp0 (item->parent, parent_code) != 0)
+        return FALSE;
+      parent = parent_code != NULL && g_hash_table_contains (refs, parent_code)
+               ? g_hash_table_lookup (self->items, parent_code) : NULL;
+      if (item == NULL && parent == NULL)
+        return FALSE;
+
+      if (item != NULL)
+        g_hash_table_remove (self->by_prefix, item->prefix);
+      item = update_item (self, change->id, obj, &is_new);
+      g_hash_table_insert (self->by_prefix, item->prefix, item);
+      if (is_new)
+        {
+          gboolean had_children = fq_grid_item_get_has_children (parent);
+
+          if (parent->children == NULL)
+            parent->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
+          g_list_store_insert_sorted (parent->children, item, cmp_items, NULL);
+          if (!had_children)
+            g_object_notify_by_pspec (G_OBJECT (parent), item_properties[ITEM_PROP_HAS_CHILDREN]);
+          self->tree_order_stale = TRUE;
+        }
+    }
+  return TRUE;
+}
+
 /* Builds the hierarchy from the reference data in the cache, and brings it
  * up to date after each batch that changed it. The update happens in place:
  * items keep their identity, only the nodes that changed notify, new nodes
@@ -364,43 +510,7 @@ build_tree (FqGridModel *self)
 
   g_hash_table_iter_init (&iter, refs);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      JsonObject *obj = value;
-      FqGridItem *item = g_hash_table_lookup (self->items, key);
-      const char *level = fq_json_string_or (obj, "level", "grid");
-      const char *name;
-      g_autofree char *prefix = NULL;
-      int lv = FQ_GRID_LEVEL_GRID;
-
-      if (item == NULL)
-        {
-          item = g_object_new (FQ_TYPE_GRID_ITEM, NULL);
-          item->code = g_strdup (key);
-          g_hash_table_insert (self->items, item->code, item);
-        }
-
-      g_object_freeze_notify (G_OBJECT (item));
-      fq_enum_from_string (FQ_TYPE_GRID_LEVEL, level, &lv);
-      if (item->level != (FqGridLevel)lv)
-        {
-          item->level = lv;
-          g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_LEVEL]);
-        }
-      name = fq_json_string_or (obj, "name", key);
-      if (replace_string (&item->name, name))
-        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_NAME]);
-      if (replace_string (&item->path,
-                          fq_json_string_or (obj, "path", item->name)))
-        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PATH]);
-      replace_string (&item->parent,
-                      fq_json_string_or (obj, "parent", NULL));
-      prefix = g_strndup (item->code, MIN (strlen (item->code), fq_grid_level_prefix_length (lv)));
-      if (replace_string (&item->prefix, prefix))
-        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PREFIX]);
-      g_object_thaw_notify (G_OBJECT (item));
-
-      g_ptr_array_add (all, item);
-    }
+    g_ptr_array_add (all, update_item (self, key, value, NULL));
 
   g_ptr_array_sort_with_data (all, (GCompareDataFunc)cmp_items_by_code, NULL);
   g_hash_table_remove_all (self->by_prefix);
@@ -461,8 +571,7 @@ build_tree (FqGridModel *self)
     if (!g_hash_table_contains (refs, key))
       g_hash_table_iter_remove (&iter);
 
-  g_ptr_array_set_size (self->tree_order, 0);
-  collect_tree_order (self, G_LIST_MODEL (self->roots));
+  self->tree_order_stale = TRUE;
 }
 
 /* ---- counts ------------------------------------------------------------- */
@@ -557,7 +666,7 @@ owner_of (FqGridModel *self,
     return item;
 
   len = strlen (code);
-  for (int lv = FQ_GRID_LEVEL_GRID; lv >= FQ_GRID_LEVEL_PROVINCE; lv--)
+  for (int lv = FQ_GRID_LEVEL_GRID; lv >= FQ_GRID_LEVEL_COUNTRY; lv--)
     {
       g_autofree char *prefix = NULL;
 
@@ -621,9 +730,10 @@ count_cb (GObject      *object,
         }
     }
 
-  for (guint i = 0; i < self->tree_order->len; i++)
+  g_hash_table_iter_init (&iter, self->items);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      FqGridItem *item = g_ptr_array_index (self->tree_order, i);
+      FqGridItem *item = value;
       guint *t = g_hash_table_lookup (totals, item);
 
       if (t != NULL)
@@ -689,14 +799,36 @@ midnight_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* After a batch changed the grid in a way only build_tree() follows; the
+ * counts follow, as the rebuild may have placed nodes. */
+static void
+rebuild (gpointer data)
+{
+  FqGridModel *self = data;
+
+  build_tree (self);
+  if (self->loaded)
+    recount (self);
+}
+
+static void
+cache_closing_cb (FqGridModel *self)
+{
+  fq_throttle_clear (&self->rebuild);
+}
+
 static void
 records_changed_cb (FqGridModel  *self,
                     FqCacheBatch *batch,
                     FqCache      *cache)
 {
-  if (batch->ref_changed)
-    build_tree (self);
-  if (batch->incidents->len > 0 || batch->tickets->len > 0 || batch->ref_changed)
+  /* Row by row where it can be; else build_tree(), which walks every
+   * node: seconds for the whole country's 665,272 (fq-throttle.h), and
+   * recounts after. A node added row by row starts at zero: the server
+   * takes no record for a place before the place exists. */
+  if (batch->ref_changed && !apply_grid_changes (self, batch))
+    fq_throttle_schedule (&self->rebuild);
+  else if (batch->incidents->len > 0 || batch->tickets->len > 0)
     recount (self);
 }
 
@@ -707,6 +839,7 @@ fq_grid_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->midnight_id, g_source_remove);
+  fq_throttle_clear (&self->rebuild);
   if (self->cache != NULL)
     g_signal_handlers_disconnect_by_data (self->cache, self);
   g_clear_object (&self->cache);
@@ -771,6 +904,7 @@ fq_grid_model_init (FqGridModel *self)
   self->items = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->by_prefix = g_hash_table_new (g_str_hash, g_str_equal);
   self->tree_order = g_ptr_array_new ();
+  fq_throttle_init (&self->rebuild, "[fengqiao] grid tree", rebuild, self);
 }
 
 FqGridModel *
@@ -786,9 +920,11 @@ fq_grid_model_new (FqCache *cache)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (cache, "closing", G_CALLBACK (g_cancellable_cancel), self->cancellable,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (cache, "closing", G_CALLBACK (cache_closing_cb), self,
+                           G_CONNECT_SWAPPED);
 
   /* The reference data is in memory from the cache's open on. */
-  build_tree (self);
+  fq_throttle_run_now (&self->rebuild);
   self->loaded = TRUE;
   recount (self);
   midnight_cb (self);
@@ -839,6 +975,7 @@ fq_grid_model_find (FqGridModel *self,
                     const char  *after_code)
 {
   g_autofree char *needle = NULL;
+  GPtrArray *order;
   guint n, start = 0;
 
   g_return_val_if_fail (FQ_IS_GRID_MODEL (self), NULL);
@@ -847,11 +984,12 @@ fq_grid_model_find (FqGridModel *self,
     return NULL;
 
   needle = g_utf8_casefold (text, -1);
-  n = self->tree_order->len;
+  order = get_tree_order (self);
+  n = order->len;
 
   if (after_code != NULL)
     for (guint i = 0; i < n; i++)
-      if (g_strcmp0 (((FqGridItem *)self->tree_order->pdata[i])->code, after_code) == 0)
+      if (g_strcmp0 (((FqGridItem *)order->pdata[i])->code, after_code) == 0)
         {
           start = i + 1;
           break;
@@ -859,7 +997,7 @@ fq_grid_model_find (FqGridModel *self,
 
   for (guint k = 0; k < n; k++)
     {
-      FqGridItem *item = self->tree_order->pdata[(start + k) % n];
+      FqGridItem *item = order->pdata[(start + k) % n];
       g_autofree char *name = g_utf8_casefold (item->name, -1);
 
       if (strstr (name, needle) != NULL)

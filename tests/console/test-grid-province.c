@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "fq-context.h"
+#include "fq-unit.h"
 #include "fq-test-data-util.h"
 
 /*
@@ -14,6 +15,11 @@
  * console then shows the province as the one root with both cities below
  * it; type-to-find reaches into either city, and an incident in the other
  * city is counted there and in the province, not in Huangshi.
+ *
+ * With a country file, 全国 is the root (its scope prefix empty) above
+ * Hubei and a made-up province whose city has no districts (as 东莞 has
+ * none): the town hangs right below the city, and an incident in its
+ * village counts in the town, the city, the province and the country.
  */
 
 #define PROVINCE        "420000000000"
@@ -31,6 +37,22 @@ static const char province_file[] =
   "429901000000\t示例区\tdistrict\t429900000000\n"
   "429901001000\t示例街道\tstreet\t429901000000\n"
   "429901001001\t示例社区居委会\tcommunity\t429901001000\n";
+
+#define COUNTRY         "000000000000"
+#define PLAIN_PROVINCE  "990000000000"
+#define PLAIN_CITY      "990100000000"
+#define PLAIN_TOWN      "990100001000"
+#define PLAIN_VILLAGE   "990100001001"
+
+static const char country_file[] =
+  "code\tname\tlevel\tparent\n"
+  "000000000000\t全国\tcountry\t\n"
+  "420000000000\t湖北省\tprovince\t000000000000\n"
+  "420200000000\t黄石市\tcity\t420000000000\n"
+  "990000000000\t示例省\tprovince\t000000000000\n"
+  "990100000000\t平原市\tcity\t990000000000\n"
+  "990100001000\t河口镇\tstreet\t990100000000\n"
+  "990100001001\t桥头村村民委员会\tcommunity\t990100001000\n";
 
 typedef struct
 {
@@ -74,28 +96,38 @@ start_cb (GObject      *object,
   *(gboolean *)user_data = TRUE;
 }
 
+typedef struct
+{
+  FqContext  *context;
+  const char *code;
+} Wait;
+
 static gboolean
 grid_ready_cond (gpointer data)
 {
-  FqContext *context = data;
-  FqGridModel *grid = fq_context_get_grid (context);
+  Wait *wait = data;
+  FqGridModel *grid = fq_context_get_grid (wait->context);
 
-  return fq_sync_get_state (fq_context_get_sync (context)) == FQ_SYNC_STATE_ONLINE &&
-         !fq_sync_get_catching_up (fq_context_get_sync (context)) &&
+  return fq_sync_get_state (fq_context_get_sync (wait->context)) == FQ_SYNC_STATE_ONLINE &&
+         !fq_sync_get_catching_up (fq_context_get_sync (wait->context)) &&
          fq_grid_model_get_loaded (grid) &&
-         fq_grid_model_lookup (grid, OTHER_COMMUNITY) != NULL;
+         fq_grid_model_lookup (grid, wait->code) != NULL;
 }
 
 static gboolean
-other_counted_cond (gpointer data)
+counted_cond (gpointer data)
 {
-  FqGridModel *grid = data;
+  Wait *wait = data;
+  FqGridModel *grid = fq_context_get_grid (wait->context);
 
-  return fq_grid_item_get_n_new_today (fq_grid_model_lookup (grid, OTHER_CITY)) >= 1;
+  return fq_grid_item_get_n_new_today (fq_grid_model_lookup (grid, wait->code)) >= 1;
 }
 
+/* Imports @contents into the stopped server's data directory. */
 static void
-import_province (const char *server_dir)
+import_grid (const char *server_dir,
+             const char *contents,
+             const char *imported)
 {
   g_autofree char *file = g_build_filename (server_dir, "..", "grid-42.tsv", NULL);
   g_autofree char *binary = fq_local_server_find_binary ();
@@ -107,45 +139,36 @@ import_province (const char *server_dir)
     "--import-grid", file, NULL,
   };
 
-  g_file_set_contents (file, province_file, -1, &error);
+  g_file_set_contents (file, contents, -1, &error);
   g_assert_no_error (error);
   g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                 NULL, &err_text, &status, &error);
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("--import-grid failed: %s", err_text);
-  g_assert_nonnull (strstr (err_text, "imported 5 grid nodes"));
+  g_assert_nonnull (strstr (err_text, imported));
 }
 
+/* A demo server that got @contents, and an administrator's console on it,
+ * its grid loaded down to @code. */
 static void
-test_province_root (Fixture       *f,
-                    gconstpointer  data)
+start_with_grid (Fixture    *f,
+                 const char *contents,
+                 const char *imported,
+                 const char *code)
 {
-  g_autofree char *server_dir = NULL;
-  g_autofree char *sessions = NULL;
-  g_autofree char *cache_path = NULL;
-  g_autoptr(FqClient) other = NULL;
-  g_autoptr(JsonNode) created = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) cities = NULL;
-  g_autoptr(FqGridItem) root = NULL;
-  g_auto(GStrv) path = NULL;
-  FqGridModel *grid;
-  FqGridItem *province, *city, *other_city;
+  g_autofree char *server_dir = g_build_filename (f->dir, "server", NULL);
+  g_autofree char *sessions = g_build_filename (f->dir, "sessions", NULL);
+  g_autofree char *cache_path = g_build_filename (f->dir, "cache.db", NULL);
+  Wait wait = { NULL, code };
   gboolean done = FALSE;
 
-  if (!fq_test_have_server ())
-    return;
-
-  server_dir = g_build_filename (f->dir, "server", NULL);
   f->server = fq_test_start_server (server_dir, NULL);
   fq_local_server_stop (f->server);
   g_clear_object (&f->server);
-  import_province (server_dir);
+  import_grid (server_dir, contents, imported);
   f->server = fq_test_start_server (server_dir, NULL);
 
-  sessions = g_build_filename (f->dir, "sessions", NULL);
-  cache_path = g_build_filename (f->dir, "cache.db", NULL);
   f->context = fq_context_new (NULL, fq_local_server_get_url (f->server));
   fq_client_set_session_dir (fq_context_get_client (f->context), sessions);
   {
@@ -157,8 +180,43 @@ test_province_root (Fixture       *f,
   }
   fq_context_start_async (f->context, cache_path, NULL, start_cb, &done);
   g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+  wait.context = f->context;
+  g_assert_true (fq_test_wait (grid_ready_cond, &wait, 60000));
+}
+
+/* POSTs an incident at @community as the administrator. */
+static void
+post_incident (Fixture    *f,
+               const char *community)
+{
+  g_autofree char *sessions = g_build_filename (f->dir, "sessions", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"source\":\"110\",\"grid\":\"%s\","
+                                           "\"summary\":\"楼上漏水纠纷\",\"address\":\"示例路1号\"}",
+                                           community);
+  g_autoptr(FqClient) other = fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(GError) error = NULL;
+
+  created = fq_test_call (other, "POST", "/incidents", body, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_province_root (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GListModel) cities = NULL;
+  g_autoptr(FqGridItem) root = NULL;
+  g_auto(GStrv) path = NULL;
+  FqGridModel *grid;
+  FqGridItem *province, *city, *other_city;
+  Wait wait;
+
+  if (!fq_test_have_server ())
+    return;
+
+  start_with_grid (f, province_file, "imported 5 grid nodes", OTHER_COMMUNITY);
   g_assert_cmpstr (fq_context_get_scope (f->context), ==, PROVINCE);
-  g_assert_true (fq_test_wait (grid_ready_cond, f->context, 60000));
   grid = fq_context_get_grid (f->context);
 
   /* One root, the province, with both cities below it. */
@@ -194,14 +252,92 @@ test_province_root (Fixture       *f,
   g_assert_cmpstr (path[4], ==, OTHER_COMMUNITY);
 
   /* An incident in the other city counts there and in the province. */
-  other = fq_test_login (fq_local_server_get_url (f->server), sessions, "admin");
-  created = fq_test_call (other, "POST", "/incidents",
-                          "{\"source\":\"110\",\"grid\":\"" OTHER_COMMUNITY "\","
-                          "\"summary\":\"楼上漏水纠纷\",\"address\":\"示例路1号\"}", NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fq_test_wait (other_counted_cond, grid, 10000));
+  post_incident (f, OTHER_COMMUNITY);
+  wait = (Wait) { f->context, OTHER_CITY };
+  g_assert_true (fq_test_wait (counted_cond, &wait, 10000));
   g_assert_cmpuint (fq_grid_item_get_n_new_today (other_city), ==, 1);
   g_assert_cmpuint (fq_grid_item_get_n_new_today (province), ==,
+                    fq_grid_item_get_n_new_today (city) + 1);
+}
+
+static void
+test_country_root (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GListModel) provinces = NULL;
+  g_autoptr(FqGridItem) root = NULL;
+  g_auto(GStrv) path = NULL;
+  FqGridModel *grid;
+  FqGridItem *country, *city, *plain_city, *town;
+  Wait wait;
+
+  if (!fq_test_have_server ())
+    return;
+
+  start_with_grid (f, country_file, "imported 6 grid nodes", PLAIN_VILLAGE);
+  g_assert_cmpstr (fq_context_get_scope (f->context), ==, COUNTRY);
+  grid = fq_context_get_grid (f->context);
+
+  /* One root, the country, whose scope prefix is empty. */
+  g_assert_cmpuint (g_list_model_get_n_items (fq_grid_model_get_roots (grid)), ==, 1);
+  root = g_list_model_get_item (fq_grid_model_get_roots (grid), 0);
+  country = fq_grid_model_lookup (grid, COUNTRY);
+  g_assert_true (root == country);
+  g_assert_cmpint (fq_grid_item_get_level (country), ==, FQ_GRID_LEVEL_COUNTRY);
+  g_assert_cmpstr (fq_grid_item_get_prefix (country), ==, "");
+  g_assert_cmpstr (fq_grid_item_get_name (country), ==, "全国");
+  provinces = fq_grid_model_create_child_model (country, grid);
+  g_assert_nonnull (provinces);
+  g_assert_cmpuint (g_list_model_get_n_items (provinces), ==, 2);
+
+  /* The town is the city's child: the city has no districts. */
+  plain_city = fq_grid_model_lookup (grid, PLAIN_CITY);
+  town = fq_grid_model_lookup (grid, PLAIN_TOWN);
+  g_assert_cmpint (fq_grid_item_get_level (town), ==, FQ_GRID_LEVEL_STREET);
+  path = fq_grid_model_find (grid, "桥头", NULL);
+  g_assert_nonnull (path);
+  g_assert_cmpuint (g_strv_length (path), ==, 5);
+  g_assert_cmpstr (path[0], ==, COUNTRY);
+  g_assert_cmpstr (path[1], ==, PLAIN_PROVINCE);
+  g_assert_cmpstr (path[2], ==, PLAIN_CITY);
+  g_assert_cmpstr (path[3], ==, PLAIN_TOWN);
+  g_assert_cmpstr (path[4], ==, PLAIN_VILLAGE);
+
+  /* The units came row by row as the cache filled: in order, the new
+   * city's departments and the town's office among them. */
+  {
+    GListModel *units = fq_context_get_units (f->context);
+    guint n = g_list_model_get_n_items (units);
+    gboolean city_housing = FALSE, town_office = FALSE;
+
+    g_assert_cmpuint (n, >, 1000);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(FqUnit) unit = g_list_model_get_item (units, i);
+        const char *id = fq_unit_get_id (unit);
+
+        if (i > 0)
+          {
+            g_autoptr(FqUnit) before = g_list_model_get_item (units, i - 1);
+
+            g_assert_cmpstr (fq_unit_get_id (before), <, id);
+          }
+        city_housing |= g_strcmp0 (id, "housing-" PLAIN_CITY) == 0;
+        town_office |= g_strcmp0 (id, "street_office-" PLAIN_TOWN) == 0;
+      }
+    g_assert_true (city_housing);
+    g_assert_true (town_office);
+  }
+
+  /* An incident in the village counts up to the country. */
+  post_incident (f, PLAIN_VILLAGE);
+  wait = (Wait) { f->context, PLAIN_TOWN };
+  g_assert_true (fq_test_wait (counted_cond, &wait, 10000));
+  city = fq_grid_model_lookup (grid, CITY);
+  g_assert_cmpuint (fq_grid_item_get_n_new_today (town), ==, 1);
+  g_assert_cmpuint (fq_grid_item_get_n_new_today (plain_city), ==, 1);
+  g_assert_cmpuint (fq_grid_item_get_n_new_today (fq_grid_model_lookup (grid, PLAIN_PROVINCE)), ==, 1);
+  g_assert_cmpuint (fq_grid_item_get_n_new_today (country), ==,
                     fq_grid_item_get_n_new_today (city) + 1);
 }
 
@@ -212,6 +348,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/grid-province/root", Fixture, NULL, setup, test_province_root, teardown);
+  g_test_add ("/grid-province/country", Fixture, NULL, setup, test_country_root, teardown);
 
   return g_test_run ();
 }
