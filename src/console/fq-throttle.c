@@ -73,11 +73,3 @@ fq_throttle_clear (FqThrottle *self)
 
   g_clear_handle_id (&self->source_id, g_source_remove);
 }
-
-gint64
-fq_throttle_get_cost (FqThrottle *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->cost;
-}

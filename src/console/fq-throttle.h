@@ -30,17 +30,15 @@ typedef struct
   gint64          cost;       /* µs the last run took */
 } FqThrottle;
 
-void   fq_throttle_init     (FqThrottle     *self,
-                             const char     *name,
-                             FqThrottleFunc  func,
-                             gpointer        user_data);
+void fq_throttle_init     (FqThrottle     *self,
+                           const char     *name,
+                           FqThrottleFunc  func,
+                           gpointer        user_data);
 /* Runs the work now (a run that was scheduled is then not needed). */
-void   fq_throttle_run_now  (FqThrottle     *self);
+void fq_throttle_run_now  (FqThrottle     *self);
 /* Runs the work later, once for every call until it has run. */
-void   fq_throttle_schedule (FqThrottle     *self);
+void fq_throttle_schedule (FqThrottle     *self);
 /* Forgets a scheduled run. */
-void   fq_throttle_clear    (FqThrottle     *self);
-/* How long the last run took, in microseconds. */
-gint64 fq_throttle_get_cost (FqThrottle     *self);
+void fq_throttle_clear    (FqThrottle     *self);
 
 G_END_DECLS
