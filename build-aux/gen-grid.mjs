@@ -273,10 +273,10 @@ function main () {
   if (nodes.length === 0)
     throw new Error(`no division with prefix ${prefix}`);
   // A division listed again as its own child, with the same twelve digits,
-  // is left out. A city without districts (不设区的地级市: 东莞 4419, 中山
-  // 4420, 儋州 4604, 嘉峪关 6202) is its own district 441900, so its
-  // streets, whose district digits are the city's, hang right below the
-  // city; 金门县 350527 is its own street and village, so it has no child.
+  // is left out. A city without districts (不设区的地级市 东莞 4419, 中山
+  // 4420, 儋州 4604) is its own district 441900, so its streets, whose
+  // district digits are the city's, hang right below the city; 金门县
+  // 350527 is its own street and village, so it has no child.
   const repeats = (code, parentCode) => pad12(code) === pad12(parentCode);
   for (const a of areas.filter(a => inside(a.code) && !repeats(a.code, a.cityCode)).sort(byCodeOrder))
     add(a.code, a.name, 'district', pad12(a.cityCode));

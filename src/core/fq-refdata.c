@@ -674,8 +674,8 @@ parse_grid_row (FqRefData   *self,
       return FALSE;
     }
   /* One level down; or a street right below its city, where the city has
-   * no districts (不设区的地级市: 东莞, 中山, 儋州, 嘉峪关), whose
-   * statistical codes give the streets the city's own digits as district. */
+   * no districts (不设区的地级市 东莞, 中山, 儋州), whose statistical codes
+   * give the streets the city's own digits as district. */
   if (parent_shape->depth + 1 != shape->depth &&
       !(parent_shape->depth == level_shapes[FQ_GRID_LEVEL_CITY].depth &&
         shape->depth == level_shapes[FQ_GRID_LEVEL_STREET].depth &&
