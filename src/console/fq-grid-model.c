@@ -13,7 +13,6 @@
 #include "fq-grid-model.h"
 #include "fq-json.h"
 #include "fq-refdata.h"
-#include "fq-throttle.h"
 
 /* ---- FqGridItem --------------------------------------------------------- */
 
@@ -230,7 +229,6 @@ struct _FqGridModel
   GPtrArray    *tree_order;   /* FqGridItem (borrowed), depth first */
   gboolean      tree_order_stale;
   guint         midnight_id;
-  FqThrottle    rebuild;      /* build_tree() after the grid changed */
   guint         counting : 1;
   guint         count_again : 1;
   guint         loaded : 1;
@@ -799,35 +797,21 @@ midnight_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* After a batch changed the grid in a way only build_tree() follows; the
- * counts follow, as the rebuild may have placed nodes. */
-static void
-rebuild (gpointer data)
-{
-  FqGridModel *self = data;
-
-  build_tree (self);
-  if (self->loaded)
-    recount (self);
-}
-
-static void
-cache_closing_cb (FqGridModel *self)
-{
-  fq_throttle_clear (&self->rebuild);
-}
-
 static void
 records_changed_cb (FqGridModel  *self,
                     FqCacheBatch *batch,
                     FqCache      *cache)
 {
   /* Row by row where it can be; else build_tree(), which walks every
-   * node: seconds for the whole country's 665,272 (fq-throttle.h), and
-   * recounts after. A node added row by row starts at zero: the server
-   * takes no record for a place before the place exists. */
+   * node (seconds for the whole country's 665,272), but only for a batch
+   * that brings the scope's root, or moves or removes a node. A node
+   * added row by row starts at zero: the server takes no record for a
+   * place before the place exists; after a rebuild, all is counted again. */
   if (batch->ref_changed && !apply_grid_changes (self, batch))
-    fq_throttle_schedule (&self->rebuild);
+    {
+      build_tree (self);
+      recount (self);
+    }
   else if (batch->incidents->len > 0 || batch->tickets->len > 0)
     recount (self);
 }
@@ -839,7 +823,6 @@ fq_grid_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->midnight_id, g_source_remove);
-  fq_throttle_clear (&self->rebuild);
   if (self->cache != NULL)
     g_signal_handlers_disconnect_by_data (self->cache, self);
   g_clear_object (&self->cache);
@@ -904,7 +887,6 @@ fq_grid_model_init (FqGridModel *self)
   self->items = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->by_prefix = g_hash_table_new (g_str_hash, g_str_equal);
   self->tree_order = g_ptr_array_new ();
-  fq_throttle_init (&self->rebuild, "[fengqiao] grid tree", rebuild, self);
 }
 
 FqGridModel *
@@ -920,11 +902,9 @@ fq_grid_model_new (FqCache *cache)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (cache, "closing", G_CALLBACK (g_cancellable_cancel), self->cancellable,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (cache, "closing", G_CALLBACK (cache_closing_cb), self,
-                           G_CONNECT_SWAPPED);
 
   /* The reference data is in memory from the cache's open on. */
-  fq_throttle_run_now (&self->rebuild);
+  build_tree (self);
   self->loaded = TRUE;
   recount (self);
   midnight_cb (self);
