@@ -57,6 +57,7 @@ struct _FqServer
   GCond           checkpoint_cond;
   gboolean        checkpoint_wanted; /* under checkpoint_lock */
   gboolean        checkpoint_quit;   /* under checkpoint_lock */
+  int             checkpoint_copied; /* atomic: WAL frames in the database after the last pass */
 
   gint64          last_seq;      /* the last seq pushed to clients */
   gboolean        stopping;

@@ -51,6 +51,14 @@
  * copied into the database once (a quarter less checkpoint I/O at intake
  * than with 1000). */
 #define FQ_CHECKPOINT_PAGES 4000
+/* Past that, the thread is woken again only once this many frames more
+ * (4 MiB) wait to be copied. Each pass ends with an fsync of the database,
+ * and under sustained writes the WAL does not start again until the
+ * writer's own pass (wal_hook_cb()): woken after every commit, as the size
+ * of the WAL alone would have it, the thread ran a pass and an fsync every
+ * few milliseconds, and the WAL's own flushes, which every answer waits
+ * for, queued behind them. */
+#define FQ_CHECKPOINT_STEP  1000
 
 typedef struct
 {
@@ -1803,8 +1811,16 @@ wal_hook_cb (gpointer    data,
              int         n_pages)
 {
   FqServer *server = data;
+  int copied = g_atomic_int_get (&server->checkpoint_copied);
 
-  if (n_pages >= FQ_CHECKPOINT_PAGES)
+  /* Fewer frames than the last pass copied: the WAL started again. */
+  if (n_pages < copied)
+    {
+      g_atomic_int_set (&server->checkpoint_copied, 0);
+      copied = 0;
+    }
+
+  if (n_pages >= FQ_CHECKPOINT_PAGES && n_pages - copied >= FQ_CHECKPOINT_STEP)
     {
       g_mutex_lock (&server->checkpoint_lock);
       if (!server->checkpoint_wanted)
@@ -1858,7 +1874,10 @@ checkpoint_thread (gpointer data)
       if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
         g_warning ("checkpoint: %s", sqlite3_errmsg (db));
       else
-        g_debug ("checkpoint: %d of %d WAL pages copied", done_pages, log_pages);
+        {
+          g_atomic_int_set (&server->checkpoint_copied, done_pages);
+          g_debug ("checkpoint: %d of %d WAL pages copied", done_pages, log_pages);
+        }
     }
 
   fq_store_close (db);
