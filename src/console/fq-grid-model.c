@@ -342,7 +342,8 @@ sync_store (GListStore *store,
     }
 }
 
-static void
+/* Returns whether @item went from no children to some, or back. */
+static gboolean
 sync_children (FqGridItem *item,
                GPtrArray  *want)
 {
@@ -353,7 +354,7 @@ sync_children (FqGridItem *item,
   if (item->children == NULL)
     {
       if (want == NULL || want->len == 0)
-        return;
+        return FALSE;
       item->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
     }
 
@@ -367,8 +368,31 @@ sync_children (FqGridItem *item,
     }
 
   has_children = g_list_model_get_n_items (G_LIST_MODEL (item->children)) > 0;
-  if (had_children != has_children)
-    g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_HAS_CHILDREN]);
+  if (had_children == has_children)
+    return FALSE;
+  g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_HAS_CHILDREN]);
+  return TRUE;
+}
+
+/* GtkTreeListModel asks a row for its children
+ * (fq_grid_model_create_child_model()) once, when the row appears; whether
+ * it can be opened never changes after that. A node that gains its first
+ * child, or loses its last, therefore takes its own place again in its
+ * parent's list (items-changed (i, 1, 1), the same item) so that the tree
+ * asks again: a street that gets its first community while the console
+ * runs can be opened at once. A selection on that row stays on it: the
+ * row made again is at the same position and holds the same node. */
+static void
+reannounce_item (FqGridModel *self,
+                 FqGridItem  *item)
+{
+  FqGridItem *up = item->parent != NULL ? g_hash_table_lookup (self->items, item->parent) : NULL;
+  guint position;
+
+  if (up != NULL && up->children != NULL && g_list_store_find (up->children, item, &position))
+    g_list_store_splice (up->children, position, 1, (gpointer *)&item, 1);
+  else if (g_list_store_find (self->roots, item, &position))
+    g_list_store_splice (self->roots, position, 1, (gpointer *)&item, 1);
 }
 
 /* The item of the node @code, made if new (@is_new), with the fields of
@@ -483,7 +507,10 @@ apply_grid_changes (FqGridModel  *self,
             parent->children = g_list_store_new (FQ_TYPE_GRID_ITEM);
           g_list_store_insert_sorted (parent->children, item, cmp_items, NULL);
           if (!had_children)
-            g_object_notify_by_pspec (G_OBJECT (parent), item_properties[ITEM_PROP_HAS_CHILDREN]);
+            {
+              g_object_notify_by_pspec (G_OBJECT (parent), item_properties[ITEM_PROP_HAS_CHILDREN]);
+              reannounce_item (self, parent);
+            }
           self->tree_order_stale = TRUE;
         }
     }
@@ -503,6 +530,7 @@ build_tree (FqGridModel *self)
   g_autoptr(GPtrArray) roots = g_ptr_array_new ();
   g_autoptr(GHashTable) wanted = NULL;   /* parent FqGridItem → GPtrArray */
   g_autoptr(GPtrArray) parents = NULL;
+  g_autoptr(GPtrArray) flipped = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer key, value;
 
@@ -558,10 +586,14 @@ build_tree (FqGridModel *self)
     {
       FqGridItem *item = parents->pdata[i];
 
-      sync_children (item, g_hash_table_lookup (wanted, item));
+      if (sync_children (item, g_hash_table_lookup (wanted, item)))
+        g_ptr_array_add (flipped, item);
     }
 
   sync_store (self->roots, roots);
+  /* Not on the first build: no tree has seen a row yet. */
+  for (guint i = 0; self->loaded && i < flipped->len; i++)
+    reannounce_item (self, flipped->pdata[i]);
 
   /* Nodes that left the reference data. */
   g_hash_table_iter_init (&iter, self->items);

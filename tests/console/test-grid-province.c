@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <gtk/gtk.h>
+
 #include "fq-context.h"
 #include "fq-unit.h"
 #include "fq-test-data-util.h"
@@ -53,6 +55,25 @@ static const char country_file[] =
   "990100000000\t平原市\tcity\t990000000000\n"
   "990100001000\t河口镇\tstreet\t990100000000\n"
   "990100001001\t桥头村村民委员会\tcommunity\t990100001000\n";
+
+/* A street that comes with no community, then gets one while the
+ * console runs (two imports, the server restarted between them). */
+#define DISTRICT        "420202000000"
+#define NEW_STREET      "420202999000"
+#define NEW_COMMUNITY   "420202999001"
+
+static const char street_file[] =
+  "code\tname\tlevel\tparent\n"
+  "420200000000\t黄石市\tcity\t\n"
+  "420202000000\t黄石港区\tdistrict\t420200000000\n"
+  "420202999000\t示例新街道\tstreet\t420202000000\n";
+
+static const char community_file[] =
+  "code\tname\tlevel\tparent\n"
+  "420200000000\t黄石市\tcity\t\n"
+  "420202000000\t黄石港区\tdistrict\t420200000000\n"
+  "420202999000\t示例新街道\tstreet\t420202000000\n"
+  "420202999001\t示例新社区居委会\tcommunity\t420202999000\n";
 
 typedef struct
 {
@@ -341,6 +362,114 @@ test_country_root (Fixture       *f,
                     fq_grid_item_get_n_new_today (city) + 1);
 }
 
+/* The row of @code in @tree (expanded down to it), or NULL. */
+static GtkTreeListRow *
+find_row (GtkTreeListModel *tree,
+          const char       *code,
+          guint            *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (tree));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_row (tree, i);
+      g_autoptr(FqGridItem) item = gtk_tree_list_row_get_item (row);
+
+      if (g_str_equal (fq_grid_item_get_code (item), code))
+        {
+          if (position != NULL)
+            *position = i;
+          return g_steal_pointer (&row);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+lookup_cond (gpointer data)
+{
+  Wait *wait = data;
+
+  return fq_grid_model_lookup (fq_context_get_grid (wait->context), wait->code) != NULL;
+}
+
+/* A node that was a leaf when the sidebar's tree showed it, and gets its
+ * first child while the console runs, can be opened at once; its row stays
+ * selected. (GtkTreeListModel asks a row once whether it has children.) */
+static void
+test_leaf_gains_children (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GtkTreeListModel) tree = NULL;
+  g_autoptr(GtkSingleSelection) selection = NULL;
+  g_autoptr(GtkTreeListRow) root_row = NULL;
+  g_autoptr(GtkTreeListRow) district_row = NULL;
+  g_autoptr(GtkTreeListRow) street_row = NULL;
+  g_autoptr(GtkTreeListRow) child_row = NULL;
+  g_autoptr(FqGridItem) selected = NULL;
+  g_autoptr(FqGridItem) child = NULL;
+  g_autofree char *server_dir = g_build_filename (f->dir, "server", NULL);
+  g_autofree char *listen = NULL;
+  FqGridModel *grid;
+  guint position = 0;
+  Wait wait;
+
+  if (!fq_test_have_server ())
+    return;
+
+  start_with_grid (f, street_file, "imported 1 grid nodes", NEW_STREET);
+  grid = fq_context_get_grid (f->context);
+  g_assert_false (fq_grid_item_get_has_children (fq_grid_model_lookup (grid, NEW_STREET)));
+
+  /* The sidebar's chain: the roots, a tree with children on demand, a
+   * single selection. The city, then the district, opened. */
+  tree = gtk_tree_list_model_new (g_object_ref (fq_grid_model_get_roots (grid)), FALSE, FALSE,
+                                  fq_grid_model_create_child_model, g_object_ref (grid),
+                                  g_object_unref);
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (tree)));
+  gtk_single_selection_set_can_unselect (selection, FALSE);
+  root_row = find_row (tree, CITY, NULL);
+  g_assert_nonnull (root_row);
+  gtk_tree_list_row_set_expanded (root_row, TRUE);
+  district_row = find_row (tree, DISTRICT, NULL);
+  g_assert_nonnull (district_row);
+  gtk_tree_list_row_set_expanded (district_row, TRUE);
+  street_row = find_row (tree, NEW_STREET, &position);
+  g_assert_nonnull (street_row);
+  g_assert_false (gtk_tree_list_row_is_expandable (street_row));
+  gtk_single_selection_set_selected (selection, position);
+  g_clear_object (&street_row);
+
+  /* A community for the street: imported with the server stopped, which
+   * then comes back at the same address; the console catches up. */
+  {
+    g_autoptr(GUri) uri = g_uri_parse (fq_local_server_get_url (f->server), G_URI_FLAGS_NONE, NULL);
+
+    listen = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
+  }
+  fq_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  import_grid (server_dir, community_file, "imported 1 grid nodes");
+  f->server = fq_test_start_server (server_dir, listen);
+  wait = (Wait) { f->context, NEW_COMMUNITY };
+  g_assert_true (fq_test_wait (lookup_cond, &wait, 60000));
+
+  /* The street's row can now be opened, shows its community, and is still
+   * the one selected. */
+  street_row = find_row (tree, NEW_STREET, &position);
+  g_assert_nonnull (street_row);
+  g_assert_true (gtk_tree_list_row_is_expandable (street_row));
+  selected = gtk_tree_list_row_get_item (gtk_single_selection_get_selected_item (selection));
+  g_assert_cmpstr (fq_grid_item_get_code (selected), ==, NEW_STREET);
+  gtk_tree_list_row_set_expanded (street_row, TRUE);
+  child_row = gtk_tree_list_model_get_row (tree, position + 1);
+  g_assert_nonnull (child_row);
+  child = gtk_tree_list_row_get_item (child_row);
+  g_assert_cmpstr (fq_grid_item_get_code (child), ==, NEW_COMMUNITY);
+  g_assert_cmpuint (gtk_tree_list_row_get_depth (child_row), ==,
+                    gtk_tree_list_row_get_depth (street_row) + 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -349,6 +478,8 @@ main (int   argc,
 
   g_test_add ("/grid-province/root", Fixture, NULL, setup, test_province_root, teardown);
   g_test_add ("/grid-province/country", Fixture, NULL, setup, test_country_root, teardown);
+  g_test_add ("/grid-province/leaf-gains-children", Fixture, NULL, setup, test_leaf_gains_children,
+              teardown);
 
   return g_test_run ();
 }
