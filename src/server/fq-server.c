@@ -56,8 +56,7 @@
  * and under sustained writes the WAL does not start again until the
  * writer's own pass (wal_hook_cb()): woken after every commit, as the size
  * of the WAL alone would have it, the thread ran a pass and an fsync every
- * few milliseconds, and the WAL's own flushes, which every answer waits
- * for, queued behind them. */
+ * few milliseconds, for a few frames each. */
 #define FQ_CHECKPOINT_STEP  1000
 
 typedef struct
@@ -1875,7 +1874,9 @@ checkpoint_thread (gpointer data)
         g_warning ("checkpoint: %s", sqlite3_errmsg (db));
       else
         {
-          g_atomic_int_set (&server->checkpoint_copied, done_pages);
+          /* -1 when it could not run (another connection's pass). */
+          if (done_pages >= 0)
+            g_atomic_int_set (&server->checkpoint_copied, done_pages);
           g_debug ("checkpoint: %d of %d WAL pages copied", done_pages, log_pages);
         }
     }
