@@ -93,6 +93,16 @@ fq_test_server_started_cb (GObject      *object,
   *(gboolean *)user_data = TRUE;
 }
 
+/* The address @server listens on, as fq_test_start_server()'s @listen: to
+ * start a server again where its consoles will look for it. */
+G_GNUC_UNUSED static char *
+fq_test_server_listen (FqLocalServer *server)
+{
+  g_autoptr(GUri) uri = g_uri_parse (fq_local_server_get_url (server), G_URI_FLAGS_NONE, NULL);
+
+  return g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
+}
+
 /* Starts a quiet demo server (no history, no live feed) on @data_dir. */
 G_GNUC_UNUSED static FqLocalServer *
 fq_test_start_server (const char *data_dir,

@@ -385,14 +385,6 @@ find_row (GtkTreeListModel *tree,
   return NULL;
 }
 
-static gboolean
-lookup_cond (gpointer data)
-{
-  Wait *wait = data;
-
-  return fq_grid_model_lookup (fq_context_get_grid (wait->context), wait->code) != NULL;
-}
-
 /* A node that was a leaf when the sidebar's tree showed it, and gets its
  * first child while the console runs, can be opened at once; its row stays
  * selected. (GtkTreeListModel asks a row once whether it has children.) */
@@ -442,17 +434,13 @@ test_leaf_gains_children (Fixture       *f,
 
   /* A community for the street: imported with the server stopped, which
    * then comes back at the same address; the console catches up. */
-  {
-    g_autoptr(GUri) uri = g_uri_parse (fq_local_server_get_url (f->server), G_URI_FLAGS_NONE, NULL);
-
-    listen = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
-  }
+  listen = fq_test_server_listen (f->server);
   fq_local_server_stop (f->server);
   g_clear_object (&f->server);
   import_grid (server_dir, community_file, "imported 1 grid nodes");
   f->server = fq_test_start_server (server_dir, listen);
   wait = (Wait) { f->context, NEW_COMMUNITY };
-  g_assert_true (fq_test_wait (lookup_cond, &wait, 60000));
+  g_assert_true (fq_test_wait (grid_ready_cond, &wait, 60000));
 
   /* The street's row can now be opened, shows its community, and is still
    * the one selected. */

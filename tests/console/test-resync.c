@@ -109,14 +109,6 @@ server_dir (Fixture    *f,
   return g_build_filename (f->dir, name, NULL);
 }
 
-static char *
-listen_of (FqLocalServer *server)
-{
-  g_autoptr(GUri) uri = g_uri_parse (fq_local_server_get_url (server), G_URI_FLAGS_NONE, NULL);
-
-  return g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
-}
-
 static JsonObject *
 health (FqClient *client)
 {
@@ -213,7 +205,7 @@ test_data_replaced (Fixture       *f,
 
   /* The cache is filled from the first server's data. */
   f->server = fq_test_start_server (first, NULL);
-  listen = listen_of (f->server);
+  listen = fq_test_server_listen (f->server);
   start_sync (f);
   h1 = health (f->client);
   id = post_incident (f->client, "重置前的旧纠纷");
@@ -270,7 +262,7 @@ test_same_server_kept (Fixture       *f,
     return;
 
   f->server = fq_test_start_server (dir, NULL);
-  listen = listen_of (f->server);
+  listen = fq_test_server_listen (f->server);
   start_sync (f);
   id = post_incident (f->client, "重启后仍在的纠纷");
   while (!cache_has_incident (f->cache, id))

@@ -515,15 +515,20 @@ wal_restarts (const char *db_path,
               gint64     *size)
 {
   g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
-  g_autofree char *head = NULL;
-  gsize length = 0;
+  guchar head[32];
   GStatBuf st;
+  FILE *file;
+  gsize length = 0;
 
   *size = g_stat (wal_path, &st) == 0 ? (gint64)st.st_size : 0;
-  if (!g_file_get_contents (wal_path, &head, &length, NULL) || length < 32)
+  file = g_fopen (wal_path, "rb");
+  if (file == NULL)
     return -1;
-  return ((gint64)(guchar)head[12] << 24) | ((guchar)head[13] << 16) |
-         ((guchar)head[14] << 8) | (guchar)head[15];
+  length = fread (head, 1, sizeof head, file);
+  fclose (file);
+  if (length < sizeof head)
+    return -1;
+  return ((gint64)head[12] << 24) | (head[13] << 16) | (head[14] << 8) | head[15];
 }
 
 /* Under writes that never pause, the WAL must still start again from its
