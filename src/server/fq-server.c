@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -636,6 +637,21 @@ reader_text_free (gpointer data)
   g_free (reader_text);
 }
 
+/* One segment per answer. libsoup sends the head of an answer and its body
+ * with a send() each, on a socket with TCP_NODELAY: two segments, and a
+ * client that wakes for the head only to wait again for the body. Corked
+ * from the moment the answer is set until libsoup has written all of it
+ * (request-finished), the two leave together; a body larger than a
+ * segment goes out in full segments meanwhile. The kernel sends what a
+ * cork holds after 200 ms at most, should an uncork ever be missed. */
+static void
+socket_set_cork (GSocket  *socket,
+                 gboolean  cork)
+{
+  if (socket != NULL && !g_socket_is_closed (socket))
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
+}
+
 /* Answers @request with @text (taken); @from_reader: a reader allocated it. */
 static void
 respond_text (FqRequest *request,
@@ -656,6 +672,7 @@ respond_text (FqRequest *request,
     }
   request->responded = TRUE;
 
+  socket_set_cork (soup_server_message_get_socket (request->msg), TRUE);
   headers = soup_server_message_get_response_headers (request->msg);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_server_message_set_status (request->msg, status, NULL);
@@ -2601,6 +2618,8 @@ request_finished_cb (SoupServer        *soup,
 
   if (socket == NULL)
     return;
+  /* Sends what respond_text() corked. */
+  socket_set_cork (socket, FALSE);
 
   /* Only a connection that libsoup keeps open for another request. */
   connection = soup_message_headers_get_list (soup_server_message_get_response_headers (msg),
