@@ -22,6 +22,7 @@
 #include "fq-sla.h"
 #include "fq-store.h"
 #include "fq-ticket-cache.h"
+#include "fq-wal-vfs.h"
 
 /*
  * Threads. The SoupServer, every FqRequest and the WebSocket hub live on the
@@ -32,11 +33,12 @@
  * (fq-ticket-cache.h), which every completed write empties. Writes are
  * queued to one writer thread, which takes every job waiting in its queue
  * and runs them in one transaction, each inside its own SAVEPOINT: a failing
- * job rolls back alone. A sync thread then makes the committed batches
- * durable with one flush of the WAL ("the sync thread" below), while the
- * writer goes on. Only then does a batch go back to the main thread, which
- * runs the completion hooks, pushes the committed changes in seq order and
- * answers the paused messages, in queue order.
+ * job rolls back alone; its connection writes a transaction's WAL frames
+ * with one write() (fq-wal-vfs.h). A sync thread then makes the committed
+ * batches durable with one flush of the WAL ("the sync thread" below),
+ * while the writer goes on. Only then does a batch go back to the main
+ * thread, which runs the completion hooks, pushes the committed changes in
+ * seq order and answers the paused messages, in queue order.
  *
  * Finished jobs go back through one queue (done_queue) and one source that
  * the threads make ready: a busy main loop wakes once for many answers
@@ -2664,7 +2666,9 @@ fq_server_new (const FqServerConfig  *config,
   g_return_val_if_fail (default_server == NULL, NULL);
 
   db_path = g_build_filename (config->data_dir, FQ_STORE_FILENAME, NULL);
-  db = fq_store_open (db_path, error);
+  /* The writer's connection: it writes each transaction's WAL frames at
+   * once (fq-wal-vfs.h). */
+  db = fq_store_open_vfs (db_path, fq_wal_vfs_name (), error);
   if (db == NULL)
     return NULL;
 

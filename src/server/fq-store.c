@@ -212,6 +212,14 @@ sqlite3 *
 fq_store_open (const char  *path,
                GError     **error)
 {
+  return fq_store_open_vfs (path, NULL, error);
+}
+
+sqlite3 *
+fq_store_open_vfs (const char  *path,
+                   const char  *vfs,
+                   GError     **error)
+{
   sqlite3 *db = NULL;
   int rc;
 
@@ -220,7 +228,7 @@ fq_store_open (const char  *path,
   rc = sqlite3_open_v2 (path, &db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX,
-                        NULL);
+                        vfs);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "cannot open %s: %s",

@@ -29,6 +29,10 @@ G_BEGIN_DECLS
 /* Opens (creating if needed) and configures a connection. */
 sqlite3  *fq_store_open          (const char  *path,
                                   GError     **error);
+/* The same through the SQLite VFS named @vfs (NULL: the default). */
+sqlite3  *fq_store_open_vfs      (const char  *path,
+                                  const char  *vfs,
+                                  GError     **error);
 /* Finalizes every statement left on @db, then closes it. */
 void      fq_store_close         (sqlite3     *db);
 /* Logs (g_message) where the process's memory is: RSS, SQLite's own
