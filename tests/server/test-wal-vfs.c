@@ -16,16 +16,18 @@
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "fq-store.h"
+#include "fq-test-server.h"
 #include "fq-wal-vfs.h"
 
 static void
 exec (sqlite3    *db,
       const char *sql)
 {
-  char *message = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
+  g_assert_true (fq_store_exec (db, sql, &error));
+  g_assert_no_error (error);
 }
 
 static sqlite3 *
@@ -38,21 +40,6 @@ open_db (const char *path,
                    ==, SQLITE_OK);
   exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   return db;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) entries = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (dir, name, NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (dir);
 }
 
 static gint64
@@ -187,7 +174,7 @@ test_commits (void)
 
   sqlite3_close (writer);
   sqlite3_close (reader);
-  remove_dir (dir);
+  fq_test_remove_tree (dir);
 }
 
 /* With a page cache large enough, the frames of a transaction of a few
@@ -218,7 +205,7 @@ test_gathered (void)
   g_assert_cmpuint (after.file_writes - before.file_writes, <=, 50 + 1);
 
   sqlite3_close (writer);
-  remove_dir (dir);
+  fq_test_remove_tree (dir);
 }
 
 int
