@@ -13,6 +13,7 @@
 #include "fq-entities.h"
 #include "fq-store.h"
 #include "fq-test-server.h"
+#include "fq-test-sqlite.h"
 
 /* The query plan of @sql, one line per step. */
 static char *
@@ -39,29 +40,6 @@ read_from_index_alone (sqlite3    *db,
 
   g_test_message ("%s\n→ %s", sql, plan);
   return strstr (plan, "USING COVERING INDEX") != NULL && strstr (plan, "TEMP B-TREE") == NULL;
-}
-
-static int
-user_version (sqlite3 *db)
-{
-  sqlite3_stmt *stmt = NULL;
-  int version;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return version;
-}
-
-static void
-exec (sqlite3    *db,
-      const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fq_store_exec (db, sql, &error));
-  g_assert_no_error (error);
 }
 
 /* The rows of ticket T1 the way a read asks for them, as "id,id,…". */
@@ -137,7 +115,7 @@ insert_rows (sqlite3 *db)
         incidents[i][0], incidents[i][2], incidents[i][1] ? "'" : "", incidents[i][1] ? incidents[i][1] : "NULL",
         incidents[i][1] ? "'" : "", incidents[i][2], incidents[i][2]);
 
-      exec (db, sql);
+      fq_test_sql_exec (db, sql);
     }
   for (guint i = 0; i < G_N_ELEMENTS (events); i++)
     {
@@ -145,7 +123,7 @@ insert_rows (sqlite3 *db)
         "INSERT INTO events (id, ticket, at, kind, note) VALUES (%s, '%s', %s, 'comment', '已电话回访')",
         events[i][0], events[i][1], events[i][2]);
 
-      exec (db, sql);
+      fq_test_sql_exec (db, sql);
     }
 }
 
@@ -163,19 +141,19 @@ test_migrate_read_indexes (void)
   g_autofree char *timeline = NULL;
   g_autofree char *incidents = NULL;
   sqlite3 *db = open_store (path);
-  int version = user_version (db);
+  int version = (int)fq_test_sql_int (db, "PRAGMA user_version");
   g_autofree char *older = NULL;
 
   insert_rows (db);
   /* The data directory as domain migration 3 left it: migrations 4 (the
    * read indexes) and 5 (the actor's name) are still to run. */
-  exec (db, "DROP INDEX events_timeline;"
+  fq_test_sql_exec (db, "DROP INDEX events_timeline;"
             "ALTER TABLE events DROP COLUMN actor_name;"
             "DROP INDEX incidents_ticket;"
             "CREATE INDEX events_ticket ON events (ticket, at, id);"
             "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;");
   older = g_strdup_printf ("PRAGMA user_version = %d", version - 2);
-  exec (db, older);
+  fq_test_sql_exec (db, older);
   g_assert_false (read_from_index_alone (db, TIMELINE_BEFORE_SQL));
   g_assert_false (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
   timeline = rows_of_ticket (db, TIMELINE_BEFORE_SQL);
@@ -186,7 +164,7 @@ test_migrate_read_indexes (void)
 
   /* The server opens it again. */
   db = open_store (path);
-  g_assert_cmpint (user_version (db), ==, version);
+  g_assert_cmpint ((int)fq_test_sql_int (db, "PRAGMA user_version"), ==, version);
   g_assert_true (read_from_index_alone (db, FQ_TICKET_TIMELINE_SQL));
   g_assert_true (read_from_index_alone (db, FQ_TICKET_INCIDENTS_SQL));
   {

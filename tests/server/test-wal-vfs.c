@@ -16,19 +16,9 @@
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
-#include "fq-store.h"
 #include "fq-test-server.h"
+#include "fq-test-sqlite.h"
 #include "fq-wal-vfs.h"
-
-static void
-exec (sqlite3    *db,
-      const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fq_store_exec (db, sql, &error));
-  g_assert_no_error (error);
-}
 
 static sqlite3 *
 open_db (const char *path,
@@ -38,36 +28,8 @@ open_db (const char *path,
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
                    ==, SQLITE_OK);
-  exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  fq_test_sql_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   return db;
-}
-
-static gint64
-query_int (sqlite3    *db,
-           const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-static char *
-query_text (sqlite3    *db,
-            const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return value;
 }
 
 /* One transaction: @rows new rows, spread over the index on k, and if
@@ -78,17 +40,17 @@ write_transaction (sqlite3  *db,
                    gboolean  rewrite,
                    guint     round)
 {
-  exec (db, "BEGIN IMMEDIATE");
+  fq_test_sql_exec (db, "BEGIN IMMEDIATE");
   for (guint i = 0; i < rows; i++)
-    exec (db, "INSERT INTO t (k, v) VALUES (hex(randomblob(8)), randomblob(300))");
+    fq_test_sql_exec (db, "INSERT INTO t (k, v) VALUES (hex(randomblob(8)), randomblob(300))");
   if (rewrite)
     {
       g_autofree char *update = g_strdup_printf ("UPDATE t SET v = randomblob(310) WHERE id %% 7 = %u "
                                                  "AND id > (SELECT max(id) - 400 FROM t)", round % 7);
 
-      exec (db, update);
+      fq_test_sql_exec (db, update);
     }
-  exec (db, "COMMIT");
+  fq_test_sql_exec (db, "COMMIT");
 }
 
 /* What a reader through the default VFS sees now, and what a copy of the
@@ -107,7 +69,7 @@ check_committed (sqlite3    *reader,
   gsize length;
   sqlite3 *recovered;
 
-  g_assert_cmpint (query_int (reader, "SELECT count(*) FROM t"), ==, expected);
+  g_assert_cmpint (fq_test_sql_int (reader, "SELECT count(*) FROM t"), ==, expected);
 
   g_unlink (copy);
   g_unlink (copy_wal);
@@ -118,8 +80,8 @@ check_committed (sqlite3    *reader,
     g_assert_true (g_file_set_contents (copy_wal, contents, (gssize)length, NULL));
 
   recovered = open_db (copy, NULL);
-  g_assert_cmpint (query_int (recovered, "SELECT count(*) FROM t"), ==, expected);
-  check = query_text (recovered, "PRAGMA integrity_check");
+  g_assert_cmpint (fq_test_sql_int (recovered, "SELECT count(*) FROM t"), ==, expected);
+  check = fq_test_sql_text (recovered, "PRAGMA integrity_check");
   g_assert_cmpstr (check, ==, "ok");
   sqlite3_close (recovered);
 }
@@ -135,7 +97,7 @@ test_commits (void)
 
   g_assert_nonnull (dir);
   writer = open_db (path, vfs);
-  exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
+  fq_test_sql_exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
                 "CREATE INDEX t_k ON t (k);"
                 "PRAGMA wal_autocheckpoint = 0;");
   reader = open_db (path, NULL);
@@ -146,9 +108,9 @@ test_commits (void)
        * SQLite spills frames, reads some back and rewrites some in place
        * before the commit. */
       if (round == 0)
-        exec (writer, "PRAGMA cache_size = 16");
+        fq_test_sql_exec (writer, "PRAGMA cache_size = 16");
       if (round == 40)
-        exec (writer, "PRAGMA cache_size = -16000");
+        fq_test_sql_exec (writer, "PRAGMA cache_size = -16000");
       /* Another connection empties the WAL: the writer starts it again
        * from its header. */
       if (round == 60)
@@ -164,7 +126,7 @@ test_commits (void)
         {
           sqlite3_close (writer);
           writer = open_db (path, vfs);
-          exec (writer, "PRAGMA wal_autocheckpoint = 0");
+          fq_test_sql_exec (writer, "PRAGMA wal_autocheckpoint = 0");
         }
 
       write_transaction (writer, 1 + (round * 37) % 150, TRUE, round);
@@ -188,7 +150,7 @@ test_gathered (void)
   sqlite3 *writer;
 
   writer = open_db (path, fq_wal_vfs_name ());
-  exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
+  fq_test_sql_exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
                 "CREATE INDEX t_k ON t (k);");
   fq_wal_vfs_stats (&before);
   for (guint round = 0; round < 50; round++)
