@@ -19,6 +19,7 @@
 #include "fq-backup.h"
 #include "fq-enum-types.h"
 #include "fq-error.h"
+#include "fq-pcache.h"
 #include "fq-server-infra.h"
 #include "fq-sla.h"
 #include "fq-store.h"
@@ -541,6 +542,10 @@ main (int   argc,
       g_printerr ("fengqiao-server: libsodium could not be initialised\n");
       return 1;
     }
+  /* Before anything opens a database. */
+  if (!fq_pcache_install ())
+    g_warning ("SQLite was in use before its page cache could be set up; "
+               "commits walk the whole cache");
 
   if (opt_data == NULL)
     {
