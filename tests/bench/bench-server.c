@@ -47,7 +47,8 @@
  * read the spread rather than one run (the first run is the cold one).
  * The letter o, never run by default either, does the same for the reads
  * of each ticket once, restarting the server before each round so that
- * every read goes to the database.
+ * every read goes to the database. FQ_BENCH_LATENCY_LOG=DIR keeps every
+ * latency of each round in DIR (log_latencies()).
  */
 
 #define _GNU_SOURCE   /* epoll_pwait2() */
@@ -906,6 +907,7 @@ typedef struct
   gint64      interval_us;  /* paced: between requests; 0 closed loop */
   gboolean    once;         /* every request a different ticket, else in turn */
   double     *latencies_ms;
+  gint64     *started_us;   /* when each request was due or sent */
 } LatencyLoad;
 
 /* The ticket of request @n of connection @i. In turn, connections start at
@@ -1003,6 +1005,7 @@ latency_run (LatencyLoad *w,
                 latency_arm (epfd, conns[i], i);
               else
                 {
+                  w->started_us[i * w->requests + sent[i]] = due;
                   w->latencies_ms[i * w->requests + sent[i]++] = (now - due) / 1000.0;
                   failed++;
                   remaining--;
@@ -1043,6 +1046,7 @@ latency_run (LatencyLoad *w,
               continue;
             }
 
+          w->started_us[i * w->requests + sent[i]] = started[i];
           w->latencies_ms[i * w->requests + sent[i]++] = (now - started[i]) / 1000.0;
           busy[i] = FALSE;
           remaining--;
@@ -1137,6 +1141,44 @@ all_ticket_ids (FqTestClient *coord)
   return ids;
 }
 
+/* With FQ_BENCH_LATENCY_LOG=DIR, every request of each latency load in
+ * DIR/latency-NN.txt, one line each: its connection, its number on it,
+ * when it was sent (or due, paced) and its latency, in microseconds from
+ * the load's start, connection by connection. To see where a tail comes
+ * from: one connection, the first requests, or a moment when every
+ * connection waited. */
+static void
+log_latencies (const char        *subject,
+               const char        *label,
+               const LatencyLoad *w,
+               guint              connections,
+               gint64             start)
+{
+  static guint round;
+  const char *dir = g_getenv ("FQ_BENCH_LATENCY_LOG");
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GString) text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  name = g_strdup_printf ("latency-%02u.txt", round++);
+  path = g_build_filename (dir, name, NULL);
+  text = g_string_new (NULL);
+  g_string_append_printf (text, "# %s, %s\n# connection request sent_us latency_us\n", subject, label);
+  for (guint i = 0; i < connections; i++)
+    for (guint r = 0; r < w->requests; r++)
+      {
+        guint k = i * w->requests + r;
+
+        g_string_append_printf (text, "%u %u %" G_GINT64_FORMAT " %.0f\n", i, r, w->started_us[k] - start,
+                                w->latencies_ms[k] * 1000.0);
+      }
+  if (!g_file_set_contents (path, text->str, text->len, &error))
+    g_printerr ("latency log: %s\n", error->message);
+}
+
 /* Measures GET /tickets/{id} on @url (served by process @pid) and reports
  * it under @subject, with a target only if @target.
  * @interval_ms 0: every connection sends its next request as soon as the
@@ -1160,6 +1202,7 @@ measure_latency (const char *subject,
 {
   LatencyLoad load;
   double *all;
+  gint64 *started;
   guint n = connections * per_connection, failed;
   double p50, p99;
   gint64 start, end;
@@ -1168,6 +1211,7 @@ measure_latency (const char *subject,
   g_autofree char *label = NULL;
 
   all = g_new0 (double, n);
+  started = g_new0 (gint64, n);
 
   if (interval_ms > 0)
     load_label = g_strdup_printf ("%u connections, each 1 request / %u ms (%.0f/s offered)", connections,
@@ -1181,9 +1225,11 @@ measure_latency (const char *subject,
 
   cpu = cpu_mark (pid);
   start = g_get_monotonic_time ();
-  load = (LatencyLoad) { url, token, ids, per_connection, start + 100 * 1000, interval_ms * 1000, once, all };
+  load = (LatencyLoad) { url, token, ids, per_connection, start + 100 * 1000, interval_ms * 1000, once, all, started };
   failed = latency_run (&load, connections);
   end = g_get_monotonic_time ();
+  log_latencies (subject, label, &load, connections, start);
+  g_free (started);
 
   qsort (all, n, sizeof (double), compare_double);
   p50 = all[n / 2];
