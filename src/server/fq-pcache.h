@@ -14,13 +14,14 @@ G_BEGIN_DECLS
  * hash table. But a B-tree balance that reorders pages moves a page to a
  * temporary number past the end (the page of the file's lock byte, 1 GiB
  * in) and back again, and from then on the default cache believes a page
- * may be there: every commit of the server's writer walked its sixteen
- * megabytes of cache (about 8 % of the writer's time at intake, by perf).
+ * may be there: the commit that followed walked the whole cache, sixteen
+ * megabytes for the server's writer, which balances in nearly every
+ * commit at intake (7 % of its time there, by perf).
  *
  * This wrapper keeps a bound of its own on the pages each cache holds,
  * which follows a page moved away from a number, and passes a truncation
- * on only when a page may lie at or past the limit. Everything else is
- * the default cache's.
+ * on (to be walked as before) only when a page may lie at or past the
+ * limit. Everything else is the default cache's.
  */
 
 /* Installs the wrapper over the default page cache. Call once, before
