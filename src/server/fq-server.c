@@ -1168,9 +1168,6 @@ deliver_jobs (FqServer  *server,
  * value; see run_reader()). Measured in pairs with bench-server's
  * saturated GET row, each ticket once: 5 and 10 did equally well. */
 #define FQ_READER_NICE 5
-/* How much of the database file a reader maps (1 GiB); past it, pages
- * are read with pread() as without a map. */
-#define FQ_READER_MMAP_SIZE 1073741824
 
 /* Lowers the calling thread's priority by @amount, when the cores are short
  * only: a thread that is alone on a core runs as fast as before. On Linux
@@ -1226,12 +1223,6 @@ run_reader (FqServer *server,
     g_error ("reader: %s", error->message);
   /* Readers never write: say so, so that a bug cannot. */
   fq_store_exec (db, "PRAGMA query_only = ON", NULL);
-  /* A reader's page cache is emptied whenever another connection has
-   * committed, which under a live feed is before nearly every read: the
-   * pages come again from the file, each with a pread(). Mapped, they
-   * are the system's file cache, read in place. Only the readers: the
-   * writer's cache stays warm, its commits being its own. */
-  fq_store_exec (db, "PRAGMA mmap_size = " G_STRINGIFY (FQ_READER_MMAP_SIZE), NULL);
   conn = conn_new (db);
 
   for (;;)
