@@ -44,7 +44,9 @@
  * the threads make ready: a busy main loop wakes once for many answers
  * instead of once per job. The WAL is copied into the database by a
  * checkpoint thread with its own connection, so that the writer's commits
- * never wait for a checkpoint's writes and fsync.
+ * never wait for a checkpoint's writes and fsync. Every connection's page
+ * cache is SQLite's own behind a wrapper that spares a commit a walk of
+ * the whole cache (fq-pcache.h), installed by main().
  */
 
 #define FQ_MAX_BATCH        512
