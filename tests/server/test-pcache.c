@@ -109,8 +109,7 @@ test_contract (void)
           b = any_page (cache, rand, &key_b);
           if (b == NULL || b == a)
             {
-              if (b != NULL && b != a)
-                methods.xUnpin (cache, b, 0);
+              /* The same page twice is pinned once. */
               methods.xUnpin (cache, a, 0);
               continue;
             }
@@ -196,8 +195,8 @@ test_sqlite (void)
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   fq_test_sql_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4000;"
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, v TEXT);"
-            "CREATE INDEX t_k ON t (k);");
+                        "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, v TEXT);"
+                        "CREATE INDEX t_k ON t (k);");
   g_assert_cmpint (sqlite3_open (path, &reader), ==, SQLITE_OK);
 
   /* Commits that only grow the database: each one's truncation has

@@ -148,10 +148,10 @@ test_migrate_read_indexes (void)
   /* The data directory as domain migration 3 left it: migrations 4 (the
    * read indexes) and 5 (the actor's name) are still to run. */
   fq_test_sql_exec (db, "DROP INDEX events_timeline;"
-            "ALTER TABLE events DROP COLUMN actor_name;"
-            "DROP INDEX incidents_ticket;"
-            "CREATE INDEX events_ticket ON events (ticket, at, id);"
-            "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;");
+                        "ALTER TABLE events DROP COLUMN actor_name;"
+                        "DROP INDEX incidents_ticket;"
+                        "CREATE INDEX events_ticket ON events (ticket, at, id);"
+                        "CREATE INDEX incidents_ticket ON incidents (ticket) WHERE ticket IS NOT NULL;");
   older = g_strdup_printf ("PRAGMA user_version = %d", version - 2);
   fq_test_sql_exec (db, older);
   g_assert_false (read_from_index_alone (db, TIMELINE_BEFORE_SQL));

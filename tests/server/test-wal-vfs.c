@@ -98,8 +98,8 @@ test_commits (void)
   g_assert_nonnull (dir);
   writer = open_db (path, vfs);
   fq_test_sql_exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
-                "CREATE INDEX t_k ON t (k);"
-                "PRAGMA wal_autocheckpoint = 0;");
+                            "CREATE INDEX t_k ON t (k);"
+                            "PRAGMA wal_autocheckpoint = 0;");
   reader = open_db (path, NULL);
 
   for (guint round = 0; round < 120; round++)
@@ -151,7 +151,7 @@ test_gathered (void)
 
   writer = open_db (path, fq_wal_vfs_name ());
   fq_test_sql_exec (writer, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB);"
-                "CREATE INDEX t_k ON t (k);");
+                            "CREATE INDEX t_k ON t (k);");
   fq_wal_vfs_stats (&before);
   for (guint round = 0; round < 50; round++)
     write_transaction (writer, 20, FALSE, round);
