@@ -63,6 +63,10 @@ struct _FqCategoryHint
   guint       n_trained;
 
   GPtrArray  *danger_words; /* DangerWord * */
+  /* A word's first character → the indexes of the words that begin with
+   * it (GArray of guint, in file order): a text is read once, and at each
+   * character only the words that can start there are tried. */
+  GHashTable *danger_starts;
 };
 
 G_DEFINE_BOXED_TYPE (FqCategoryHint, fq_category_hint,
@@ -669,6 +673,21 @@ load_danger_words (FqCategoryHint  *self,
       g_ptr_array_add (self->danger_words, word);
     }
 
+  for (guint i = 0; i < self->danger_words->len; i++)
+    {
+      const DangerWord *word = g_ptr_array_index (self->danger_words, i);
+      GArray *first = g_ptr_array_index ((GPtrArray *)word->segments, 0);
+      gpointer c = GUINT_TO_POINTER (g_array_index (first, gunichar, 0));
+      GArray *starting = g_hash_table_lookup (self->danger_starts, c);
+
+      if (starting == NULL)
+        {
+          starting = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (self->danger_starts, c, starting);
+        }
+      g_array_append_val (starting, i);
+    }
+
   return TRUE;
 }
 
@@ -689,47 +708,40 @@ segment_at (GArray *text,
   return TRUE;
 }
 
-/* Whether @word occurs in @text. For each occurrence of the first segment,
+/* Whether @word occurs in @text from @start. After the first segment,
  * the earliest occurrence of each next one within the gap is taken: no
  * later choice could leave more room for the segments after it. */
 static gboolean
-danger_word_matches (const DangerWord *word,
-                     GArray           *text)
+danger_word_matches_at (const DangerWord *word,
+                        GArray           *text,
+                        guint             start)
 {
   GPtrArray *segments = (GPtrArray *)word->segments;
   GArray *first = g_ptr_array_index (segments, 0);
+  guint end;
 
-  for (guint start = 0; start + first->len <= text->len; start++)
+  if (!segment_at (text, start, first))
+    return FALSE;
+
+  end = start + first->len;
+  for (guint s = 1; s < segments->len; s++)
     {
-      guint end;
-      gboolean ok = TRUE;
+      GArray *segment = g_ptr_array_index (segments, s);
+      gboolean found = FALSE;
 
-      if (!segment_at (text, start, first))
-        continue;
-
-      end = start + first->len;
-      for (guint s = 1; s < segments->len && ok; s++)
+      for (guint pos = end; pos <= end + DANGER_MAX_GAP && !found; pos++)
         {
-          GArray *segment = g_ptr_array_index (segments, s);
-          guint pos;
-
-          ok = FALSE;
-          for (pos = end; pos <= end + DANGER_MAX_GAP; pos++)
+          if (segment_at (text, pos, segment))
             {
-              if (segment_at (text, pos, segment))
-                {
-                  ok = TRUE;
-                  end = pos + segment->len;
-                  break;
-                }
+              found = TRUE;
+              end = pos + segment->len;
             }
         }
-
-      if (ok)
-        return TRUE;
+      if (!found)
+        return FALSE;
     }
 
-  return FALSE;
+  return TRUE;
 }
 
 /* The indexes of the danger words found in @texts, in file order. */
@@ -739,29 +751,33 @@ find_danger (FqCategoryHint  *self,
              guint            n_texts)
 {
   GArray *found = g_array_new (FALSE, FALSE, sizeof (guint));
-  GArray *cleaned[2] = { NULL, NULL };
-
-  g_assert (n_texts <= G_N_ELEMENTS (cleaned));
+  g_autofree gboolean *matched = g_new0 (gboolean, MAX (self->danger_words->len, 1));
 
   for (guint t = 0; t < n_texts; t++)
-    cleaned[t] = clean_chars (texts[t], TRUE);
-
-  for (guint i = 0; i < self->danger_words->len; i++)
     {
-      const DangerWord *word = g_ptr_array_index (self->danger_words, i);
+      g_autoptr(GArray) cleaned = clean_chars (texts[t], TRUE);
 
-      for (guint t = 0; t < n_texts; t++)
+      for (guint pos = 0; pos < cleaned->len; pos++)
         {
-          if (danger_word_matches (word, cleaned[t]))
+          gpointer c = GUINT_TO_POINTER (g_array_index (cleaned, gunichar, pos));
+          GArray *starting = g_hash_table_lookup (self->danger_starts, c);
+
+          for (guint k = 0; starting != NULL && k < starting->len; k++)
             {
-              g_array_append_val (found, i);
-              break;
+              guint i = g_array_index (starting, guint, k);
+
+              if (!matched[i])
+                matched[i] = danger_word_matches_at (g_ptr_array_index (self->danger_words, i),
+                                                     cleaned, pos);
             }
         }
     }
 
-  for (guint t = 0; t < n_texts; t++)
-    g_array_unref (cleaned[t]);
+  for (guint i = 0; i < self->danger_words->len; i++)
+    {
+      if (matched[i])
+        g_array_append_val (found, i);
+    }
 
   return found;
 }
@@ -782,6 +798,7 @@ fq_category_hint_free (FqCategoryHint *self)
   g_clear_pointer (&self->feature_ids, g_hash_table_unref);
   g_clear_pointer (&self->model, model_free);
   g_clear_pointer (&self->danger_words, g_ptr_array_unref);
+  g_clear_pointer (&self->danger_starts, g_hash_table_unref);
 }
 
 /**
@@ -819,6 +836,7 @@ fq_category_hint_new (FqRefData            *refdata,
   self = g_atomic_rc_box_new0 (FqCategoryHint);
   self->codes = g_ptr_array_new_with_free_func (g_free);
   self->danger_words = g_ptr_array_new_with_free_func (danger_word_free);
+  self->danger_starts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)g_array_unref);
 
   categories = fq_refdata_get_categories (refdata);
   if (categories->len == 0 || categories->len > G_MAXUINT16)
