@@ -3,8 +3,10 @@
  * The store's schema (src/server/fq-store.c, fq-schema-domain.c) as the
  * reads of one ticket need it: its timeline and its incidents are each
  * answered from one index, in order, without a row lookup in the table or
- * a sort; and a data directory made before those indexes gets them when
- * the server next opens it, with its rows read back as before.
+ * a sort; a data directory made before those indexes gets them when the
+ * server next opens it, with its rows read back as before; and a demo data
+ * directory, whose history is written before its indexes are built, ends
+ * with the same schema as the migrations make.
  */
 #include "config.h"
 
@@ -179,6 +181,63 @@ test_migrate_read_indexes (void)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
+/* Every table, index and trigger as "type name ON table: sql", a line
+ * each, sorted. */
+static char *
+schema_text (sqlite3 *db)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT type, name, tbl_name, coalesce (sql, '')"
+                                       " FROM sqlite_schema ORDER BY type, name",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (text, "%s %s ON %s: %s\n", sqlite3_column_text (stmt, 0),
+                            sqlite3_column_text (stmt, 1), sqlite3_column_text (stmt, 2),
+                            sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+test_demo_schema (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "1", "--demo-feed-rate", "0", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fq-schema-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, FQ_STORE_FILENAME, NULL);
+  g_autofree char *demo_path = NULL;
+  g_autofree char *migrated = NULL;
+  g_autofree char *demo = NULL;
+  g_autofree char *check = NULL;
+  sqlite3 *db;
+
+  db = open_store (path);
+  migrated = schema_text (db);
+  fq_store_close (db);
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_assert_no_error (error);
+  fq_test_server_stop (server);
+  demo_path = g_build_filename (fq_test_server_get_data_dir (server), FQ_STORE_FILENAME, NULL);
+  g_assert_cmpint (sqlite3_open_v2 (demo_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  demo = schema_text (db);
+  check = fq_test_sql_text (db, "PRAGMA integrity_check");
+  g_assert_cmpint (fq_test_sql_int (db, "SELECT count(*) FROM incidents"), >, 1000);
+  g_assert_cmpint (fq_test_sql_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                                        " AND tbl_name = 'incidents'"), >=, 9);
+  sqlite3_close (db);
+
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpstr (demo, ==, migrated);
+  fq_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -187,6 +246,7 @@ main (int   argc,
 
   g_test_add_func ("/server/store/read-plans", test_read_plans);
   g_test_add_func ("/server/store/migrate-read-indexes", test_migrate_read_indexes);
+  g_test_add_func ("/server/store/demo-schema", test_demo_schema);
 
   return g_test_run ();
 }
