@@ -7,7 +7,7 @@
  * The history is generated in memory, day by day and incident by incident,
  * then written in one pass: records with prepared statements, then one
  * change row per record in time order, so that a console that syncs from
- * seq 0 sees the city as it grew. Everything comes from one GRand with a
+ * seq 0 sees the city as it grew, and last the indexes of those tables. Everything comes from one GRand with a
  * fixed seed: the same data every time for the same `now`.
  *
  * The figures it is tuned to (DOMAIN.md): about 500 incidents a day, 60%
