@@ -18,6 +18,7 @@
 #include "fq-backup.h"
 #include "fq-error.h"
 #include "fq-json.h"
+#include "fq-store.h"
 
 /* 1024 pages of 4 KiB: a step reads 4 MiB, a few milliseconds. */
 #define BACKUP_STEP_PAGES 1024
@@ -71,26 +72,6 @@ remove_with_journals (const char *path)
   g_unlink (path);
   g_unlink (wal);
   g_unlink (shm);
-}
-
-static gboolean
-sync_path (const char  *path,
-           int          flags,
-           GError     **error)
-{
-  int fd = g_open (path, flags, 0);
-  int saved;
-
-  if (fd < 0 || fsync (fd) != 0)
-    {
-      saved = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "%s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
 }
 
 /* Checks the copy, gives it its own epoch and notes where it came from. */
@@ -250,7 +231,7 @@ fq_backup_copy (const char     *db_path,
     }
 
   dest_dir = g_path_get_dirname (dest_path);
-  if (!sync_path (part, O_RDONLY, error))
+  if (!fq_store_sync_path (part, error))
     goto out;
   if (g_rename (part, dest_path) != 0)
     {
@@ -259,7 +240,7 @@ fq_backup_copy (const char     *db_path,
       g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "%s: %s", dest_path, g_strerror (saved));
       goto out;
     }
-  if (!sync_path (dest_dir, O_RDONLY | O_DIRECTORY, error))
+  if (!fq_store_sync_path (dest_dir, error))
     goto out;
 
   stats->seconds = (g_get_monotonic_time () - start) / 1e6;

@@ -2515,7 +2515,7 @@ drop_history_indexes (sqlite3  *db,
   for (guint i = 0; i < names->len; i++)
     {
       char *drop = sqlite3_mprintf ("DROP INDEX \"%w\"", g_ptr_array_index (names, i));
-      gboolean dropped = exec_pragma (db, drop, error);
+      gboolean dropped = fq_sqlite_exec (db, drop, error);
 
       sqlite3_free (drop);
       if (!dropped)
@@ -2531,7 +2531,7 @@ create_history_indexes (sqlite3    *db,
                         GError    **error)
 {
   for (guint i = 0; i < definitions->len; i++)
-    if (!exec_pragma (db, g_ptr_array_index (definitions, i), error))
+    if (!fq_sqlite_exec (db, g_ptr_array_index (definitions, i), error))
       return FALSE;
   return TRUE;
 }

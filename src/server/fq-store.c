@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -297,6 +300,25 @@ fq_store_close (sqlite3 *db)
 
   if (sqlite3_close (db) != SQLITE_OK)
     g_warning ("closing the database: %s", sqlite3_errmsg (db));
+}
+
+gboolean
+fq_store_sync_path (const char  *path,
+                    GError     **error)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  int saved;
+
+  if (fd >= 0 && fsync (fd) == 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, FQ_ERROR, FQ_ERROR_INTERNAL, "%s: %s", path, g_strerror (saved));
+  return FALSE;
 }
 
 sqlite3_stmt *

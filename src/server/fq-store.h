@@ -35,6 +35,10 @@ sqlite3  *fq_store_open_vfs      (const char  *path,
                                   GError     **error);
 /* Finalizes every statement left on @db, then closes it. */
 void      fq_store_close         (sqlite3     *db);
+/* fsync(2) of a file or a directory by name: a file written in a side
+ * file before it is renamed into place, then the directory after. */
+gboolean  fq_store_sync_path     (const char  *path,
+                                  GError     **error);
 /* Logs (g_message) where the process's memory is: RSS, SQLite's own
  * (and how much of it is page caches), glibc malloc's arenas. The server
  * does it on SIGUSR1. */

@@ -412,24 +412,6 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
-/* fsync(2) on a file or a directory, by name. */
-static gboolean
-flush_path (const char  *path,
-            GError     **error)
-{
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  int saved;
-
-  if (fd >= 0 && fsync (fd) == 0)
-    return g_close (fd, error);
-  saved = errno;
-  if (fd >= 0)
-    close (fd);
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "flushing %s: %s", path,
-               g_strerror (saved));
-  return FALSE;
-}
-
 /* The identity of the data directory's contents (GET /health "epoch"),
  * made once; a backup copy gets a new one (fq-backup.c). */
 static gboolean
@@ -687,7 +669,7 @@ main (int   argc,
       /* On disk before it takes the database's name: the set-up wrote it
        * without a journal and without flushing (400 MB for 13 months of
        * history: about a second). */
-      if (!flush_path (new_part_path, &error))
+      if (!fq_store_sync_path (new_part_path, &error))
         return fail (NULL, error);
       if (g_rename (new_part_path, db_path) != 0)
         {
@@ -695,7 +677,7 @@ main (int   argc,
           g_printerr ("fengqiao-server: %s: %s\n", db_path, g_strerror (saved));
           return 1;
         }
-      if (!flush_path (opt_data, &error))
+      if (!fq_store_sync_path (opt_data, &error))
         return fail (NULL, error);
       /* The set-up's page cache (256 MB above) is free now, but glibc keeps
        * freed memory in the middle of its heap resident: a new data
