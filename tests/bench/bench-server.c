@@ -31,7 +31,8 @@
  * connections all from one thread with epoll): on two cores a heavier
  * client would take the CPU the server is measured on; the CPU time each
  * side spends per request is reported beside every rate, since the
- * machine may be shared. The /changes reader is timed three ways: with a
+ * machine may be shared, and so is what every other process took
+ * meanwhile, the kernel's own threads included (others_mark()). The /changes reader is timed three ways: with a
  * json-glib tree per page (what a simple client does), with a validating
  * scan of each page that builds no tree (the target's figure), and
  * counting only (the server's own rate).
@@ -111,11 +112,27 @@ env_uint (const char *name,
  * each side spends per request much less. Both are reported. */
 typedef struct
 {
-  double server_ms;
-  double main_ms;   /* the server's main thread alone */
-  double writer_ms; /* its writer thread alone */
-  double client_ms;
+  double      server_ms;
+  double      main_ms;   /* the server's main thread alone */
+  double      writer_ms; /* its writer thread alone */
+  double      client_ms;
+  GHashTable *others;    /* pid → OtherProcess: every other process */
 } CpuMark;
+
+typedef struct
+{
+  char   *name;
+  double  ms;
+} OtherProcess;
+
+static void
+other_process_free (gpointer data)
+{
+  OtherProcess *other = data;
+
+  g_free (other->name);
+  g_free (other);
+}
 
 /* @path: a process's or a thread's stat file in /proc. */
 static double
@@ -134,6 +151,63 @@ proc_cpu_ms (const char *path)
     return 0;
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) * 1000.0 /
          sysconf (_SC_CLK_TCK);
+}
+
+/* Process @pid's time on a CPU so far, all its threads, from the
+ * scheduler's own count in nanoseconds (schedstat): the clock ticks of
+ * its stat file are too coarse for a thread that runs a few milliseconds
+ * in a load. */
+static double
+proc_run_ms (const char *pid)
+{
+  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", pid);
+  g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
+  const char *tid;
+  double ms = 0;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (tasks, tid, "schedstat", NULL);
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        ms += g_ascii_strtod (text, NULL) / 1e6;
+    }
+  return ms;
+}
+
+/* The CPU time so far of every process but @pid and this one, kernel
+ * threads included, by pid. Compared over a load, it shows what else took
+ * the two cores meanwhile: on a virtual machine, the kernel's own threads
+ * can (kdamond, the kernel's memory access monitor, when DAMON is on,
+ * holds a core for milliseconds every half second). Read before and after
+ * a load, not during it. */
+static GHashTable *
+others_mark (GPid pid)
+{
+  GHashTable *others = g_hash_table_new_full (NULL, NULL, NULL, other_process_free);
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      guint64 other;
+      g_autofree char *comm_path = NULL;
+      g_autofree char *name = NULL;
+      OtherProcess *process;
+
+      if (!g_ascii_string_to_unsigned (entry, 10, 1, G_MAXINT, &other, NULL) || (GPid)other == pid ||
+          (pid_t)other == getpid ())
+        continue;
+      comm_path = g_strdup_printf ("/proc/%s/comm", entry);
+      if (!g_file_get_contents (comm_path, &name, NULL, NULL))
+        continue;   /* gone meanwhile */
+      process = g_new0 (OtherProcess, 1);
+      process->name = g_strdup (g_strchomp (name));
+      process->ms = proc_run_ms (entry);
+      g_hash_table_insert (others, GSIZE_TO_POINTER ((gsize)other), process);
+    }
+  return others;
 }
 
 /* The stat file of @pid's thread named @name, or NULL. */
@@ -167,14 +241,58 @@ client_cpu_ms (void)
 }
 
 static CpuMark
-cpu_mark (GPid pid)
+cpu_mark_times (GPid pid)
 {
   g_autofree char *process = g_strdup_printf ("/proc/%d/stat", (int)pid);
   g_autofree char *main_thread = g_strdup_printf ("/proc/%d/task/%d/stat", (int)pid, (int)pid);
   g_autofree char *writer = thread_stat_path (pid, "fq-writer");
 
   return (CpuMark) { proc_cpu_ms (process), proc_cpu_ms (main_thread),
-                     writer != NULL ? proc_cpu_ms (writer) : 0, client_cpu_ms () };
+                     writer != NULL ? proc_cpu_ms (writer) : 0, client_cpu_ms (), NULL };
+}
+
+/* Before a load; report_cpu() after it, once. The other processes are
+ * read outside the client's own times (first here, last there), so that
+ * reading /proc does not count as the client's. */
+static CpuMark
+cpu_mark (GPid pid)
+{
+  GHashTable *others = others_mark (pid);
+  CpuMark mark = cpu_mark_times (pid);
+
+  mark.others = others;
+  return mark;
+}
+
+/* What the other processes took since @start, in ms; the one that took
+ * most in @top (borrowed from @end). */
+static double
+others_cpu_ms (GHashTable  *start,
+               GHashTable  *end,
+               const char **top)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  double total = 0, most = 0;
+
+  *top = NULL;
+  g_hash_table_iter_init (&iter, end);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const OtherProcess *after = value;
+      const OtherProcess *before = g_hash_table_lookup (start, key);
+      double ms = after->ms - (before != NULL ? before->ms : 0);
+
+      if (ms <= 0)
+        continue;
+      total += ms;
+      if (ms > most)
+        {
+          most = ms;
+          *top = after->name;
+        }
+    }
+  return total;
 }
 
 static void
@@ -183,7 +301,11 @@ report_cpu (GPid        pid,
             guint       n,
             const char *what)
 {
-  CpuMark end = cpu_mark (pid);
+  CpuMark end = cpu_mark_times (pid);
+  g_autoptr(GHashTable) start_others = start.others;
+  g_autoptr(GHashTable) end_others = others_mark (pid);
+  const char *top;
+  double others_ms;
 
   if (n == 0)
     return;
@@ -199,6 +321,10 @@ report_cpu (GPid        pid,
             (end.writer_ms - start.writer_ms) * 1000.0 / n, "us", NULL, -1);
   report (g_strdup_printf ("  CPU per %s: bench client", what), (end.client_ms - start.client_ms) * 1000.0 / n,
           "us", NULL, -1);
+  others_ms = others_cpu_ms (start_others, end_others, &top);
+  report (top != NULL ? g_strdup_printf ("  CPU per %s: other processes (most: %s)", what, top)
+                      : g_strdup_printf ("  CPU per %s: other processes", what),
+          others_ms * 1000.0 / n, "us", NULL, -1);
 }
 
 /* ---- a lean HTTP/1.1 client ---- */
