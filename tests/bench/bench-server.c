@@ -156,13 +156,14 @@ proc_cpu_ms (const char *path)
 /* Process @pid's time on a CPU so far, all its threads, from the
  * scheduler's own count in nanoseconds (schedstat): the clock ticks of
  * its stat file are too coarse for a thread that runs a few milliseconds
- * in a load. */
+ * in a load. Those ticks where a kernel keeps no such count. */
 static double
 proc_run_ms (const char *pid)
 {
   g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", pid);
   g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
   const char *tid;
+  gboolean counted = FALSE;
   double ms = 0;
 
   while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
@@ -171,7 +172,16 @@ proc_run_ms (const char *pid)
       g_autofree char *text = NULL;
 
       if (g_file_get_contents (path, &text, NULL, NULL))
-        ms += g_ascii_strtod (text, NULL) / 1e6;
+        {
+          ms += g_ascii_strtod (text, NULL) / 1e6;
+          counted = TRUE;
+        }
+    }
+  if (!counted)
+    {
+      g_autofree char *stat = g_strdup_printf ("/proc/%s/stat", pid);
+
+      return proc_cpu_ms (stat);
     }
   return ms;
 }
