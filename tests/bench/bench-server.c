@@ -32,10 +32,11 @@
  * client would take the CPU the server is measured on; the CPU time each
  * side spends per request is reported beside every rate, since the
  * machine may be shared, and so is what every other process took
- * meanwhile, the kernel's own threads included (others_mark()). The /changes reader is timed three ways: with a
- * json-glib tree per page (what a simple client does), with a validating
- * scan of each page that builds no tree (the target's figure), and
- * counting only (the server's own rate).
+ * meanwhile, the kernel's own threads included (others_mark()). The
+ * /changes reader is timed three ways: with a json-glib tree per page
+ * (what a simple client does), with a validating scan of each page that
+ * builds no tree (the target's figure), and counting only (the server's
+ * own rate).
  *
  * Prints a table with the targets; exits non-zero only on a real error
  * (the server does not start, requests fail), never on a missed target.
