@@ -7,8 +7,9 @@
  * The history is generated in memory, day by day and incident by incident,
  * then written in one pass: records with prepared statements, then one
  * change row per record in time order, so that a console that syncs from
- * seq 0 sees the city as it grew, and last the indexes of those tables. Everything comes from one GRand with a
- * fixed seed: the same data every time for the same `now`.
+ * seq 0 sees the city as it grew, and last the indexes of those tables.
+ * Everything comes from one GRand with a fixed seed: the same data every
+ * time for the same `now`.
  *
  * The figures it is tuned to (DOMAIN.md): about 500 incidents a day, 60%
  * from 110, 30% from 12345, 7% from grid workers, the rest walk-ins; about
@@ -2472,14 +2473,6 @@ pragma_int (sqlite3    *db,
   return value;
 }
 
-static gboolean
-exec_pragma (sqlite3     *db,
-                      const char  *sql,
-                      GError     **error)
-{
-  return fq_sqlite_check (db, sqlite3_exec (db, sql, NULL, NULL, NULL), error);
-}
-
 /* The tables the history fills. Their secondary indexes are dropped while
  * it is written and built again after: SQLite builds an index from sorted
  * keys in one pass, where a row at a time puts every key in a random place
@@ -2620,7 +2613,7 @@ fq_demo_generate_history (sqlite3    *db,
   /* The records' indexes take random inserts; with the connection's usual
    * cache they would go to disk and back for every few rows. */
   cache_size = pragma_int (db, "PRAGMA cache_size");
-  if (!exec_pragma (db, "PRAGMA cache_size = -262144", error))
+  if (!fq_sqlite_exec (db, "PRAGMA cache_size = -262144", error))
     goto out;
   indexes = drop_history_indexes (db, error);
   ok = indexes != NULL && write_history (&history, error);
