@@ -1308,9 +1308,9 @@ all_ticket_ids (FqTestClient *coord)
 /* With FQ_BENCH_LATENCY_LOG=DIR, every request of each latency load in
  * DIR/latency-NN.txt, one line each: its connection, its number on it,
  * when it was sent (or due, paced) and its latency, in microseconds from
- * the load's start, connection by connection. To see where a tail comes
- * from: one connection, the first requests, or a moment when every
- * connection waited. */
+ * the load's start, and the ticket it asked for, connection by
+ * connection. To see where a tail comes from: one connection, the first
+ * requests, a moment when every connection waited, or some tickets. */
 static void
 log_latencies (const char        *subject,
                const char        *label,
@@ -1330,14 +1330,14 @@ log_latencies (const char        *subject,
   name = g_strdup_printf ("latency-%02u.txt", round++);
   path = g_build_filename (dir, name, NULL);
   text = g_string_new (NULL);
-  g_string_append_printf (text, "# %s, %s\n# connection request sent_us latency_us\n", subject, label);
+  g_string_append_printf (text, "# %s, %s\n# connection request sent_us latency_us ticket\n", subject, label);
   for (guint i = 0; i < connections; i++)
     for (guint r = 0; r < w->requests; r++)
       {
         guint k = i * w->requests + r;
 
-        g_string_append_printf (text, "%u %u %" G_GINT64_FORMAT " %.0f\n", i, r, w->started_us[k] - start,
-                                w->latencies_ms[k] * 1000.0);
+        g_string_append_printf (text, "%u %u %" G_GINT64_FORMAT " %.0f %s\n", i, r, w->started_us[k] - start,
+                                w->latencies_ms[k] * 1000.0, latency_id (w, i, r));
       }
   if (!g_file_set_contents (path, text->str, text->len, &error))
     g_printerr ("latency log: %s\n", error->message);
