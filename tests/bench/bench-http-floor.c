@@ -13,14 +13,24 @@
  *                              (pause, unpause when the work is done)
  *                              costs.
  *
+ * A second argument N (default 1) serves on N loops instead of one: a
+ * thread each, with its own main context, SoupServer and listening socket
+ * on the same port (SO_REUSEPORT: the kernel spreads the connections over
+ * the sockets). What a server whose HTTP runs on several threads could at
+ * best do on this machine, against one loop.
+ *
  * Prints "LISTENING http://127.0.0.1:PORT" (a free port), then serves until
  * killed. Not part of the product: bench-server runs it beside the real
  * server so that each machine reports how much of a latency figure is
  * libsoup and the kernel, and how much is Fengqiao.
  */
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libsoup/soup.h>
@@ -65,55 +75,146 @@ handler_cb (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
+  GSource *idle;
+
   if (!paused_mode)
     {
       set_answer (msg);
       return;
     }
   soup_server_message_pause (msg);
-  g_idle_add_full (G_PRIORITY_DEFAULT, answer_later_cb, g_object_ref (msg), g_object_unref);
+  /* On the loop's own context, which is not the global default on the
+   * threads of a second loop. */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, answer_later_cb, g_object_ref (msg), g_object_unref);
+  g_source_attach (idle, g_main_context_get_thread_default ());
+  g_source_unref (idle);
+}
+
+/* Listens on 127.0.0.1:@port (0: a free one) on the thread-default context,
+ * sharing the port with the other loops when @shared. Returns the port,
+ * 0 on failure (printed). */
+static guint
+listen_loopback (SoupServer *server,
+                 guint       port,
+                 gboolean    shared)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port),
+                                 .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+
+  /* As fengqiao-server does: GLib's backlog of 10 would make some of fifty
+   * simultaneous connections wait for a SYN retransmission (a second). */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  if (socket == NULL)
+    goto failed;
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  /* Bound here rather than by g_socket_bind(), which on a stream socket
+   * clears SO_REUSEPORT (the second bind then fails: address in use). */
+  if (shared && !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, &error))
+    goto failed;
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *)&address, sizeof address) < 0)
+    {
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), "bind: %s", g_strerror (errno));
+      goto failed;
+    }
+  if (!g_socket_listen (socket, &error) ||
+      !soup_server_listen_socket (server, socket, 0, &error) ||
+      (bound = g_socket_get_local_address (socket, &error)) == NULL)
+    goto failed;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+failed:
+  fprintf (stderr, "%s\n", error->message);
+  return 0;
+}
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  guint    port;       /* the first loop's, which the others share */
+  gboolean shared;
+  guint    started;    /* loops listening, or failed */
+  gboolean failed;
+} Loops;
+
+/* Sets up one loop on the calling thread: its own context, server and
+ * socket. Returns the loop to run, NULL on failure. */
+static GMainLoop *
+loop_new (Loops *loops)
+{
+  GMainContext *context = g_main_context_new ();
+  SoupServer *server;
+  guint port;
+
+  g_main_context_push_thread_default (context);
+  server = soup_server_new ("server-header", "bench-http-floor", NULL);
+  soup_server_add_handler (server, NULL, handler_cb, NULL, NULL);
+
+  g_mutex_lock (&loops->lock);
+  port = listen_loopback (server, loops->port, loops->shared);
+  if (port != 0)
+    loops->port = port;
+  else
+    loops->failed = TRUE;
+  loops->started++;
+  g_cond_signal (&loops->cond);
+  g_mutex_unlock (&loops->lock);
+  /* The server lives as long as the process. */
+  return port != 0 ? g_main_loop_new (context, FALSE) : NULL;
+}
+
+/* Every loop but the first, which runs on the main thread. */
+static gpointer
+loop_thread (gpointer data)
+{
+  GMainLoop *loop = loop_new (data);
+
+  if (loop != NULL)
+    g_main_loop_run (loop);
+  return NULL;
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  Loops loops = { 0 };
+  GMainLoop *loop;
+  guint n_loops = argc == 3 ? (guint)atoi (argv[2]) : 1;
 
-  if (argc != 2 || (strcmp (argv[1], "at-once") != 0 && strcmp (argv[1], "paused") != 0))
+  if (argc < 2 || argc > 3 || (strcmp (argv[1], "at-once") != 0 && strcmp (argv[1], "paused") != 0) ||
+      n_loops < 1 || n_loops > 64)
     {
-      fprintf (stderr, "usage: %s at-once|paused\n", argv[0]);
+      fprintf (stderr, "usage: %s at-once|paused [LOOPS]\n", argv[0]);
       return 2;
     }
   paused_mode = strcmp (argv[1], "paused") == 0;
   memset (padding, 'x', sizeof padding);
 
-  server = soup_server_new ("server-header", "bench-http-floor", NULL);
-  soup_server_add_handler (server, NULL, handler_cb, NULL, NULL);
-  /* As fengqiao-server does: GLib's backlog of 10 would make some of fifty
-   * simultaneous connections wait for a SYN retransmission (a second). */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  if (socket != NULL)
-    g_socket_set_listen_backlog (socket, SOMAXCONN);
-  if (socket == NULL ||
-      !g_socket_bind (socket, address, TRUE, &error) ||
-      !g_socket_listen (socket, &error) ||
-      !soup_server_listen_socket (server, socket, 0, &error) ||
-      (bound = g_socket_get_local_address (socket, &error)) == NULL)
+  g_mutex_init (&loops.lock);
+  g_cond_init (&loops.cond);
+  loops.shared = n_loops > 1;
+  /* One after the other: each but the first binds the port that the
+   * first got. The first runs on the main thread, as in fengqiao-server
+   * (bench-server reports the main thread's CPU time apart). */
+  loop = loop_new (&loops);
+  for (guint i = 1; i < n_loops && !loops.failed; i++)
     {
-      fprintf (stderr, "%s\n", error->message);
-      return 1;
+      g_thread_unref (g_thread_new ("floor-loop", loop_thread, &loops));
+      g_mutex_lock (&loops.lock);
+      while (loops.started <= i)
+        g_cond_wait (&loops.cond, &loops.lock);
+      g_mutex_unlock (&loops.lock);
     }
-  printf ("LISTENING http://127.0.0.1:%u\n", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  if (loops.failed)
+    return 1;
+  printf ("LISTENING http://127.0.0.1:%u\n", loops.port);
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
   g_main_loop_run (loop);
   return 0;
 }

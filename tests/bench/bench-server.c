@@ -20,6 +20,7 @@
  *   - the floor under that latency: the same back-to-back load on a bare
  *     SoupServer (bench-http-floor.c) that answers at once, then one that
  *     pauses each message and answers when idle, as our handlers must;
+ *     then both on two loops, a thread each, sharing one port;
  *   - the server's resident memory after the history and the intake.
  *
  * Each latency row gives p50, p90, p99 (the figure with the target) and
@@ -1432,25 +1433,36 @@ bench_latency (FqTestServer *server,
 /* The floor (bench-http-floor.c): the same load on a bare SoupServer that
  * answers each request in its handler, then on one that pauses each and
  * answers from an idle callback, as every handler here that waits on the
- * database must. What Fengqiao itself costs is the difference. */
+ * database must. What Fengqiao itself costs is the difference. Then both
+ * again with two loops, a thread each, on one port: whether this machine
+ * has the cores for HTTP on more than one thread to pay. */
 static gboolean
 bench_floor (const char *argv0,
              GPtrArray  *ids,
              guint       per_connection)
 {
-  const char *modes[] = { "at-once", "paused" };
-  const char *subjects[] = { "floor: bare SoupServer, answered in the handler",
-                             "floor: bare SoupServer, paused, answered when idle" };
+  const struct
+  {
+    const char *mode;
+    const char *loops;
+    const char *subject;
+  } floors[] = {
+    { "at-once", "1", "floor: bare SoupServer, answered in the handler" },
+    { "paused", "1", "floor: bare SoupServer, paused, answered when idle" },
+    { "at-once", "2", "floor: 2 bare SoupServers, a thread each, one port, answered in the handler" },
+    { "paused", "2", "floor: 2 bare SoupServers, a thread each, one port, paused, answered when idle" },
+  };
   g_autofree char *dir = g_path_get_dirname (argv0);
   g_autofree char *binary = g_getenv ("FQ_BENCH_FLOOR_BINARY") != NULL
                             ? g_strdup (g_getenv ("FQ_BENCH_FLOOR_BINARY"))
                             : g_build_filename (dir, "bench-http-floor", NULL);
   gboolean ok = TRUE;
 
-  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+  for (guint m = 0; m < G_N_ELEMENTS (floors); m++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, modes[m], NULL);
+      g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary,
+                                                      floors[m].mode, floors[m].loops, NULL);
       g_autoptr(GDataInputStream) out = NULL;
       g_autofree char *line = NULL;
       GPid pid;
@@ -1469,7 +1481,7 @@ bench_floor (const char *argv0,
           return FALSE;
         }
       pid = atoi (g_subprocess_get_identifier (proc));
-      ok &= measure_latency (subjects[m], FALSE, line + strlen ("LISTENING "), NULL, pid, ids,
+      ok &= measure_latency (floors[m].subject, FALSE, line + strlen ("LISTENING "), NULL, pid, ids,
                              FALSE, 50, per_connection, 0);
       g_subprocess_force_exit (proc);
       g_subprocess_wait (proc, NULL, NULL);
