@@ -507,6 +507,74 @@ test_connection_churn (void)
 #endif
 }
 
+/* Many idle keep-alive connections at once, as many consoles keep: the
+ * server watches each for a hang-up while it waits for its next request.
+ * Half of them hang up together: their sockets go, and the other half,
+ * still idle, are answered on their own connections as before. */
+static void
+test_idle_connections (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0", NULL
+  };
+  const guint n = 300;
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_test_client_free);
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+  guint before, open, after = 0;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_assert_no_error (error);
+  pid = fq_test_server_get_pid (server);
+  before = count_fds (pid);
+
+  for (guint i = 0; i < n; i++)
+    {
+      FqTestClient *c = fq_test_client_new (fq_test_server_get_url (server));
+      g_autoptr(FqTestResponse) resp = fq_test_get (c, "/health");
+
+      fq_test_assert_status (resp, 200);
+      g_ptr_array_add (clients, c);
+    }
+  open = count_fds (pid);
+  g_assert_cmpuint (open, >=, before + n);
+
+  /* The odd ones hang up, all at once. */
+  for (guint i = n; i-- > 0;)
+    if (i % 2 == 1)
+      g_ptr_array_remove_index (clients, i);
+  for (guint i = 0; i < 50; i++)
+    {
+      after = count_fds (pid);
+      if (after <= open - n / 2 + 20)
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_test_message ("server file descriptors: %u before, %u with %u idle connections, %u after %u hung up",
+                  before, open, n, after, n / 2);
+  g_assert_cmpuint (after, <=, open - n / 2 + 20);
+
+  /* The others kept their connections: no new one for these requests. */
+  for (guint i = 0; i < clients->len; i++)
+    {
+      g_autoptr(FqTestResponse) resp = fq_test_get (g_ptr_array_index (clients, i), "/health");
+
+      fq_test_assert_status (resp, 200);
+    }
+  g_assert_cmpuint (count_fds (pid), <=, after + 5);
+
+  g_ptr_array_set_size (clients, 0);
+  for (guint i = 0; i < 50; i++)
+    {
+      after = count_fds (pid);
+      if (after <= before + 20)
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpuint (after, <=, before + 20);
+}
+
 /* The WAL's header: its checkpoint sequence (big-endian, at byte 12) goes
  * up by one each time the WAL starts again from its beginning. -1 if there
  * is no WAL. */
@@ -630,6 +698,7 @@ main (int   argc,
   g_test_add_func ("/server/durability/kill-mid-burst", test_kill_mid_burst);
   g_test_add_func ("/server/durability/sigterm-under-load", test_sigterm_under_load);
   g_test_add_func ("/server/durability/connection-churn", test_connection_churn);
+  g_test_add_func ("/server/durability/idle-connections", test_idle_connections);
   g_test_add_func ("/server/durability/wal-bounded", test_wal_bounded);
 
   return g_test_run ();
