@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -506,6 +507,23 @@ lock_data_dir (const char *dir)
   return 0;
 }
 
+/* Every connection is a descriptor, and each console keeps one or two open
+ * (its keep-alive connection and its live feed): the soft limit a service
+ * starts with (1,024 under systemd) would refuse the 1,000th console.
+ * Raised to the hard limit, as systemd asks of programs that need more;
+ * the loop polls (no select()), so a large number is safe. */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_debug ("descriptor limit: %s", g_strerror (errno));
+}
+
 static int
 fail (const char   *what,
       const GError *error)
@@ -595,6 +613,7 @@ main (int   argc,
   status = lock_data_dir (opt_data);
   if (status != 0)
     return status;
+  raise_descriptor_limit ();
 
   /* Ask for the password before touching the data directory. */
   if (opt_create_admin != NULL)

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -575,6 +577,51 @@ test_idle_connections (void)
   g_assert_cmpuint (after, <=, before + 20);
 }
 
+/* The server raises its own limit on descriptors to the hard limit: under
+ * systemd a service starts with a soft limit of 1,024, fewer than the
+ * connections of a city's consoles. */
+static void
+test_descriptor_limit (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *limits = NULL;
+  g_autofree char *expected = NULL;
+  struct rlimit mine, lowered;
+  const char *line;
+  char soft[32], hard[32];
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &mine), ==, 0);
+  if (mine.rlim_max <= 1024)
+    {
+      g_test_skip ("the hard limit on descriptors is 1,024 or less: nothing to raise");
+      return;
+    }
+  /* Started with the soft limit a service gets, which it inherits. */
+  lowered = (struct rlimit) { 1024, mine.rlim_max };
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &lowered), ==, 0);
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &mine), ==, 0);
+  g_assert_no_error (error);
+
+  path = g_strdup_printf ("/proc/%d/limits", (int)fq_test_server_get_pid (server));
+  g_assert_true (g_file_get_contents (path, &limits, NULL, NULL));
+  line = strstr (limits, "Max open files");
+  g_assert_nonnull (line);
+  if (mine.rlim_max == RLIM_INFINITY)
+    expected = g_strdup ("unlimited");
+  else
+    expected = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64)mine.rlim_max);
+  /* Soft, then hard: the soft one is now the hard one. */
+  g_assert_cmpint (sscanf (line + strlen ("Max open files"), "%31s %31s", soft, hard), ==, 2);
+  g_assert_cmpstr (soft, ==, expected);
+  g_assert_cmpstr (hard, ==, expected);
+}
+
 /* The WAL's header: its checkpoint sequence (big-endian, at byte 12) goes
  * up by one each time the WAL starts again from its beginning. -1 if there
  * is no WAL. */
@@ -699,6 +746,7 @@ main (int   argc,
   g_test_add_func ("/server/durability/sigterm-under-load", test_sigterm_under_load);
   g_test_add_func ("/server/durability/connection-churn", test_connection_churn);
   g_test_add_func ("/server/durability/idle-connections", test_idle_connections);
+  g_test_add_func ("/server/durability/descriptor-limit", test_descriptor_limit);
   g_test_add_func ("/server/durability/wal-bounded", test_wal_bounded);
 
   return g_test_run ();
