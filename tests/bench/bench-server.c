@@ -13,7 +13,8 @@
  *   - GET /tickets/{id} latency under 50 concurrent connections: back to
  *     back (a closed loop: each connection sends its next request when the
  *     last is answered, so the latency is 50 over the throughput), and
- *     paced at 2,500, 5,000 and 10,000 requests/s offered. Back to back it
+ *     paced at 2,500, 5,000 and 10,000 requests/s offered, and on one
+ *     connection beside 1,000 and 4,000 idle ones. Back to back it
  *     is measured twice: each ticket once, every read from the database,
  *     then 1,000 tickets in turn, which after their first read the server
  *     answers from the details it keeps in memory (fq-ticket-cache.h);
@@ -1430,6 +1431,75 @@ bench_latency (FqTestServer *server,
                           fq_test_server_get_pid (server), ids, once, connections, per_connection, interval_ms);
 }
 
+/* Many consoles keep a connection open between their requests. Opens
+ * keep-alive connections that have each been answered once (GET /me) and
+ * stay idle, 1,000 then 4,000 of them, and measures one busy connection
+ * beside them each time: what every request costs the main thread for
+ * each idle connection (GLib's loop polls every descriptor at each turn).
+ * Stops short of the descriptors the two processes may open; the server
+ * raises its limit as this process does (main()). */
+static gboolean
+bench_idle_connections (FqTestServer *server,
+                        GPtrArray    *ids,
+                        const char   *token)
+{
+  const guint counts[] = { 1000, 4000 };
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  struct rlimit limit;
+  guint most = 0;
+  gboolean ok = TRUE;
+
+  /* Room for the server's own descriptors (database, WAL, threads). */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur > 256)
+    most = MIN (limit.rlim_cur, (rlim_t)G_MAXUINT) - 256;
+  for (guint k = 0; k < G_N_ELEMENTS (counts) && fds->len < most; k++)
+    {
+      guint wanted = MIN (counts[k], most);
+      g_autofree char *subject = NULL;
+
+      while (fds->len < wanted)
+        {
+          RawConn *c = raw_conn_new (fq_test_server_get_url (server), token);
+          guint status = raw_request (c, "GET", "/me", NULL);
+
+          if (status == 200)
+            {
+              g_array_append_val (fds, c->fd);
+              c->fd = -1;
+            }
+          raw_conn_free (c);
+          if (status != 200)
+            {
+              g_printerr ("idle connections: connection %u was answered %u\n", fds->len + 1, status);
+              ok = FALSE;
+              break;
+            }
+        }
+      if (fds->len < wanted)
+        break;
+      subject = g_strdup_printf ("GET /tickets/{id} beside %u idle keep-alive connections", fds->len);
+      ok &= measure_latency (subject, FALSE, fq_test_server_get_url (server), token,
+                             fq_test_server_get_pid (server), ids, FALSE, 1, 2000, 0);
+    }
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  return ok;
+}
+
+/* As the server does: the soft limit on descriptors may be 1,024, fewer
+ * than the idle connections of bench_idle_connections(). */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
 /* The floor (bench-http-floor.c): the same load on a bare SoupServer that
  * answers each request in its handler, then on one that pauses each and
  * answers from an idle callback, as every handler here that waits on the
@@ -1580,6 +1650,7 @@ main (int   argc,
   g_unsetenv ("G_DEBUG");
   g_unsetenv ("MALLOC_CHECK_");
   g_print ("1..1\n");
+  raise_descriptor_limit ();
 
   bench_syscall ();
   bench_disk ();
@@ -1638,6 +1709,7 @@ main (int   argc,
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 20);
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 10);
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 5);
+      ok &= bench_idle_connections (server, ids, token);
       ok &= bench_floor (argv[0], ids, per_connection);
     }
   if (phases != NULL && strchr (phases, 's') != NULL)
