@@ -61,6 +61,7 @@ fq_read_queue_push (FqReadQueue *queue,
                     gpointer     item)
 {
   Entry *entry;
+  gboolean wake_lead = FALSE, wake_helpers = FALSE;
 
   g_return_if_fail (item != NULL);
 
@@ -74,15 +75,25 @@ fq_read_queue_push (FqReadQueue *queue,
     {
       /* Once: a second push before the lead runs needs no second wake. */
       queue->lead_waiting = FALSE;
-      g_cond_signal (&queue->lead_cond);
+      wake_lead = TRUE;
     }
   else if (queue->helpers_asleep > 0)
     {
       /* The lead is busy, perhaps for long: the helpers start watching. */
       queue->helpers_asleep = 0;
-      g_cond_broadcast (&queue->helper_cond);
+      wake_helpers = TRUE;
     }
   g_mutex_unlock (&queue->lock);
+
+  /* Woken once the lock is free: woken while this thread held it, the
+   * reader went straight back to sleep on the lock, and the unlock had to
+   * wake it again (two futex calls per read instead of one, strace). A
+   * waiter seen under the lock is in g_cond_wait() by now, so the wake is
+   * not lost; at worst it finds the queue empty and waits again. */
+  if (wake_lead)
+    g_cond_signal (&queue->lead_cond);
+  else if (wake_helpers)
+    g_cond_broadcast (&queue->helper_cond);
 }
 
 static gpointer
