@@ -509,9 +509,9 @@ lock_data_dir (const char *dir)
 
 /* Every connection is a descriptor, and each console keeps one or two open
  * (its keep-alive connection and its live feed): the soft limit a service
- * starts with (1,024 under systemd) would refuse the 1,000th console.
- * Raised to the hard limit, as systemd asks of programs that need more;
- * the loop polls (no select()), so a large number is safe. */
+ * starts with (1,024 under systemd) would refuse connections past about a
+ * thousand. Raised to the hard limit, as systemd asks of programs that
+ * need more; the loop polls (no select()), so a large number is safe. */
 static void
 raise_descriptor_limit (void)
 {
