@@ -14,7 +14,8 @@
  *     back (a closed loop: each connection sends its next request when the
  *     last is answered, so the latency is 50 over the throughput), and
  *     paced at 2,500, 5,000 and 10,000 requests/s offered, and on one
- *     connection beside 1,000 and 4,000 idle ones. Back to back it
+ *     connection beside 1,000 and 4,000 idle keep-alive connections, then
+ *     live feeds (bench_idle_connections()). Back to back it
  *     is measured twice: each ticket once, every read from the database,
  *     then 1,000 tickets in turn, which after their first read the server
  *     answers from the details it keeps in memory (fq-ticket-cache.h);
@@ -1444,18 +1445,88 @@ server_descriptors (GPid pid)
   return n;
 }
 
-/* Many consoles keep a connection open between their requests. Opens
- * keep-alive connections that have each been answered once (GET /me) and
- * stay idle, 1,000 then 4,000 of them, and measures one busy connection
- * beside them each time: what every request costs the main thread for
- * each idle connection (GLib's loop polls every descriptor at each turn).
- * Then they all hang up together. Stops short of the descriptors the two
- * processes may open; the server raises its limit as this process does
- * (main()). */
+/* A keep-alive connection answered once (GET /me), left idle: its
+ * descriptor, or -1. */
+static int
+open_keep_alive (FqTestServer *server,
+                 const char   *token)
+{
+  RawConn *c = raw_conn_new (fq_test_server_get_url (server), token);
+  guint status = raw_request (c, "GET", "/me", NULL);
+  int fd = -1;
+
+  if (status == 200)
+    {
+      fd = c->fd;
+      c->fd = -1;
+    }
+  else
+    g_printerr ("idle connections: GET /me answered %u\n", status);
+  raw_conn_free (c);
+  return fd;
+}
+
+/* A live feed (GET /events upgraded to a WebSocket) that nothing is
+ * written to meanwhile: its descriptor, or -1. */
+static int
+open_live_feed (FqTestServer *server,
+                const char   *token)
+{
+  RawConn *c = raw_conn_new (fq_test_server_get_url (server), token);
+  g_autofree char *request = NULL;
+  gsize sent = 0, got = 0;
+  char head[4096];
+  int fd = -1;
+
+  if (!raw_conn_connect (c))
+    goto out;
+  request = g_strdup_printf ("GET /api/v1/events HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\nAuthorization: %s\r\n\r\n", c->host, c->auth);
+  while (sent < strlen (request))
+    {
+      gssize n = send (c->fd, request + sent, strlen (request) - sent, MSG_NOSIGNAL);
+
+      if (n <= 0)
+        goto out;
+      sent += n;
+    }
+  /* The answer's head only: a feed sends nothing until something changes. */
+  while (got < sizeof head - 1 && g_strstr_len (head, got, "\r\n\r\n") == NULL)
+    {
+      gssize n = recv (c->fd, head + got, sizeof head - 1 - got, 0);
+
+      if (n <= 0)
+        goto out;
+      got += n;
+    }
+  head[got] = '\0';
+  if (g_str_has_prefix (head, "HTTP/1.1 101"))
+    {
+      fd = c->fd;
+      c->fd = -1;
+    }
+
+out:
+  if (fd < 0)
+    g_printerr ("idle connections: no live feed (%s)\n", got > 0 ? "refused" : g_strerror (errno));
+  raw_conn_free (c);
+  return fd;
+}
+
+/* A console keeps a live feed open, and often a keep-alive connection
+ * between its requests. Opens @what connections with @open_idle, 1,000
+ * then 4,000 of them, and measures one busy connection beside them each
+ * time: what every request costs the main thread for each idle connection
+ * (GLib's loop polls every descriptor at each turn). Then they all hang
+ * up together. Stops short of the descriptors the two processes may open;
+ * the server raises its limit as this process does (main()). */
 static gboolean
 bench_idle_connections (FqTestServer *server,
                         GPtrArray    *ids,
-                        const char   *token)
+                        const char   *token,
+                        const char   *what,
+                        int         (*open_idle) (FqTestServer *, const char *))
 {
   const guint counts[] = { 1000, 4000 };
   g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
@@ -1475,25 +1546,18 @@ bench_idle_connections (FqTestServer *server,
 
       while (fds->len < wanted)
         {
-          RawConn *c = raw_conn_new (fq_test_server_get_url (server), token);
-          guint status = raw_request (c, "GET", "/me", NULL);
+          int fd = open_idle (server, token);
 
-          if (status == 200)
+          if (fd < 0)
             {
-              g_array_append_val (fds, c->fd);
-              c->fd = -1;
-            }
-          raw_conn_free (c);
-          if (status != 200)
-            {
-              g_printerr ("idle connections: connection %u was answered %u\n", fds->len + 1, status);
               ok = FALSE;
               break;
             }
+          g_array_append_val (fds, fd);
         }
       if (fds->len < wanted)
         break;
-      subject = g_strdup_printf ("GET /tickets/{id} beside %u idle keep-alive connections", fds->len);
+      subject = g_strdup_printf ("GET /tickets/{id} beside %u %s", fds->len, what);
       ok &= measure_latency (subject, FALSE, fq_test_server_get_url (server), token,
                              fq_test_server_get_pid (server), ids, FALSE, 1, 2000, 0);
     }
@@ -1507,7 +1571,7 @@ bench_idle_connections (FqTestServer *server,
          g_get_monotonic_time () - start < 60 * G_USEC_PER_SEC)
     g_usleep (10 * 1000);
   if (fds->len > 0)
-    report (g_strdup_printf ("%u idle connections hung up at once: until the server has closed them", fds->len),
+    report (g_strdup_printf ("%u %s hung up at once: until the server has closed them", fds->len, what),
             (g_get_monotonic_time () - start) / 1000.0, "ms", NULL, -1);
   return ok;
 }
@@ -1735,7 +1799,8 @@ main (int   argc,
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 20);
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 10);
       ok &= bench_latency (server, ids, token, FALSE, 50, per_connection, 5);
-      ok &= bench_idle_connections (server, ids, token);
+      ok &= bench_idle_connections (server, ids, token, "idle keep-alive connections", open_keep_alive);
+      ok &= bench_idle_connections (server, ids, token, "live feeds", open_live_feed);
       ok &= bench_floor (argv[0], ids, per_connection);
     }
   if (phases != NULL && strchr (phases, 's') != NULL)
