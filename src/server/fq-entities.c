@@ -879,14 +879,31 @@ fq_incident_write_json (GString          *out,
   g_string_append_c (out, '}');
 }
 
-void
-fq_ticket_write_json (GString        *out,
-                      const FqTicket *ticket,
-                      gint64          accept_limit,
-                      gint64          now)
+/* The members that depend on the moment: `overdue`, decided at read time,
+ * and the breaches behind it, so that a client can say why. */
+static void
+ticket_write_flags (GString        *out,
+                    const FqTicket *ticket,
+                    gint64          accept_limit,
+                    gint64          now)
 {
   guint breaches = fq_ticket_breaches (ticket, accept_limit, now);
 
+  member_bool (out, "overdue", fq_sla_is_overdue (ticket->state, breaches));
+  member_bool (out, "accept_late", (breaches & FQ_SLA_ACCEPT_LATE) != 0);
+  member_bool (out, "resolve_late", (breaches & FQ_SLA_RESOLVE_LATE) != 0);
+}
+
+/* @ticket as JSON; where ticket_write_flags() wrote goes to @flags_at and
+ * @flags_end (bytes of @out), for fq_ticket_detail_read(). */
+static void
+ticket_write_json (GString        *out,
+                   const FqTicket *ticket,
+                   gint64          accept_limit,
+                   gint64          now,
+                   gsize          *flags_at,
+                   gsize          *flags_end)
+{
   g_string_append_c (out, '{');
   member_string (out, "id", ticket->id);
   member_string (out, "title", ticket->title);
@@ -903,11 +920,11 @@ fq_ticket_write_json (GString        *out,
   member_time (out, "resolved_at", ticket->resolved_at);
   member_time (out, "closed_at", ticket->closed_at);
   member_time (out, "deadline", ticket->deadline);
-  /* `overdue` is decided at read time; the breaches behind it are given
-   * too, so that a client can say why. */
-  member_bool (out, "overdue", fq_sla_is_overdue (ticket->state, breaches));
-  member_bool (out, "accept_late", (breaches & FQ_SLA_ACCEPT_LATE) != 0);
-  member_bool (out, "resolve_late", (breaches & FQ_SLA_RESOLVE_LATE) != 0);
+  if (flags_at != NULL)
+    *flags_at = out->len;
+  ticket_write_flags (out, ticket, accept_limit, now);
+  if (flags_end != NULL)
+    *flags_end = out->len;
   member (out, "satisfaction");
   if (ticket->satisfaction > 0)
     append_int (out, ticket->satisfaction);
@@ -921,6 +938,15 @@ fq_ticket_write_json (GString        *out,
   member_time (out, "updated_at", ticket->updated_at);
   member_int (out, "rev", ticket->rev);
   g_string_append_c (out, '}');
+}
+
+void
+fq_ticket_write_json (GString        *out,
+                      const FqTicket *ticket,
+                      gint64          accept_limit,
+                      gint64          now)
+{
+  ticket_write_json (out, ticket, accept_limit, now, NULL, NULL);
 }
 
 char *
@@ -1389,10 +1415,14 @@ fq_ticket_detail_read (FqDb      *db,
   g_autoptr(FqTicketDetail) detail = g_new0 (FqTicketDetail, 1);
   g_autoptr(JsonArray) sessions = NULL;
   g_autoptr(JsonNode) sessions_node = NULL;
+  g_autofree char *events_text = NULL;
+  g_autofree char *sessions_text = NULL;
+  GString *text;
+  gsize flags_at, flags_end;
 
   detail->ticket = ticket;
-  detail->events = events_json_text (db, ticket->id, error);
-  if (detail->events == NULL)
+  events_text = events_json_text (db, ticket->id, error);
+  if (events_text == NULL)
     return NULL;
   /* Its convening sessions, oldest first (fq-sessions.c). */
   sessions = fq_sessions_ticket_json (db, ticket->id, now, &detail->sessions_until, error);
@@ -1401,12 +1431,29 @@ fq_ticket_detail_read (FqDb      *db,
 
   /* Most tickets have none: a generator for "[]" cost more than the query. */
   if (json_array_get_length (sessions) == 0)
-    detail->sessions = g_strdup ("[]");
+    sessions_text = g_strdup ("[]");
   else
     {
       sessions_node = json_node_init_array (json_node_alloc (), sessions);
-      detail->sessions = fq_json_to_string (sessions_node, NULL);
+      sessions_text = fq_json_to_string (sessions_node, NULL);
     }
+
+  /* The ticket's members written once, around the flags that depend on the
+   * moment: its closing brace gives way to the rest of the answer. */
+  text = g_string_sized_new (1024 + strlen (events_text) + strlen (sessions_text));
+  /* The flags, with any limit: each answer writes its own. */
+  ticket_write_json (text, ticket, 0, now, &flags_at, &flags_end);
+  g_string_truncate (text, text->len - 1);
+  g_string_append (text, ",\"events\":");
+  g_string_append (text, events_text);
+  g_string_append (text, ",\"sessions\":");
+  g_string_append (text, sessions_text);
+  g_string_append (text, ",\"allowed_actions\":[");
+  detail->head = g_strndup (text->str, flags_at);
+  detail->head_length = flags_at;
+  detail->tail_length = text->len - flags_end;
+  detail->tail = g_strndup (text->str + flags_end, detail->tail_length);
+  g_string_free (text, TRUE);
   return g_steal_pointer (&detail);
 }
 
@@ -1416,8 +1463,8 @@ fq_ticket_detail_free (FqTicketDetail *detail)
   if (detail == NULL)
     return;
   g_clear_pointer (&detail->ticket, fq_ticket_free);
-  g_free (detail->events);
-  g_free (detail->sessions);
+  g_free (detail->head);
+  g_free (detail->tail);
   g_free (detail);
 }
 
@@ -1432,15 +1479,12 @@ fq_ticket_detail_write (const FqTicketDetail *detail,
 
   g_return_val_if_fail (now < detail->sessions_until, NULL);
 
-  /* The ticket's own members, then events, sessions and allowed_actions. */
-  out = g_string_sized_new (1024 + strlen (detail->events) + strlen (detail->sessions));
-  fq_ticket_write_json (out, detail->ticket, accept_limit, now);
-  g_string_truncate (out, out->len - 1);
-  g_string_append (out, ",\"events\":");
-  g_string_append (out, detail->events);
-  g_string_append (out, ",\"sessions\":");
-  g_string_append (out, detail->sessions);
-  g_string_append (out, ",\"allowed_actions\":[");
+  /* The ticket's own members, its flags as of @now, then events, sessions
+   * and allowed_actions. */
+  out = g_string_sized_new (detail->head_length + detail->tail_length + 256);
+  g_string_append_len (out, detail->head, detail->head_length);
+  ticket_write_flags (out, detail->ticket, accept_limit, now);
+  g_string_append_len (out, detail->tail, detail->tail_length);
   if (user != NULL)
     {
       guint allowed = fq_ticket_machine_allowed (detail->ticket->state, user->role,

@@ -305,8 +305,14 @@ gboolean    fq_ticket_record_breaches (FqJob            *job,
 typedef struct
 {
   FqTicket *ticket;
-  char     *events;          /* JSON array text, oldest first */
-  char     *sessions;        /* JSON array text */
+  /* The answer's text, written once: the ticket's members up to its SLA
+   * flags, which depend on the moment; then the members after them,
+   * `events` (oldest first), `sessions` and the opening of
+   * `allowed_actions`, which depend on the user. */
+  char     *head;
+  gsize     head_length;
+  char     *tail;
+  gsize     tail_length;
   /* The first second at which `sessions` reads otherwise (an action item
    * falls overdue); G_MAXINT64: never by itself. */
   gint64    sessions_until;

@@ -51,7 +51,7 @@ detail_bytes (const FqTicketDetail *detail)
   const FqTicket *ticket = detail->ticket;
 
   return sizeof (Entry) + sizeof *detail + sizeof *ticket
-         + strlen (detail->events) + strlen (detail->sessions) + 2
+         + detail->head_length + detail->tail_length + 2
          + strlen (ticket->id) + 1
          + (ticket->title != NULL ? strlen (ticket->title) + 1 : 0)
          + (ticket->category != NULL ? strlen (ticket->category) + 1 : 0)

@@ -12,26 +12,27 @@
 
 #include "fq-ticket-cache.h"
 
-/* A detail of ticket @id with @events_bytes of timeline text. */
+/* A detail of ticket @id whose answer's text after the flags (its
+ * timeline, mostly) is @events_bytes long. */
 static FqTicketDetail *
 detail_new (const char *id,
             gsize       events_bytes,
             gint64      sessions_until)
 {
   FqTicketDetail *detail = g_new0 (FqTicketDetail, 1);
-  char *events = g_malloc (events_bytes + 1);
+  char *tail = g_malloc (events_bytes + 1);
 
-  memset (events, ' ', events_bytes);
-  events[0] = '[';
-  events[events_bytes - 1] = ']';
-  events[events_bytes] = '\0';
+  memset (tail, ' ', events_bytes);
+  tail[events_bytes] = '\0';
 
   detail->ticket = g_new0 (FqTicket, 1);
   detail->ticket->id = g_strdup (id);
   detail->ticket->grid = g_strdup ("420204001001");
   detail->ticket->rev = 1;
-  detail->events = events;
-  detail->sessions = g_strdup ("[]");
+  detail->head = g_strdup ("{");
+  detail->head_length = 1;
+  detail->tail = tail;
+  detail->tail_length = events_bytes;
   detail->sessions_until = sessions_until;
   return detail;
 }
