@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 /* A helper reader steps in after the lead has been busy this long (µs). */
 #define FQ_READ_HELP_AFTER (2 * G_TIME_SPAN_MILLISECOND)
 /* What the ticket details kept in memory may hold (fq-ticket-cache.h):
- * about 3,000 tickets of average history. */
+ * about 2,900 tickets of average history (about 2,800 bytes each with
+ * 13 months of demo history, most of it the answer's text). */
 #define FQ_TICKET_CACHE_BYTES (8 * 1024 * 1024)
 
 typedef struct _FqAuthState  FqAuthState;
