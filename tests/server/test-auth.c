@@ -941,6 +941,8 @@ test_audit_filters (Fixture       *f,
     g_assert_cmpstr (fq_test_obj_str (row, "method"), ==, "POST");
     g_assert_true (g_str_has_suffix (fq_test_obj_str (row, "path"), "/reveal"));
     g_assert_cmpstr (fq_test_obj_str (row, "entity"), ==, "incident");
+    /* From which address: the test's own, over loopback. */
+    g_assert_cmpstr (fq_test_obj_str (row, "remote_address"), ==, "127.0.0.1");
   }
   {
     g_autoptr(FqTestResponse) by_leader = fq_test_get (f->w->admin, "/audit?actor=leader&action=reveal");
