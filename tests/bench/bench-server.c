@@ -1432,19 +1432,6 @@ bench_latency (FqTestServer *server,
                           fq_test_server_get_pid (server), ids, once, connections, per_connection, interval_ms);
 }
 
-/* How many descriptors process @pid has open. */
-static guint
-server_descriptors (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int)pid);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  while (dir != NULL && g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 /* A keep-alive connection answered once (GET /me), left idle: its
  * descriptor, or -1. */
 static int
@@ -1535,7 +1522,7 @@ bench_idle_connections (FqTestServer *server,
   gint64 start;
   gboolean ok = TRUE;
 
-  before = server_descriptors (fq_test_server_get_pid (server));
+  before = fq_test_server_count_fds (server);
   /* Room for the server's own descriptors (database, WAL, threads). */
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur > 256)
     most = MIN (limit.rlim_cur, (rlim_t)G_MAXUINT) - 256;
@@ -1567,7 +1554,7 @@ bench_idle_connections (FqTestServer *server,
   start = g_get_monotonic_time ();
   for (guint i = 0; i < fds->len; i++)
     close (g_array_index (fds, int, i));
-  while (server_descriptors (fq_test_server_get_pid (server)) > before + 20 &&
+  while (fq_test_server_count_fds (server) > before + 20 &&
          g_get_monotonic_time () - start < 60 * G_USEC_PER_SEC)
     g_usleep (10 * 1000);
   if (fds->len > 0)

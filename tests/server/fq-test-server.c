@@ -384,6 +384,23 @@ fq_test_server_get_rss_kib (FqTestServer *self)
   return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
 }
 
+guint
+fq_test_server_count_fds (FqTestServer *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GDir) dir = NULL;
+  GPid pid = fq_test_server_get_pid (self);
+  guint n = 0;
+
+  if (pid == 0)
+    return 0;
+  path = g_strdup_printf ("/proc/%d/fd", (int)pid);
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
 static void
 find_databases (const char *dir,
                 GPtrArray  *found,

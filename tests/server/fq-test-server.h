@@ -72,6 +72,8 @@ GPid            fq_test_server_get_pid        (FqTestServer  *self);
 double          fq_test_server_get_start_seconds (FqTestServer *self);
 /* VmRSS in KiB, or 0. */
 guint64         fq_test_server_get_rss_kib    (FqTestServer  *self);
+/* How many descriptors the server has open, or 0. */
+guint           fq_test_server_count_fds      (FqTestServer  *self);
 /* The SQLite database files found in the data directory (NULL-terminated). */
 GStrv           fq_test_server_find_databases (FqTestServer  *self);
 /* Stops the server and removes its directory. */

@@ -429,19 +429,6 @@ test_one_server_per_directory (void)
   }
 }
 
-static guint
-count_fds (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int)pid);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  while (dir != NULL && g_dir_read_name (dir) != NULL)
-    n++;
-
-  return n;
-}
-
 /* Connection churn: clients that connect, ask, and hang up must not leave
  * sockets (or memory) behind in the server; a long-running server would
  * otherwise run out of file descriptors and stop answering. */
@@ -468,7 +455,7 @@ test_connection_churn (void)
       fq_test_assert_status (resp, 200);
     }
   g_usleep (200 * 1000);
-  before = count_fds (fq_test_server_get_pid (server));
+  before = fq_test_server_count_fds (server);
   rss_before = fq_test_server_get_rss_kib (server);
 
   for (guint i = 0; i < 500; i++)
@@ -483,7 +470,7 @@ test_connection_churn (void)
   /* Give the server a moment to notice the hang-ups. */
   for (guint i = 0; i < 50; i++)
     {
-      after = count_fds (fq_test_server_get_pid (server));
+      after = fq_test_server_count_fds (server);
       if (after <= before + 20)
         break;
       g_usleep (100 * 1000);
@@ -523,13 +510,11 @@ test_idle_connections (void)
   g_autoptr(FqTestServer) server = fq_test_server_new (args);
   g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_test_client_free);
   g_autoptr(GError) error = NULL;
-  GPid pid;
   guint before, open, after = 0;
 
   g_assert_true (fq_test_server_start (server, 60, &error));
   g_assert_no_error (error);
-  pid = fq_test_server_get_pid (server);
-  before = count_fds (pid);
+  before = fq_test_server_count_fds (server);
 
   for (guint i = 0; i < n; i++)
     {
@@ -539,7 +524,7 @@ test_idle_connections (void)
       fq_test_assert_status (resp, 200);
       g_ptr_array_add (clients, c);
     }
-  open = count_fds (pid);
+  open = fq_test_server_count_fds (server);
   g_assert_cmpuint (open, >=, before + n);
 
   /* The odd ones hang up, all at once. */
@@ -548,7 +533,7 @@ test_idle_connections (void)
       g_ptr_array_remove_index (clients, i);
   for (guint i = 0; i < 50; i++)
     {
-      after = count_fds (pid);
+      after = fq_test_server_count_fds (server);
       if (after <= open - n / 2 + 20)
         break;
       g_usleep (100 * 1000);
@@ -564,12 +549,12 @@ test_idle_connections (void)
 
       fq_test_assert_status (resp, 200);
     }
-  g_assert_cmpuint (count_fds (pid), <=, after + 5);
+  g_assert_cmpuint (fq_test_server_count_fds (server), <=, after + 5);
 
   g_ptr_array_set_size (clients, 0);
   for (guint i = 0; i < 50; i++)
     {
-      after = count_fds (pid);
+      after = fq_test_server_count_fds (server);
       if (after <= before + 20)
         break;
       g_usleep (100 * 1000);
