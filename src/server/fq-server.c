@@ -2432,9 +2432,8 @@ typedef struct
 
 typedef struct
 {
-  GSource    source;
-  FqServer  *server;
-  GPtrArray *watches; /* IdleWatch, each polled by the source */
+  GSource   source;
+  FqServer *server;
 } IdleSource;
 
 /* Whether @watch, whose socket is readable or has hung up, stays. */
@@ -2478,12 +2477,13 @@ idle_watch_keep (IdleWatch *watch)
 static gboolean
 idle_source_check (GSource *source)
 {
-  GPtrArray *watches = ((IdleSource *)source)->watches;
+  FqServer *server = ((IdleSource *)source)->server;
+  GHashTableIter iter;
+  const IdleWatch *watch;
 
-  for (guint i = 0; i < watches->len; i++)
+  g_hash_table_iter_init (&iter, server->idle_watches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&watch))
     {
-      const IdleWatch *watch = g_ptr_array_index (watches, i);
-
       if (watch->poll_fd.revents != 0)
         return TRUE;
     }
@@ -2495,15 +2495,15 @@ idle_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
                       gpointer     user_data)
 {
-  IdleSource *idle = (IdleSource *)source;
-  FqServer *server = idle->server;
+  FqServer *server = ((IdleSource *)source)->server;
   g_autoptr(GPtrArray) ready = g_ptr_array_new ();
+  GHashTableIter iter;
   IdleWatch *watch;
 
   /* First find them, then act: stealing a connection runs libsoup's code. */
-  for (guint i = 0; i < idle->watches->len; i++)
+  g_hash_table_iter_init (&iter, server->idle_watches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&watch))
     {
-      watch = g_ptr_array_index (idle->watches, i);
       if (watch->poll_fd.revents != 0)
         {
           watch->poll_fd.revents = 0;
@@ -2521,12 +2521,6 @@ idle_source_dispatch (GSource     *source,
   return G_SOURCE_CONTINUE;
 }
 
-static void
-idle_source_finalize (GSource *source)
-{
-  g_ptr_array_unref (((IdleSource *)source)->watches);
-}
-
 /* The descriptors are the watches' own GPollFDs (g_source_add_poll()),
  * read in place, rather than g_source_add_unix_fd()'s: asking GLib 2.74
  * whether one of those is ready (g_source_query_unix_fd()) first looks for
@@ -2539,7 +2533,6 @@ idle_source_finalize (GSource *source)
 static GSourceFuncs idle_source_funcs = {
   .check = idle_source_check,
   .dispatch = idle_source_dispatch,
-  .finalize = idle_source_finalize,
 };
 
 static void
@@ -2548,7 +2541,6 @@ idle_watch_free (gpointer data)
   IdleWatch *watch = data;
 
   g_source_remove_poll (watch->source, &watch->poll_fd);
-  g_ptr_array_remove_fast (((IdleSource *)watch->source)->watches, watch);
   g_clear_object (&watch->msg);
   g_object_unref (watch->socket);
   g_free (watch);
@@ -2691,7 +2683,6 @@ request_finished_cb (SoupServer        *soup,
       watch->poll_fd.fd = g_socket_get_fd (socket);
       watch->poll_fd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
       g_source_add_poll (server->idle_source, &watch->poll_fd);
-      g_ptr_array_add (((IdleSource *)server->idle_source)->watches, watch);
       g_hash_table_insert (server->idle_watches, socket, watch);
     }
   g_set_object (&watch->msg, msg);
@@ -2815,16 +2806,16 @@ fq_server_start (FqServer  *server,
                                   "tls-certificate", cert,
                                   NULL);
 
-  /* Before the first connection: see IdleWatch. */
+  /* Before the first connection: see IdleWatch. The table first: the
+   * source's check() reads it. */
+  server->idle_watches = g_hash_table_new_full (NULL, NULL, NULL, idle_watch_free);
   server->idle_source = g_source_new (&idle_source_funcs, sizeof (IdleSource));
   ((IdleSource *)server->idle_source)->server = server;
-  ((IdleSource *)server->idle_source)->watches = g_ptr_array_new ();
   g_source_set_static_name (server->idle_source, "fq-server idle connections");
   /* Not blocked while dispatched: blocking takes every descriptor out of
    * the loop and puts it back, with a wake-up write for each. */
   g_source_set_can_recurse (server->idle_source, TRUE);
   g_source_attach (server->idle_source, server->context);
-  server->idle_watches = g_hash_table_new_full (NULL, NULL, NULL, idle_watch_free);
   if (cert == NULL && soup_get_major_version () == 3 && soup_get_minor_version () == 2)
     server->tracked_sockets = g_hash_table_new (NULL, NULL);
   g_signal_connect (server->soup, "request-started", G_CALLBACK (request_started_cb), server);
