@@ -429,6 +429,24 @@ test_one_server_per_directory (void)
   }
 }
 
+/* Waits up to 5 s for the server to hold at most @most descriptors, as
+ * it closes connections whose clients hung up. Returns how many it holds. */
+static guint
+wait_for_fds (FqTestServer *server,
+              guint         most)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      n = fq_test_server_count_fds (server);
+      if (n <= most)
+        break;
+      g_usleep (100 * 1000);
+    }
+  return n;
+}
+
 /* Connection churn: clients that connect, ask, and hang up must not leave
  * sockets (or memory) behind in the server; a long-running server would
  * otherwise run out of file descriptors and stop answering. */
@@ -468,13 +486,7 @@ test_connection_churn (void)
     }
 
   /* Give the server a moment to notice the hang-ups. */
-  for (guint i = 0; i < 50; i++)
-    {
-      after = fq_test_server_count_fds (server);
-      if (after <= before + 20)
-        break;
-      g_usleep (100 * 1000);
-    }
+  after = wait_for_fds (server, before + 20);
   rss_after = fq_test_server_get_rss_kib (server);
   g_test_message ("server file descriptors: %u before, %u after 500 connections; RSS %" G_GUINT64_FORMAT
                   " KiB -> %" G_GUINT64_FORMAT " KiB", before, after, rss_before, rss_after);
@@ -510,7 +522,7 @@ test_idle_connections (void)
   g_autoptr(FqTestServer) server = fq_test_server_new (args);
   g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_test_client_free);
   g_autoptr(GError) error = NULL;
-  guint before, open, after = 0;
+  guint before, open, after;
 
   g_assert_true (fq_test_server_start (server, 60, &error));
   g_assert_no_error (error);
@@ -531,13 +543,7 @@ test_idle_connections (void)
   for (guint i = n; i-- > 0;)
     if (i % 2 == 1)
       g_ptr_array_remove_index (clients, i);
-  for (guint i = 0; i < 50; i++)
-    {
-      after = fq_test_server_count_fds (server);
-      if (after <= open - n / 2 + 20)
-        break;
-      g_usleep (100 * 1000);
-    }
+  after = wait_for_fds (server, open - n / 2 + 20);
   g_test_message ("server file descriptors: %u before, %u with %u idle connections, %u after %u hung up",
                   before, open, n, after, n / 2);
   g_assert_cmpuint (after, <=, open - n / 2 + 20);
@@ -552,13 +558,7 @@ test_idle_connections (void)
   g_assert_cmpuint (fq_test_server_count_fds (server), <=, after + 5);
 
   g_ptr_array_set_size (clients, 0);
-  for (guint i = 0; i < 50; i++)
-    {
-      after = fq_test_server_count_fds (server);
-      if (after <= before + 20)
-        break;
-      g_usleep (100 * 1000);
-    }
+  after = wait_for_fds (server, before + 20);
   g_assert_cmpuint (after, <=, before + 20);
 }
 
