@@ -317,6 +317,11 @@ void fq_import_register     (FqServer *server);  /* /imports */
 /* The body limit of FQ_ROUTE_LARGE_BODY routes: ten thousand work orders. */
 #define FQ_SERVER_MAX_LARGE_BODY (32 * 1024 * 1024)
 
+/* Bodies up to this size are parsed on the main thread, where they arrive;
+ * a larger one by a reader, and the request is handled once it is (see
+ * read_body_and_handle() in fq-server.c). */
+#define FQ_SERVER_INLINE_BODY_MAX (8 * 1024)
+
 /* The domain schema (fq-schema-domain.c): SQL run by the store's migration
  * to version N, after the infrastructure tables. NULL-terminated. */
 extern const char * const fq_schema_domain_migrations[];
