@@ -114,28 +114,18 @@ job_respond_error (FqJob        *job,
 
 /* ---- parameters ---- */
 
-/* The request's parameters: the query string, and for POST the body,
- * form-encoded as the specification says, or a JSON object (whose
- * "attribute" object becomes attribute[code] parameters). */
+/* The parameters of a POST body, form-encoded as the specification says,
+ * or a JSON object (whose "attribute" object becomes attribute[code]
+ * parameters); an empty table for an empty body. Any thread: a large body
+ * is parsed by a reader (fq_open311_handle()). */
 static GHashTable *
-collect_params (FqRequest  *request,
-                GBytes     *body,
-                GError    **error)
+body_params (const char  *content_type,
+             GBytes      *body,
+             GError     **error)
 {
   g_autoptr(GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  const char *content_type = fq_request_get_header (request, "Content-Type");
   gsize length = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  const char *names[] = { "service_request_id", "service_code", "start_date", "end_date",
-                          "status", "page", "page_size", "jurisdiction_id", NULL };
-
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      const char *value = fq_request_get_query (request, names[i]);
-
-      if (value != NULL)
-        g_hash_table_replace (params, g_strdup (names[i]), g_strdup (value));
-    }
 
   if (length == 0)
     return g_steal_pointer (&params);
@@ -220,6 +210,24 @@ collect_params (FqRequest  *request,
   g_set_error_literal (error, FQ_ERROR, FQ_ERROR_UNSUPPORTED_MEDIA,
                        "the body must be application/x-www-form-urlencoded or application/json");
   return NULL;
+}
+
+/* Adds the query string's parameters to @params, where the body has not
+ * given the same one. */
+static void
+add_query_params (FqRequest  *request,
+                  GHashTable *params)
+{
+  const char *names[] = { "service_request_id", "service_code", "start_date", "end_date",
+                          "status", "page", "page_size", "jurisdiction_id", NULL };
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *value = fq_request_get_query (request, names[i]);
+
+      if (value != NULL && !g_hash_table_contains (params, names[i]))
+        g_hash_table_insert (params, g_strdup (names[i]), g_strdup (value));
+    }
 }
 
 /* A parameter with surrounding whitespace removed, or NULL when absent or
@@ -1239,32 +1247,18 @@ require_method (FqRequest  *request,
   return FALSE;
 }
 
-void
-fq_open311_handle (FqRequest *request,
-                   GBytes    *body)
+/* Answers @request with the parameters its body gave (taken), or @error. */
+static void
+handle_params (FqRequest    *request,
+               GHashTable   *body,
+               const GError *error)
 {
-  g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) params = body;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   const char *s0 = fq_request_get_segment (request, 0);
   const char *s1 = fq_request_get_segment (request, 1);
-  const char *s2 = fq_request_get_segment (request, 2);
 
-  if (s0 == NULL || s2 != NULL)
-    {
-      fq_open311_respond_error (request, SOUP_STATUS_NOT_FOUND, "no such resource");
-      return;
-    }
-
-  if (g_bytes_get_size (body) > FQ_JSON_MAX_BODY)
-    {
-      fq_open311_respond_error (request, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                                "the request body is larger than 1 MiB");
-      return;
-    }
-
-  params = collect_params (request, body, &error);
   if (params == NULL)
     {
       g_autofree char *description = error_description (error);
@@ -1272,6 +1266,7 @@ fq_open311_handle (FqRequest *request,
       fq_open311_respond_error (request, error_status (error), description);
       return;
     }
+  add_query_params (request, params);
 
   if (s1 == NULL)
     {
@@ -1334,6 +1329,94 @@ fq_open311_handle (FqRequest *request,
     }
   else
     fq_open311_respond_error (request, SOUP_STATUS_NOT_FOUND, "no such resource");
+}
+
+/* A large body, parsed by a reader. */
+typedef struct
+{
+  FqRequest  *request;
+  char       *content_type;
+  GBytes     *body;
+  GHashTable *params;
+  GError     *error;
+} BodyJob;
+
+static gboolean
+body_job (FqJob     *job,
+          gpointer   user_data,
+          GError   **error)
+{
+  BodyJob *parse = user_data;
+
+  parse->params = body_params (parse->content_type, parse->body, &parse->error);
+  return TRUE;
+}
+
+static void
+body_job_done (FqJob    *job,
+               gpointer  user_data)
+{
+  BodyJob *parse = user_data;
+  const GError *stopped = fq_job_get_error (job);
+
+  /* The job did not run: the server is stopping. */
+  if (stopped != NULL)
+    handle_params (parse->request, NULL, stopped);
+  else
+    handle_params (parse->request, g_steal_pointer (&parse->params), parse->error);
+}
+
+static void
+body_job_free (gpointer data)
+{
+  BodyJob *parse = data;
+
+  fq_request_unref (parse->request);
+  g_free (parse->content_type);
+  g_bytes_unref (parse->body);
+  g_clear_pointer (&parse->params, g_hash_table_unref);
+  g_clear_error (&parse->error);
+  g_free (parse);
+}
+
+void
+fq_open311_handle (FqRequest *request,
+                   GBytes    *body)
+{
+  g_autoptr(GError) error = NULL;
+  const char *content_type = fq_request_get_header (request, "Content-Type");
+  GHashTable *params;
+
+  if (fq_request_get_segment (request, 0) == NULL || fq_request_get_segment (request, 2) != NULL)
+    {
+      fq_open311_respond_error (request, SOUP_STATUS_NOT_FOUND, "no such resource");
+      return;
+    }
+
+  if (g_bytes_get_size (body) > FQ_JSON_MAX_BODY)
+    {
+      fq_open311_respond_error (request, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                "the request body is larger than 1 MiB");
+      return;
+    }
+
+  /* As for /api/v1 (fq-server.c): a large body is parsed by a reader, and
+   * the request answered once it is. */
+  if (g_bytes_get_size (body) > FQ_SERVER_INLINE_BODY_MAX)
+    {
+      BodyJob *parse = g_new0 (BodyJob, 1);
+
+      parse->request = fq_request_ref (request);
+      parse->content_type = g_strdup (content_type);
+      parse->body = g_bytes_ref (body);
+      fq_request_pause (request);
+      fq_server_run_job (fq_request_get_server (request), FQ_JOB_READ, NULL, body_job, parse,
+                         body_job_free, body_job_done, parse);
+      return;
+    }
+
+  params = body_params (content_type, body, &error);
+  handle_params (request, params, error);
 }
 
 /* ---- /api/v1/open311_keys (admin) ---- */

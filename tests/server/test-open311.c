@@ -323,6 +323,46 @@ test_post_errors (void)
   g_assert_cmpint (fq_test_last_seq (world->operator), ==, before);
 }
 
+/* A body over FQ_SERVER_INLINE_BODY_MAX, which a reader parses before the
+ * request is handled, is answered as a small one: accepted when valid,
+ * with the specification's error when not. */
+static void
+test_large_body (void)
+{
+  FqTestWorld *world = fq_test_world_get ();
+  g_autofree char *key = issue_key (world, NULL);
+  const int pad = 64 * 1024;
+  g_autofree char *json = g_strdup_printf ("%*s{\"api_key\":\"%s\",\"service_code\":\"%s\","
+                                           "\"description\":\"楼道里堆满杂物\",\"lat\":30.2,"
+                                           "\"long\":115.0}", pad, "", key, CATEGORY);
+  g_autofree char *broken = g_strdup_printf ("%*s{\"api_key\":", pad, "");
+  g_autofree char *filler = g_strnfill (pad, 'a');
+  g_autofree char *form = g_strdup_printf ("service_code=%s&description=x&lat=30.2&long=115.0&note=%s",
+                                           CATEGORY, filler);
+  g_autoptr(FqTestResponse) ok = NULL;
+  g_autoptr(FqTestResponse) bad_json = NULL;
+  g_autoptr(FqTestResponse) no_key = NULL;
+  g_autoptr(FqTestResponse) incident = NULL;
+  gint64 before;
+  const char *id;
+
+  ok = fq_test_post (world->anonymous, "/open311/v2/requests.json", json);
+  fq_test_assert_status (ok, 200);
+  id = fq_test_obj_str (json_array_get_object_element (json_node_get_array (ok->root), 0),
+                        "service_request_id");
+  incident = fq_test_get (world->operator, "/incidents/%s", id);
+  fq_test_assert_status (incident, 200);
+  g_assert_cmpstr (fq_test_obj_str (fq_test_response_object (incident), "summary"), ==, "楼道里堆满杂物");
+
+  before = fq_test_last_seq (world->operator);
+  bad_json = fq_test_post (world->anonymous, "/open311/v2/requests.json", broken);
+  assert_spec_error (bad_json, 400, "JSON");
+  no_key = fq_test_client_request (world->anonymous, "POST", "/open311/v2/requests.json", FORM,
+                                   form, -1, NULL);
+  assert_spec_error (no_key, 400, "api_key");
+  g_assert_cmpint (fq_test_last_seq (world->operator), ==, before);
+}
+
 static void
 test_submit_and_follow (void)
 {
@@ -569,6 +609,7 @@ main (int   argc,
   g_test_add_func ("/open311/services", test_services);
   g_test_add_func ("/open311/keys", test_keys);
   g_test_add_func ("/open311/post-errors", test_post_errors);
+  g_test_add_func ("/open311/large-body", test_large_body);
   g_test_add_func ("/open311/submit-and-follow", test_submit_and_follow);
   g_test_add_func ("/open311/list-filters", test_list_filters);
   g_test_add_func ("/open311/tokens", test_tokens);
