@@ -9,6 +9,9 @@
  *     second start on the same directory;
  *   - intake rate: several client threads, each with its own keep-alive
  *     session, post incidents (repeat detection runs on every one);
+ *   - the hotline import's largest file posted while another connection
+ *     reads: how long the import holds every other request
+ *     (bench_import_beside_reads());
  *   - /changes catch-up rate for a city-wide reader;
  *   - GET /tickets/{id} latency under 50 concurrent connections: back to
  *     back (a closed loop: each connection sends its next request when the
@@ -45,9 +48,10 @@
  * (the server does not start, requests fail), never on a missed target.
  * FQ_BENCH_INCIDENTS, FQ_BENCH_MONTHS, FQ_BENCH_THREADS and
  * FQ_BENCH_REQUESTS (per latency connection) override the sizes;
- * FQ_BENCH_PHASES, a set of letters (i intake, c /changes, l latency; all
- * by default), runs only some phases, e.g. to profile one. The letter s,
- * never run by default, repeats the saturated GET eight times on one
+ * FQ_BENCH_PHASES, a set of letters (i intake, b the import beside reads,
+ * c /changes, l latency; all by default), runs only some phases, e.g. to
+ * profile one. The letter s, never run by default, repeats the saturated
+ * GET eight times on one
  * server: on a noisy machine, compare two builds with it, alternating, and
  * read the spread rather than one run (the first run is the cold one).
  * The letter o, never run by default either, does the same for the reads
@@ -628,30 +632,21 @@ intake_thread (gpointer data)
   return NULL;
 }
 
+/* The codes of every community and of every category that is not police
+ * only: where and what the benchmark's incidents are. */
 static gboolean
-bench_intake (FqTestServer *server,
-              guint         total,
-              guint         n_threads,
-              const char   *label)
+load_reference (FqTestClient *op,
+                GPtrArray    *communities,
+                GPtrArray    *categories)
 {
-  g_autoptr(FqTestClient) op = fq_test_client_new_login (fq_test_server_get_url (server), "operator", FQ_TEST_DEMO_PASSWORD);
   g_autoptr(FqTestResponse) grid = fq_test_get (op, "/grid");
   g_autoptr(FqTestResponse) cats = fq_test_get (op, "/categories");
-  g_autoptr(GPtrArray) communities = g_ptr_array_new ();
-  g_autoptr(GPtrArray) categories = g_ptr_array_new ();
   JsonArray *nodes = fq_test_obj_array (fq_test_response_object (grid), "nodes");
   JsonArray *cat_list = fq_test_obj_array (fq_test_response_object (cats), "categories");
-  IntakeWorker *workers = g_new0 (IntakeWorker, n_threads);
-  GThread **threads = g_new0 (GThread *, n_threads);
-  gint64 start, end;
-  guint ok = 0, failed = 0;
-  double rate;
-  CpuMark cpu;
-  g_autofree char *what = g_strdup_printf ("intake, %u threads, keep-alive (%s)", n_threads, label);
 
   if (nodes == NULL || cat_list == NULL)
     {
-      g_printerr ("intake: no reference data\n");
+      g_printerr ("no reference data\n");
       return FALSE;
     }
   for (guint i = 0; i < json_array_get_length (nodes); i++)
@@ -659,17 +654,39 @@ bench_intake (FqTestServer *server,
       JsonObject *n = json_array_get_object_element (nodes, i);
 
       if (g_strcmp0 (fq_test_obj_str (n, "level"), "community") == 0)
-        g_ptr_array_add (communities, (char *)fq_test_obj_str (n, "code"));
+        g_ptr_array_add (communities, g_strdup (fq_test_obj_str (n, "code")));
     }
   for (guint i = 0; i < json_array_get_length (cat_list); i++)
     {
       JsonObject *c = json_array_get_object_element (cat_list, i);
 
       if (!fq_test_obj_bool (c, "police_only"))
-        g_ptr_array_add (categories, (char *)fq_test_obj_str (c, "code"));
+        g_ptr_array_add (categories, g_strdup (fq_test_obj_str (c, "code")));
     }
-  if (communities->len == 0 || categories->len == 0)
+  return communities->len > 0 && categories->len > 0;
+}
+
+static gboolean
+bench_intake (FqTestServer *server,
+              guint         total,
+              guint         n_threads,
+              const char   *label)
+{
+  g_autoptr(FqTestClient) op = fq_test_client_new_login (fq_test_server_get_url (server), "operator", FQ_TEST_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) communities = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
+  IntakeWorker *workers;
+  GThread **threads;
+  gint64 start, end;
+  guint ok = 0, failed = 0;
+  double rate;
+  CpuMark cpu;
+  g_autofree char *what = g_strdup_printf ("intake, %u threads, keep-alive (%s)", n_threads, label);
+
+  if (!load_reference (op, communities, categories))
     return FALSE;
+  workers = g_new0 (IntakeWorker, n_threads);
+  threads = g_new0 (GThread *, n_threads);
 
   cpu = cpu_mark (fq_test_server_get_pid (server));
   start = g_get_monotonic_time ();
@@ -696,6 +713,111 @@ bench_intake (FqTestServer *server,
   if (failed > 0)
     g_printerr ("intake: %u of %u requests failed\n", failed, ok + failed);
   return failed == 0;
+}
+
+/* ---- a large import beside reads ---- */
+
+enum { ALONE, BESIDE, STOP };
+
+typedef struct
+{
+  const char *url;
+  const char *token;
+  gint        phase;        /* ALONE, BESIDE (the import is sent) or STOP */
+  gint64      longest[2];   /* µs, ALONE and BESIDE; the reader's own */
+  guint       reads;
+  guint       failed;
+} Reader;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *r = data;
+  RawConn *c = raw_conn_new (r->url, r->token);
+  int phase;
+
+  while ((phase = g_atomic_int_get (&r->phase)) != STOP)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      if (raw_request (c, "GET", "/me", NULL) != 200)
+        r->failed++;
+      r->longest[phase] = MAX (r->longest[phase], g_get_monotonic_time () - start);
+      r->reads++;
+    }
+  raw_conn_free (c);
+  return NULL;
+}
+
+/* The hotline import's largest file (20,000 work orders, a dry run, which
+ * reads only and so can be repeated), posted while another connection
+ * reads GET /me back to back: the longest of those reads is how long the
+ * import held everybody else (the server parses a large body on a reader,
+ * not on the thread that runs all HTTP). Three imports; the worst. */
+static gboolean
+bench_import_beside_reads (FqTestServer *server)
+{
+  g_autoptr(FqTestClient) op = fq_test_client_new_login (fq_test_server_get_url (server), "operator", FQ_TEST_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) communities = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) body = g_string_sized_new (16 * 1024 * 1024);
+  const guint n_rows = 20000;
+  gint64 longest = 0, slowest_import = 0, longest_before = 0;
+  RawConn *c;
+  gboolean ok = TRUE;
+
+  if (!load_reference (op, communities, categories))
+    return FALSE;
+  g_string_append (body, "{\"dry_run\":true,\"rows\":[");
+  for (guint i = 0; i < n_rows; i++)
+    g_string_append_printf (body, "%s{\"external_id\":\"BENCH%06u\",\"received_at\":\"2026-11-20T08:%02u:00+08:00\","
+                            "\"caller_name\":\"张三\",\"caller_phone\":\"139%08u\","
+                            "\"address\":\"黄石市测试路 %u 号\",\"grid\":\"%s\",\"category\":\"%s\","
+                            "\"summary\":\"楼上夜间装修噪音扰民 %u\","
+                            "\"description\":\"夜间装修噪音，多次协商无果，请求处理。夜间装修噪音，多次协商无果，请求处理。\"}",
+                            i > 0 ? "," : "", i, i % 60, i, i % 500,
+                            (const char *)g_ptr_array_index (communities, i % communities->len),
+                            (const char *)g_ptr_array_index (categories, i % categories->len), i);
+  g_string_append (body, "]}");
+
+  c = raw_conn_new (fq_test_server_get_url (server), fq_test_client_get_token (op));
+  for (guint round = 0; round < 3 && ok; round++)
+    {
+      Reader reader = { fq_test_server_get_url (server), fq_test_client_get_token (op), ALONE, { 0, 0 }, 0, 0 };
+      GThread *thread = g_thread_new ("reader", reader_thread, &reader);
+      gint64 start;
+      guint status;
+
+      /* The reads alone first, for comparison. */
+      g_usleep (300 * 1000);
+      g_atomic_int_set (&reader.phase, BESIDE);
+      start = g_get_monotonic_time ();
+      status = raw_request (c, "POST", "/imports", body->str);
+      slowest_import = MAX (slowest_import, g_get_monotonic_time () - start);
+      if (status != 200 || strstr (raw_body (c), "\"valid\":20000") == NULL)
+        {
+          g_printerr ("import: %u %.200s\n", status, raw_body (c));
+          ok = FALSE;
+        }
+      g_usleep (100 * 1000);
+      g_atomic_int_set (&reader.phase, STOP);
+      g_thread_join (thread);
+      longest_before = MAX (longest_before, reader.longest[ALONE]);
+      longest = MAX (longest, reader.longest[BESIDE]);
+      if (reader.failed > 0)
+        {
+          g_printerr ("import: %u of %u reads beside it failed\n", reader.failed, reader.reads);
+          ok = FALSE;
+        }
+    }
+  raw_conn_free (c);
+
+  report (g_strdup_printf ("import of %u work orders (%.1f MiB, dry run): slowest of 3", n_rows,
+                           body->len / 1048576.0),
+          slowest_import / 1000.0, "ms", NULL, -1);
+  report (g_strdup ("GET /me back to back beside it: longest wait, worst of 3"), longest / 1000.0, "ms", NULL, -1);
+  report (g_strdup ("GET /me back to back alone: longest wait, worst of 3"), longest_before / 1000.0, "ms", NULL, -1);
+  return ok;
 }
 
 /* ---- /changes catch-up ---- */
@@ -1758,6 +1880,8 @@ main (int   argc,
       report (g_strdup_printf ("server RSS after history + %u incidents", incidents + MIN (incidents / 10, 5000u)),
               fq_test_server_get_rss_kib (server) / 1024.0, "MiB", NULL, -1);
     }
+  if (phases == NULL || strchr (phases, 'b') != NULL)
+    ok &= bench_import_beside_reads (server);
   if (phases == NULL || strchr (phases, 'c') != NULL)
     {
       ok &= bench_changes (server);
