@@ -1770,6 +1770,16 @@ job_complete (FqJob *job)
                     job->body_len, job->kind == FQ_JOB_READ);
     }
 
+  /* A large write's changes (an import's: one per work order), which the
+   * writer made, go back to a reader to be freed: 20,000 of them held
+   * the loop for about 6 ms here. */
+  if (job->changes != NULL && job->changes->len > GARBAGE_BATCH && server->garbage != NULL)
+    {
+      garbage_bin_add (server->garbage, g_steal_pointer (&job->changes),
+                       (GDestroyNotify)g_ptr_array_unref);
+      garbage_bin_flush (server->garbage);
+    }
+
   server->n_outstanding--;
   job_free (job);
 }
