@@ -60,6 +60,13 @@ struct _FqServer
   gboolean        checkpoint_quit;   /* under checkpoint_lock */
   int             checkpoint_copied; /* atomic: WAL frames in the database after the last pass */
 
+  GThread        *flush_thread;  /* sends what answers left corked, see flush_push() */
+  GMutex          flush_lock;
+  GCond           flush_cond;
+  GArray         *flush_fds;     /* under flush_lock: duplicates of sockets to uncork */
+  gboolean        flush_asleep;  /* under flush_lock */
+  gboolean        flush_quit;    /* under flush_lock */
+
   gint64          last_seq;      /* the last seq pushed to clients */
   gboolean        stopping;
 
