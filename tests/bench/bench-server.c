@@ -51,9 +51,9 @@
  * FQ_BENCH_PHASES, a set of letters (i intake, b the import beside reads,
  * c /changes, l latency; all by default), runs only some phases, e.g. to
  * profile one. The letter s, never run by default, repeats the saturated
- * GET eight times on one
- * server: on a noisy machine, compare two builds with it, alternating, and
- * read the spread rather than one run (the first run is the cold one).
+ * GET eight times on one server: on a noisy machine, compare two builds
+ * with it, alternating, and read the spread rather than one run (the first
+ * run is the cold one).
  * The letter o, never run by default either, does the same for the reads
  * of each ticket once, restarting the server before each round so that
  * every read goes to the database. FQ_BENCH_LATENCY_LOG=DIR keeps every
