@@ -181,7 +181,6 @@ test_malformed (Fixture       *f,
   guint incidents = count_incidents (f->w->operator);
   guint audit = count_audit_rows (f->w->admin);
   guint failed = 0;
-
   guint sent = 0;
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), >=, 30);
