@@ -375,8 +375,9 @@ request_finish_unanswered (FqRequest *request)
   fq_request_respond_error (request, error);
 }
 
-static void dispose_reader_body (FqServer   *server,
-                                 JsonObject *body);
+static void garbage_bin_add_now (FqGarbageBin   *bin,
+                                 gpointer        data,
+                                 GDestroyNotify  free_func);
 
 void
 fq_request_unref (FqRequest *request)
@@ -394,8 +395,12 @@ fq_request_unref (FqRequest *request)
   g_free (request->path);
   g_strfreev (request->segments);
   g_clear_pointer (&request->query, g_hash_table_unref);
+  /* A large tree, which a reader made (read_body_and_handle()): freed
+   * here, it held the loop for 55 ms after bench-server's import, a fifth
+   * of its parsing. */
   if (request->body_from_reader)
-    dispose_reader_body (request->server, g_steal_pointer (&request->body));
+    garbage_bin_add_now (request->server->garbage, g_steal_pointer (&request->body),
+                         (GDestroyNotify)json_object_unref);
   g_clear_pointer (&request->body, json_object_unref);
   g_clear_pointer (&request->user, fq_user_free);
   g_free (request->remote);
@@ -636,21 +641,15 @@ garbage_bin_add (FqGarbageBin   *bin,
     garbage_bin_flush (bin);
 }
 
-/* A request body that a reader parsed (read_body_and_handle()): a large
- * tree, whose blocks go back to that thread's arena, and whose freeing would
- * stall the loop too (for 55 ms after bench-server's import, a fifth of
- * its parsing). At once, not with the next batch: it may be megabytes. */
+/* garbage_bin_add(), the batch handed over at once rather than when full:
+ * for something of megabytes. */
 static void
-dispose_reader_body (FqServer   *server,
-                     JsonObject *body)
+garbage_bin_add_now (FqGarbageBin   *bin,
+                     gpointer        data,
+                     GDestroyNotify  free_func)
 {
-  if (server->garbage == NULL)
-    {
-      json_object_unref (body);
-      return;
-    }
-  garbage_bin_add (server->garbage, body, (GDestroyNotify)json_object_unref);
-  garbage_bin_flush (server->garbage);
+  garbage_bin_add (bin, data, free_func);
+  garbage_bin_flush (bin);
 }
 
 /* The ticket cache lets go of a detail, which a reader read. */
@@ -1884,12 +1883,9 @@ job_complete (FqJob *job)
   /* A large write's changes (an import's: one per work order), which the
    * writer made, go back to a reader to be freed: 20,000 of them held
    * the loop for about 6 ms here. */
-  if (job->changes != NULL && job->changes->len > GARBAGE_BATCH && server->garbage != NULL)
-    {
-      garbage_bin_add (server->garbage, g_steal_pointer (&job->changes),
-                       (GDestroyNotify)g_ptr_array_unref);
-      garbage_bin_flush (server->garbage);
-    }
+  if (job->changes != NULL && job->changes->len > GARBAGE_BATCH)
+    garbage_bin_add_now (server->garbage, g_steal_pointer (&job->changes),
+                         (GDestroyNotify)g_ptr_array_unref);
 
   server->n_outstanding--;
   job_free (job);
