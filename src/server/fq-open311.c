@@ -75,6 +75,19 @@ fq_open311_respond_error (FqRequest  *request,
   fq_request_respond (request, status, error_array (status, description));
 }
 
+void
+fq_open311_respond_early_error (SoupServerMessage *msg,
+                                guint              status,
+                                const char        *description)
+{
+  g_autoptr(JsonNode) node = error_array (status, description);
+  gsize length;
+  char *text = fq_json_to_string (node, &length);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
 /* The status and description of a GError in the specification's terms. */
 static guint
 error_status (const GError *error)
@@ -1336,7 +1349,7 @@ typedef struct
 {
   FqRequest  *request;
   char       *content_type;
-  GBytes     *body;
+  FqBody     *body;    /* freed by the reader once parsed */
   GHashTable *params;
   GError     *error;
 } BodyJob;
@@ -1347,8 +1360,10 @@ body_job (FqJob     *job,
           GError   **error)
 {
   BodyJob *parse = user_data;
+  g_autoptr(GBytes) bytes = fq_body_join (parse->body);
 
-  parse->params = body_params (parse->content_type, parse->body, &parse->error);
+  g_clear_pointer (&parse->body, fq_body_free);
+  parse->params = body_params (parse->content_type, bytes, &parse->error);
   return TRUE;
 }
 
@@ -1373,7 +1388,7 @@ body_job_free (gpointer data)
 
   fq_request_unref (parse->request);
   g_free (parse->content_type);
-  g_bytes_unref (parse->body);
+  g_clear_pointer (&parse->body, fq_body_free);
   g_clear_pointer (&parse->params, g_hash_table_unref);
   g_clear_error (&parse->error);
   g_free (parse);
@@ -1381,8 +1396,10 @@ body_job_free (gpointer data)
 
 void
 fq_open311_handle (FqRequest *request,
-                   GBytes    *body)
+                   FqBody    *body)
 {
+  g_autoptr(FqBody) owned = body;
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   const char *content_type = fq_request_get_header (request, "Content-Type");
   GHashTable *params;
@@ -1393,29 +1410,30 @@ fq_open311_handle (FqRequest *request,
       return;
     }
 
-  if (g_bytes_get_size (body) > FQ_JSON_MAX_BODY)
+  if (fq_body_get_size (body) > FQ_JSON_MAX_BODY)
     {
       fq_open311_respond_error (request, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                                "the request body is larger than 1 MiB");
+                                FQ_OPEN311_TOO_LARGE);
       return;
     }
 
   /* As for /api/v1 (fq-server.c): a large body is parsed by a reader, and
    * the request answered once it is. */
-  if (g_bytes_get_size (body) > FQ_SERVER_INLINE_BODY_MAX)
+  if (fq_body_get_size (body) > FQ_SERVER_INLINE_BODY_MAX)
     {
       BodyJob *parse = g_new0 (BodyJob, 1);
 
       parse->request = fq_request_ref (request);
       parse->content_type = g_strdup (content_type);
-      parse->body = g_bytes_ref (body);
+      parse->body = g_steal_pointer (&owned);
       fq_request_pause (request);
       fq_server_run_job (fq_request_get_server (request), FQ_JOB_READ, NULL, body_job, parse,
                          body_job_free, body_job_done, parse);
       return;
     }
 
-  params = body_params (content_type, body, &error);
+  bytes = fq_body_join (body);
+  params = body_params (content_type, bytes, &error);
   handle_params (request, params, error);
 }
 

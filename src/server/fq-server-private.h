@@ -322,6 +322,20 @@ void fq_import_register     (FqServer *server);  /* /imports */
  * read_body_and_handle() in fq-server.c). */
 #define FQ_SERVER_INLINE_BODY_MAX (8 * 1024)
 
+/* A request's body as it was read. A large one is kept in the pieces
+ * libsoup read it in (body_got_chunk_cb() in fq-server.c): the main thread
+ * never copies it whole, the reader that parses it does. */
+typedef struct _FqBody FqBody;
+
+/* Its size in bytes, as announced or as read: over the route's limit, the
+ * content itself was not kept. */
+gsize   fq_body_get_size (const FqBody *body);
+/* The whole content, in one block; any thread, one at a time. */
+GBytes *fq_body_join     (FqBody       *body);
+/* Any thread. */
+void    fq_body_free     (FqBody       *body);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqBody, fq_body_free)
+
 /* The domain schema (fq-schema-domain.c): SQL run by the store's migration
  * to version N, after the infrastructure tables. NULL-terminated. */
 extern const char * const fq_schema_domain_migrations[];

@@ -46,8 +46,9 @@
  * checkpoint thread with its own connection, so that the writer's commits
  * never wait for a checkpoint's writes and fsync. An answer is sent (its
  * socket uncorked) by a flush thread ("the flush thread" below), and a
- * request body over FQ_SERVER_INLINE_BODY_MAX is parsed by a reader before
- * its handler runs (read_body_and_handle()). Every connection's page
+ * request body over FQ_SERVER_INLINE_BODY_MAX is collected in pieces
+ * (body_collect()), joined and parsed by a reader before its handler runs
+ * (read_body_and_handle()). Every connection's page
  * cache is SQLite's own behind a wrapper that spares a commit a walk of
  * the whole cache (fq-pcache.h), installed by main().
  */
@@ -2264,8 +2265,163 @@ body_limit_for_path (FqServer   *server,
   return FQ_JSON_MAX_BODY;
 }
 
+/* ---- request bodies ---- */
+
+struct _FqBody
+{
+  GPtrArray *chunks;  /* GBytes, in order; NULL once joined */
+  GBytes    *joined;
+  gsize      size;
+};
+
+static FqBody *
+body_new (GBytes *content)
+{
+  FqBody *body = g_new0 (FqBody, 1);
+
+  body->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  if (content != NULL)
+    {
+      body->size = g_bytes_get_size (content);
+      g_ptr_array_add (body->chunks, content);
+    }
+  return body;
+}
+
+gsize
+fq_body_get_size (const FqBody *body)
+{
+  return body->size;
+}
+
+GBytes *
+fq_body_join (FqBody *body)
+{
+  if (body->joined == NULL)
+    {
+      if (body->chunks->len == 1)
+        body->joined = g_bytes_ref (g_ptr_array_index (body->chunks, 0));
+      else
+        {
+          char *data = g_malloc (body->size);
+          gsize at = 0;
+
+          for (guint i = 0; i < body->chunks->len; i++)
+            {
+              gsize length;
+              gconstpointer piece = g_bytes_get_data (g_ptr_array_index (body->chunks, i), &length);
+
+              g_assert (at + length <= body->size);
+              memcpy (data + at, piece, length);
+              at += length;
+            }
+          body->joined = g_bytes_new_take (data, at);
+        }
+      g_clear_pointer (&body->chunks, g_ptr_array_unref);
+    }
+  return g_bytes_ref (body->joined);
+}
+
+void
+fq_body_free (FqBody *body)
+{
+  g_clear_pointer (&body->chunks, g_ptr_array_unref);
+  g_clear_pointer (&body->joined, g_bytes_unref);
+  g_free (body);
+}
+
+/* libsoup keeps a body in the 8 KiB pieces it reads and, asked for it,
+ * copies them into one block, twice (soup_message_body_flatten()). On the
+ * main thread, that held every other request for 10 ms beside bench-server's
+ * import of 7.3 MiB. A body that may be larger than FQ_SERVER_INLINE_BODY_MAX
+ * is therefore collected here, piece by piece, and joined by the reader
+ * that parses it.
+ *
+ * libsoup also reads a body in one go while its bytes keep coming, which a
+ * fast client on a fast network does: every FQ_BODY_SLICE the request is
+ * paused and at once resumed, so that the loop serves the other
+ * connections before it reads on. */
+#define FQ_BODY_SLICE (256 * 1024)
+#define BODY_COLLECTOR_KEY "fq-body-collector"
+
+typedef struct
+{
+  FqBody  *body;
+  goffset  announced;  /* Content-Length, or -1 (chunked) */
+  gsize    limit;
+  gsize    unyielded;  /* read since the last pause */
+} BodyCollector;
+
+static void
+body_collector_free (gpointer data)
+{
+  BodyCollector *collector = data;
+
+  g_clear_pointer (&collector->body, fq_body_free);
+  g_free (collector);
+}
+
+static void
+body_got_chunk_cb (SoupServerMessage *msg,
+                   GBytes            *chunk,
+                   gpointer           user_data)
+{
+  BodyCollector *collector = user_data;
+  FqBody *body = collector->body;
+  gsize length = g_bytes_get_size (chunk);
+
+  body->size += length;
+  /* Past the limit, only counted: the request is refused once read. */
+  if (body->size > collector->limit)
+    g_ptr_array_set_size (body->chunks, 0);
+  else
+    g_ptr_array_add (body->chunks, g_bytes_ref (chunk));
+
+  collector->unyielded += length;
+  if (collector->unyielded >= FQ_BODY_SLICE &&
+      (collector->announced < 0 || (goffset)body->size < collector->announced))
+    {
+      collector->unyielded = 0;
+      soup_server_message_pause (msg);
+      soup_server_message_unpause (msg);
+    }
+}
+
+/* Before the body is read (early_handler_cb()). */
+static void
+body_collect (SoupServerMessage *msg,
+              goffset            announced,
+              gsize              limit)
+{
+  BodyCollector *collector = g_new0 (BodyCollector, 1);
+
+  collector->body = body_new (NULL);
+  collector->announced = announced;
+  collector->limit = limit;
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_object_set_data_full (G_OBJECT (msg), BODY_COLLECTOR_KEY, collector, body_collector_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (body_got_chunk_cb), collector);
+}
+
+/* The body of @msg, read whole (main thread). */
+static FqBody *
+body_take (SoupServerMessage *msg)
+{
+  BodyCollector *collector = g_object_steal_data (G_OBJECT (msg), BODY_COLLECTOR_KEY);
+  FqBody *body;
+
+  if (collector == NULL)
+    return body_new (soup_message_body_flatten (soup_server_message_get_request_body (msg)));
+
+  g_signal_handlers_disconnect_by_data (msg, collector);
+  body = g_steal_pointer (&collector->body);
+  body_collector_free (collector);
+  return body;
+}
+
 /* Before the body is read: refuse a body announced as too large at once,
- * so that a megabyte we will not use never crosses the wire. */
+ * so that a megabyte we will not use never crosses the wire; collect a
+ * large one ourselves. */
 static void
 early_handler_cb (SoupServer        *soup,
                   SoupServerMessage *msg,
@@ -2274,14 +2430,31 @@ early_handler_cb (SoupServer        *soup,
                   gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  goffset limit = body_limit_for_path (user_data, path);
+  goffset announced = -1;
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (headers) > body_limit_for_path (user_data, path))
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-      respond_early_error (msg, FQ_ERROR_TOO_LARGE, "the request body is too large");
+      announced = soup_message_headers_get_content_length (headers);
+      if (announced > limit)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Connection", "close");
+          if (g_str_has_prefix (path, FQ_OPEN311_PREFIX))
+            fq_open311_respond_early_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                            FQ_OPEN311_TOO_LARGE);
+          else
+            respond_early_error (msg, FQ_ERROR_TOO_LARGE, "the request body is too large");
+          return;
+        }
+      if (announced <= FQ_SERVER_INLINE_BODY_MAX)
+        return;
     }
+  else if (encoding != SOUP_ENCODING_CHUNKED)
+    return;
+
+  body_collect (msg, announced, limit);
 }
 
 static gboolean
@@ -2300,13 +2473,13 @@ content_type_is_json (SoupServerMessage *msg)
  * 32 MiB) is parsed by a reader, and the handler runs when it is done.
  * Parsed here, the hotline import's largest file (20,000 work orders, 7.3
  * MiB in bench-server) held every other request and live feed: a GET
- * beside it waited up to 278 ms; now 10 ms, libsoup's own reading of the
- * body. */
+ * beside it waited up to 278 ms; then 13 ms, libsoup reading and copying
+ * the body; now 4-7 ms, against 3-5 ms without it (body_collect()). */
 typedef struct
 {
   FqRequest  *request;
   FqRoute    *route;
-  GBytes     *bytes;
+  FqBody     *body;    /* freed by the reader once parsed */
   JsonObject *object;  /* the reader's result */
 } BodyParse;
 
@@ -2316,10 +2489,12 @@ body_parse_job (FqJob     *job,
                 GError   **error)
 {
   BodyParse *parse = user_data;
+  g_autoptr(GBytes) bytes = fq_body_join (parse->body);
   gconstpointer data;
   gsize length;
 
-  data = g_bytes_get_data (parse->bytes, &length);
+  g_clear_pointer (&parse->body, fq_body_free);
+  data = g_bytes_get_data (bytes, &length);
   parse->object = fq_json_parse_object (data, length, error);
   return parse->object != NULL;
 }
@@ -2348,7 +2523,7 @@ body_parse_free (gpointer data)
   BodyParse *parse = data;
 
   g_clear_pointer (&parse->object, json_object_unref);  /* body_parse_done() took it */
-  g_bytes_unref (parse->bytes);
+  g_clear_pointer (&parse->body, fq_body_free);
   fq_request_unref (parse->request);
   g_free (parse);
 }
@@ -2361,13 +2536,12 @@ read_body_and_handle (FqRequest *request,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  SoupMessageBody *body;
+  g_autoptr(FqBody) body = body_take (request->msg);
   gconstpointer data;
   gsize length;
 
-  body = soup_server_message_get_request_body (request->msg);
-  if (body->length > ((route->flags & FQ_ROUTE_LARGE_BODY) ? FQ_SERVER_MAX_LARGE_BODY
-                                                           : FQ_JSON_MAX_BODY))
+  if (body->size > ((route->flags & FQ_ROUTE_LARGE_BODY) ? FQ_SERVER_MAX_LARGE_BODY
+                                                         : FQ_JSON_MAX_BODY))
     {
       respond_error_literal (request, FQ_ERROR_TOO_LARGE, NULL,
                              "the request body is too large");
@@ -2376,7 +2550,7 @@ read_body_and_handle (FqRequest *request,
 
   /* A route without FQ_ROUTE_BODY may still be sent an optional body (the
    * `rev` of not_repeat, say): parse it with the same rules when present. */
-  if (!(route->flags & FQ_ROUTE_BODY) && body->length == 0)
+  if (!(route->flags & FQ_ROUTE_BODY) && body->size == 0)
     {
       route->handler (request);
       return;
@@ -2389,20 +2563,20 @@ read_body_and_handle (FqRequest *request,
       return;
     }
 
-  bytes = soup_message_body_flatten (body);
-  if (g_bytes_get_size (bytes) > FQ_SERVER_INLINE_BODY_MAX)
+  if (body->size > FQ_SERVER_INLINE_BODY_MAX)
     {
       BodyParse *parse = g_new0 (BodyParse, 1);
 
       parse->request = fq_request_ref (request);
       parse->route = route;
-      parse->bytes = g_steal_pointer (&bytes);
+      parse->body = g_steal_pointer (&body);
       fq_request_pause (request);
       fq_server_run_job (request->server, FQ_JOB_READ, NULL, body_parse_job, parse,
                          body_parse_free, body_parse_done, parse);
       return;
     }
 
+  bytes = fq_body_join (body);
   data = g_bytes_get_data (bytes, &length);
   request->body = fq_json_parse_object (data, length, &error);
   if (request->body == NULL)
@@ -2550,7 +2724,6 @@ open311_handler_cb (SoupServer        *soup,
                     gpointer           user_data)
 {
   FqServer *server = user_data;
-  g_autoptr(GBytes) bytes = NULL;
   FqRequest *request;
   const char *rest;
 
@@ -2573,8 +2746,7 @@ open311_handler_cb (SoupServer        *soup,
     }
   request->segments = split_path (rest, &request->n_segments);
 
-  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  fq_open311_handle (request, bytes);
+  fq_open311_handle (request, body_take (msg));
 
 out:
   fq_request_unref (request);

@@ -31,6 +31,7 @@ struct _FqTestClient
   SoupSession *session;
   char        *base_url;
   char        *token;
+  gboolean     chunked;
 };
 
 /* ---- server ---- */
@@ -521,6 +522,13 @@ fq_test_client_set_token (FqTestClient *self,
   self->token = g_strdup (token);
 }
 
+void
+fq_test_client_set_chunked (FqTestClient *self,
+                            gboolean      chunked)
+{
+  self->chunked = chunked;
+}
+
 const char *
 fq_test_client_get_token (FqTestClient *self)
 {
@@ -592,7 +600,15 @@ fq_test_client_request (FqTestClient *self,
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize)body_length);
 
-      soup_message_set_request_body_from_bytes (msg, content_type ? content_type : "application/json", bytes);
+      if (self->chunked)
+        {
+          /* A length of -1: libsoup sends the body chunked. */
+          g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+
+          soup_message_set_request_body (msg, content_type ? content_type : "application/json", stream, -1);
+        }
+      else
+        soup_message_set_request_body_from_bytes (msg, content_type ? content_type : "application/json", bytes);
     }
 
   resp->body = soup_session_send_and_read (self->session, msg, NULL, &error);

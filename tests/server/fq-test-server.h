@@ -101,6 +101,10 @@ FqTestClient   *fq_test_client_new            (const char    *base_url);
 void            fq_test_client_free           (FqTestClient  *self);
 void            fq_test_client_set_token      (FqTestClient  *self,
                                                const char    *token);
+/* Sends request bodies chunked (Transfer-Encoding), their size not
+ * announced, as a client that streams them does. */
+void            fq_test_client_set_chunked    (FqTestClient  *self,
+                                               gboolean       chunked);
 const char     *fq_test_client_get_token      (FqTestClient  *self);
 SoupSession    *fq_test_client_get_session    (FqTestClient  *self);
 const char     *fq_test_client_get_url        (FqTestClient  *self);

@@ -5,8 +5,9 @@
  * error code API.md gives it, and then proof that none of them wrote
  * anything (the feed's last_seq, the incident list and the audit log are
  * unchanged). Each with a body is sent again made large (64 KiB), which
- * the server parses on another thread: the answers are the same. Also: SQL
- * and HTML in text fields are stored verbatim, and so is a large body.
+ * the server parses on another thread, and both ways again chunked, its
+ * size not announced: the answers are the same. Also: SQL and HTML in text
+ * fields are stored verbatim, and so is a large body, sent either way.
  */
 
 #include "config.h"
@@ -50,6 +51,8 @@ typedef struct
 
 /* White space before a body to make it large (see test_malformed()). */
 #define LARGE_PAD (64 * 1024)
+/* Larger than the server reads at one go (FQ_BODY_SLICE, 256 KiB). */
+#define HUGE_PAD (600 * 1024)
 
 static const Case cases[] = {
   /* Not JSON, or not an object. */
@@ -187,18 +190,23 @@ test_malformed (Fixture       *f,
 
   /* Each case as written, then each with a body once more behind LARGE_PAD
    * bytes of white space: a large body is parsed by a reader, not where
-   * it arrives (FQ_SERVER_INLINE_BODY_MAX), and must be answered alike. */
-  for (guint n = 0; n < 2 * G_N_ELEMENTS (cases); n++)
+   * it arrives (FQ_SERVER_INLINE_BODY_MAX), and must be answered alike.
+   * Then both again with the body chunked: collected by the server as it
+   * comes, its size known only at the end. */
+  for (guint n = 0; n < 4 * G_N_ELEMENTS (cases); n++)
     {
       const Case *c = &cases[n % G_N_ELEMENTS (cases)];
-      gboolean padded = n >= G_N_ELEMENTS (cases);
+      guint pass = n / G_N_ELEMENTS (cases);
+      gboolean padded = pass == 1 || pass == 3;
+      gboolean chunked = pass >= 2;
+      FqTestClient *client = client_for (f, c->who, xialu);
       g_auto(GStrv) parts = g_strsplit (c->path, "%s", -1);
       g_autofree char *path = g_strjoinv (fq_test_obj_str (inc, "id"), parts);
       g_autofree char *body = NULL;
       g_autoptr(FqTestResponse) resp = NULL;
       const char *code, *field;
 
-      if (padded && c->body == NULL)
+      if (pass > 0 && c->body == NULL)
         continue;
       sent++;
 
@@ -215,8 +223,10 @@ test_malformed (Fixture       *f,
           g_strdelimit (body, "'", '"');
         }
 
-      resp = fq_test_client_request (client_for (f, c->who, xialu), c->method, path, c->content_type,
+      fq_test_client_set_chunked (client, chunked);
+      resp = fq_test_client_request (client, c->method, path, c->content_type,
                                      body, body ? (gssize)strlen (body) : 0, NULL);
+      fq_test_client_set_chunked (client, FALSE);
       code = fq_test_response_error_code (resp);
       field = fq_test_response_error_field (resp);
 
@@ -224,32 +234,38 @@ test_malformed (Fixture       *f,
           || (c->field != NULL && g_strcmp0 (field, c->field) != 0)
           || fq_test_obj_str (fq_test_obj_obj (fq_test_response_object (resp), "error"), "message") == NULL)
         {
-          g_test_message ("FAIL %s%s: %s %s: expected %u %s%s%s, got %u: %.300s", c->what,
-                          padded ? " (large)" : "", c->method, path,
+          g_test_message ("FAIL %s%s%s: %s %s: expected %u %s%s%s, got %u: %.300s", c->what,
+                          padded ? " (large)" : "", chunked ? " (chunked)" : "", c->method, path,
                           c->status, c->code, c->field ? " field=" : "", c->field ? c->field : "",
                           resp->status, resp->text);
           failed++;
         }
     }
 
-  /* A body over 1 MiB. */
-  {
-    gsize size = 2 * 1024 * 1024;
-    g_autofree char *big = g_malloc (size + 1);
-    g_autoptr(FqTestResponse) resp = NULL;
-    const char *head = "{\"source\":\"110\",\"grid\":\"" G "\",\"summary\":\"";
+  /* A body over 1 MiB: refused before it is read when its size is
+   * announced, once read when it comes chunked. */
+  for (guint chunked = 0; chunked < 2; chunked++)
+    {
+      gsize size = 2 * 1024 * 1024;
+      g_autofree char *big = g_malloc (size + 1);
+      g_autoptr(FqTestResponse) resp = NULL;
+      const char *head = "{\"source\":\"110\",\"grid\":\"" G "\",\"summary\":\"";
 
-    memset (big, 'x', size);
-    memcpy (big, head, strlen (head));
-    memcpy (big + size - 2, "\"}", 2);
-    big[size] = '\0';
-    resp = fq_test_client_request (f->w->operator, "POST", "/incidents", NULL, big, size, NULL);
-    if (resp->status != 413 || g_strcmp0 (fq_test_response_error_code (resp), "too_large") != 0)
-      {
-        g_test_message ("FAIL 2 MiB body: expected 413 too_large, got %u: %.300s", resp->status, resp->text);
-        failed++;
-      }
-  }
+      memset (big, 'x', size);
+      memcpy (big, head, strlen (head));
+      memcpy (big + size - 2, "\"}", 2);
+      big[size] = '\0';
+      fq_test_client_set_chunked (f->w->operator, chunked);
+      resp = fq_test_client_request (f->w->operator, "POST", "/incidents", NULL, big, size, NULL);
+      fq_test_client_set_chunked (f->w->operator, FALSE);
+      sent++;
+      if (resp->status != 413 || g_strcmp0 (fq_test_response_error_code (resp), "too_large") != 0)
+        {
+          g_test_message ("FAIL 2 MiB body%s: expected 413 too_large, got %u: %.300s",
+                          chunked ? " (chunked)" : "", resp->status, resp->text);
+          failed++;
+        }
+    }
 
   /* Nothing was written by any of them. */
   g_assert_cmpint (fq_test_last_seq (f->w->operator), ==, seq);
@@ -272,7 +288,7 @@ test_malformed (Fixture       *f,
 
   if (failed > 0)
     g_error ("%u of %u malformed requests got another answer than expected (see the messages above)",
-             failed, sent + 1);
+             failed, sent);
 }
 
 static void
@@ -309,19 +325,28 @@ test_verbatim (Fixture       *f,
     }
 
   /* A large body (parsed by a reader before the handler runs) is written
-   * all the same. */
-  {
-    g_autofree char *body = g_strdup_printf ("%*s{\"source\":\"walk_in\",\"grid\":\"%s\","
-                                             "\"summary\":\"large body\"}",
-                                             LARGE_PAD, "", FQ_TEST_GUANGZHOULU);
-    g_autoptr(FqTestResponse) resp = fq_test_post (f->w->operator, "/incidents", body);
-    g_autoptr(FqTestResponse) got = NULL;
+   * all the same: one the server reads in several goes too, and either
+   * with its size announced or chunked. The white space lies between the
+   * members, so that each piece of the body counts. */
+  for (guint n = 0; n < 4; n++)
+    {
+      gboolean chunked = n >= 2;
+      int pad = (n % 2 == 0 ? LARGE_PAD : HUGE_PAD) / 3;
+      g_autofree char *summary = g_strdup_printf ("large body %u", n);
+      g_autofree char *body = g_strdup_printf ("%*s{\"source\":\"walk_in\",%*s\"grid\":\"%s\",%*s"
+                                               "\"summary\":\"%s\"}",
+                                               pad, "", pad, "", FQ_TEST_GUANGZHOULU, pad, "", summary);
+      g_autoptr(FqTestResponse) resp = NULL;
+      g_autoptr(FqTestResponse) got = NULL;
 
-    fq_test_assert_status (resp, 201);
-    got = fq_test_get (f->w->operator, "/incidents/%s", fq_test_obj_str (fq_test_response_object (resp), "id"));
-    fq_test_assert_status (got, 200);
-    g_assert_cmpstr (fq_test_obj_str (fq_test_response_object (got), "summary"), ==, "large body");
-  }
+      fq_test_client_set_chunked (f->w->operator, chunked);
+      resp = fq_test_post (f->w->operator, "/incidents", body);
+      fq_test_client_set_chunked (f->w->operator, FALSE);
+      fq_test_assert_status (resp, 201);
+      got = fq_test_get (f->w->operator, "/incidents/%s", fq_test_obj_str (fq_test_response_object (resp), "id"));
+      fq_test_assert_status (got, 200);
+      g_assert_cmpstr (fq_test_obj_str (fq_test_response_object (got), "summary"), ==, summary);
+    }
 
   /* The tables are still there. */
   {
