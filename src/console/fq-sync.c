@@ -116,6 +116,7 @@ set_filling (FqSync   *self,
   if (self->filling == !!filling)
     return;
   self->filling = !!filling;
+  g_debug ("Sync: %s", filling ? "filling a new cache" : "the new cache is whole");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILLING]);
 }
 
