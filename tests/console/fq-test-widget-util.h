@@ -38,3 +38,21 @@ fq_test_label_cond (gpointer data)
 
   return fq_test_has_label (cond->root, cond->needle);
 }
+
+/* The first widget of @type under @root (depth first), or NULL. */
+G_GNUC_UNUSED static GtkWidget *
+fq_test_find_descendant (GtkWidget *root,
+                         GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = fq_test_find_descendant (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -158,23 +158,6 @@ offline_cond (gpointer data)
   return fq_sync_get_state (fq_context_get_sync (data)) == FQ_SYNC_STATE_OFFLINE;
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *root,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 editable_cond (gpointer data)
 {
@@ -214,7 +197,7 @@ show_panel (Fixture    *f,
   fq_session_panel_set_session (FQ_SESSION_PANEL (panel), id);
   g_assert_cmpstr (fq_session_panel_get_session_id (FQ_SESSION_PANEL (panel)), ==, id);
 
-  view = GTK_TEXT_VIEW (find_descendant (panel, GTK_TYPE_TEXT_VIEW));
+  view = GTK_TEXT_VIEW (fq_test_find_descendant (panel, GTK_TYPE_TEXT_VIEW));
   g_assert_nonnull (view);
   g_assert_true (fq_test_wait (fq_test_label_cond, &loaded, 30000));
   g_assert_true (fq_test_wait (editable_cond, view, 30000));

@@ -7,6 +7,7 @@
 #include "fq-context.h"
 #include "fq-sessions-view.h"
 #include "fq-test-data-util.h"
+#include "fq-test-widget-util.h"
 
 /*
  * The sessions page against a demo server with a month of history, on a
@@ -60,23 +61,6 @@ teardown (Fixture       *f,
   g_free (f->title_while_filling);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *root,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The rows that show a session, in every list of the page. */
 static guint
 count_session_rows (GtkWidget *root)
@@ -99,7 +83,7 @@ filling_cb (FqSync     *sync,
             GParamSpec *pspec,
             Fixture    *f)
 {
-  AdwStatusPage *empty = ADW_STATUS_PAGE (find_descendant (f->view, ADW_TYPE_STATUS_PAGE));
+  AdwStatusPage *empty = ADW_STATUS_PAGE (fq_test_find_descendant (f->view, ADW_TYPE_STATUS_PAGE));
 
   if (fq_sync_get_filling (sync) && f->title_while_filling == NULL)
     f->title_while_filling = g_strdup (adw_status_page_get_title (empty));
@@ -152,6 +136,7 @@ test_fill (Fixture       *f,
   g_autofree char *sessions_dir = g_build_filename (f->dir, "sessions", NULL);
   g_autofree char *cache_path = g_build_filename (f->dir, "cache.db", NULL);
   g_autoptr(GPtrArray) sessions = NULL;
+  AdwStatusPage *empty;
   FqClient *client;
   gboolean done = FALSE;
   RowsCond cond;
@@ -190,8 +175,8 @@ test_fill (Fixture       *f,
   if (!fq_test_wait (rows_cond, &cond, 30000))
     g_error ("the page lists %u sessions; the cache holds %u",
              count_session_rows (f->view), sessions->len);
-  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (find_descendant (f->view, ADW_TYPE_STATUS_PAGE))),
-                   ==, "No Sessions");
+  empty = ADW_STATUS_PAGE (fq_test_find_descendant (f->view, ADW_TYPE_STATUS_PAGE));
+  g_assert_cmpstr (adw_status_page_get_title (empty), ==, "No Sessions");
 }
 
 int
