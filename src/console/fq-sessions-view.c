@@ -495,7 +495,6 @@ list_loaded_cb (GObject      *object,
   g_autoptr(FqSessionsView) self = user_data;
   g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GError) error = NULL;
-
   g_autoptr(GHashTable) listed = NULL;
   g_autoptr(GPtrArray) gone = NULL;
   GHashTableIter iter;
