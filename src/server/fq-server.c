@@ -2332,7 +2332,7 @@ fq_body_free (FqBody *body)
 
 /* libsoup keeps a body in the 8 KiB pieces it reads and, asked for it,
  * copies them into one block, twice (soup_message_body_flatten()). On the
- * main thread, that held every other request for 10 ms beside bench-server's
+ * main thread, that held every other request for 13 ms beside bench-server's
  * import of 7.3 MiB. A body that may be larger than FQ_SERVER_INLINE_BODY_MAX
  * is therefore collected here, piece by piece, and joined by the reader
  * that parses it.
