@@ -1360,9 +1360,8 @@ body_job (FqJob     *job,
           GError   **error)
 {
   BodyJob *parse = user_data;
-  g_autoptr(GBytes) bytes = fq_body_join (parse->body);
+  g_autoptr(GBytes) bytes = fq_body_free_to_bytes (g_steal_pointer (&parse->body));
 
-  g_clear_pointer (&parse->body, fq_body_free);
   parse->params = body_params (parse->content_type, bytes, &parse->error);
   return TRUE;
 }
@@ -1432,7 +1431,7 @@ fq_open311_handle (FqRequest *request,
       return;
     }
 
-  bytes = fq_body_join (body);
+  bytes = fq_body_free_to_bytes (g_steal_pointer (&owned));
   params = body_params (content_type, bytes, &error);
   handle_params (request, params, error);
 }

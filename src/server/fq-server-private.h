@@ -329,11 +329,11 @@ typedef struct _FqBody FqBody;
 
 /* Its size in bytes, as announced or as read: over the route's limit, the
  * content itself was not kept. */
-gsize   fq_body_get_size (const FqBody *body);
-/* The whole content, in one block; any thread, one at a time. */
-GBytes *fq_body_join     (FqBody       *body);
+gsize   fq_body_get_size      (const FqBody *body);
+/* The whole content, in one block; frees @body. Any thread. */
+GBytes *fq_body_free_to_bytes (FqBody       *body);
 /* Any thread. */
-void    fq_body_free     (FqBody       *body);
+void    fq_body_free          (FqBody       *body);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FqBody, fq_body_free)
 
 /* The domain schema (fq-schema-domain.c): SQL run by the store's migration

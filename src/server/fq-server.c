@@ -2269,8 +2269,7 @@ body_limit_for_path (FqServer   *server,
 
 struct _FqBody
 {
-  GPtrArray *chunks;  /* GBytes, in order; NULL once joined */
-  GBytes    *joined;
+  GPtrArray *chunks;  /* GBytes, in order */
   gsize      size;
 };
 
@@ -2295,38 +2294,36 @@ fq_body_get_size (const FqBody *body)
 }
 
 GBytes *
-fq_body_join (FqBody *body)
+fq_body_free_to_bytes (FqBody *body)
 {
-  if (body->joined == NULL)
+  GBytes *bytes;
+
+  if (body->chunks->len == 1)
+    bytes = g_bytes_ref (g_ptr_array_index (body->chunks, 0));
+  else
     {
-      if (body->chunks->len == 1)
-        body->joined = g_bytes_ref (g_ptr_array_index (body->chunks, 0));
-      else
+      char *data = g_malloc (body->size);
+      gsize at = 0;
+
+      for (guint i = 0; i < body->chunks->len; i++)
         {
-          char *data = g_malloc (body->size);
-          gsize at = 0;
+          gsize length;
+          gconstpointer piece = g_bytes_get_data (g_ptr_array_index (body->chunks, i), &length);
 
-          for (guint i = 0; i < body->chunks->len; i++)
-            {
-              gsize length;
-              gconstpointer piece = g_bytes_get_data (g_ptr_array_index (body->chunks, i), &length);
-
-              g_assert (at + length <= body->size);
-              memcpy (data + at, piece, length);
-              at += length;
-            }
-          body->joined = g_bytes_new_take (data, at);
+          g_assert (at + length <= body->size);
+          memcpy (data + at, piece, length);
+          at += length;
         }
-      g_clear_pointer (&body->chunks, g_ptr_array_unref);
+      bytes = g_bytes_new_take (data, at);
     }
-  return g_bytes_ref (body->joined);
+  fq_body_free (body);
+  return bytes;
 }
 
 void
 fq_body_free (FqBody *body)
 {
-  g_clear_pointer (&body->chunks, g_ptr_array_unref);
-  g_clear_pointer (&body->joined, g_bytes_unref);
+  g_ptr_array_unref (body->chunks);
   g_free (body);
 }
 
@@ -2489,11 +2486,10 @@ body_parse_job (FqJob     *job,
                 GError   **error)
 {
   BodyParse *parse = user_data;
-  g_autoptr(GBytes) bytes = fq_body_join (parse->body);
+  g_autoptr(GBytes) bytes = fq_body_free_to_bytes (g_steal_pointer (&parse->body));
   gconstpointer data;
   gsize length;
 
-  g_clear_pointer (&parse->body, fq_body_free);
   data = g_bytes_get_data (bytes, &length);
   parse->object = fq_json_parse_object (data, length, error);
   return parse->object != NULL;
@@ -2576,7 +2572,7 @@ read_body_and_handle (FqRequest *request,
       return;
     }
 
-  bytes = fq_body_join (body);
+  bytes = fq_body_free_to_bytes (g_steal_pointer (&body));
   data = g_bytes_get_data (bytes, &length);
   request->body = fq_json_parse_object (data, length, &error);
   if (request->body == NULL)
