@@ -252,9 +252,9 @@ fq_test_context_ready_cond (gpointer data)
 }
 
 /* A context on @server with @username signed in (sessions and cache in
- * @dir), started, online and with its lists loaded. */
+ * @dir) and started: its sync has not said anything yet. */
 G_GNUC_UNUSED static FqContext *
-fq_test_start_context (FqLocalServer *server,
+fq_test_begin_context (FqLocalServer *server,
                        GSettings     *settings,
                        const char    *dir,
                        const char    *username)
@@ -272,6 +272,18 @@ fq_test_start_context (FqLocalServer *server,
   done = FALSE;
   fq_context_start_async (context, cache_path, NULL, fq_test_context_started_cb, &done);
   g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+  return context;
+}
+
+/* The same, online and with its lists loaded. */
+G_GNUC_UNUSED static FqContext *
+fq_test_start_context (FqLocalServer *server,
+                       GSettings     *settings,
+                       const char    *dir,
+                       const char    *username)
+{
+  FqContext *context = fq_test_begin_context (server, settings, dir, username);
+
   g_assert_true (fq_test_wait (fq_test_context_ready_cond, context, 60000));
   return context;
 }

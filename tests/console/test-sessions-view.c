@@ -120,36 +120,15 @@ rows_cond (gpointer data)
   return count_session_rows (cond->view) == cond->expected;
 }
 
-static gboolean
-whole_cond (gpointer data)
-{
-  FqSync *sync = fq_context_get_sync (data);
-
-  return fq_sync_get_state (sync) == FQ_SYNC_STATE_ONLINE && !fq_sync_get_catching_up (sync) &&
-         !fq_sync_get_filling (sync);
-}
-
 static void
 test_fill (Fixture       *f,
            gconstpointer  data)
 {
-  g_autofree char *sessions_dir = g_build_filename (f->dir, "sessions", NULL);
-  g_autofree char *cache_path = g_build_filename (f->dir, "cache.db", NULL);
   g_autoptr(GPtrArray) sessions = NULL;
   AdwStatusPage *empty;
-  FqClient *client;
-  gboolean done = FALSE;
   RowsCond cond;
 
-  f->context = fq_context_new (NULL, fq_local_server_get_url (f->server));
-  client = fq_context_get_client (f->context);
-  fq_client_set_session_dir (client, sessions_dir);
-  fq_client_login_async (client, "coordinator", "demo", NULL, fq_test_login_cb, &done);
-  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
-
-  done = FALSE;
-  fq_context_start_async (f->context, cache_path, NULL, fq_test_context_started_cb, &done);
-  g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 30000));
+  f->context = fq_test_begin_context (f->server, NULL, f->dir, "coordinator");
 
   /* As the window does, once the context has started. */
   f->view = g_object_new (FQ_TYPE_SESSIONS_VIEW, NULL);
@@ -160,7 +139,7 @@ test_fill (Fixture       *f,
   g_signal_connect (fq_context_get_sync (f->context), "notify::filling", G_CALLBACK (filling_cb), f);
   filling_cb (fq_context_get_sync (f->context), NULL, f);
 
-  g_assert_true (fq_test_wait (whole_cond, f->context, 120000));
+  g_assert_true (fq_test_wait (fq_test_context_ready_cond, f->context, 120000));
 
   /* It said so while the cache filled. */
   g_assert_cmpstr (f->title_while_filling, ==, "Receiving Sessions…");
