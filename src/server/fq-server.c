@@ -25,8 +25,9 @@
 #include "fq-wal-vfs.h"
 
 /*
- * Threads. The SoupServer, every FqRequest and the WebSocket hub live on the
- * main thread, which never waits on SQLite. Reads are queued to
+ * Threads. The SoupServer and every FqRequest live on the main thread,
+ * which never waits on SQLite; the WebSockets of /events on the feed
+ * thread (fq-changes.c), so that open feeds cost the main loop nothing. Reads are queued to
  * FQ_N_READERS reader threads, each with its own connection: one lead that
  * takes every read, helpers that step in when it is held up
  * (fq-read-queue.h); a ticket read lately is answered from memory instead
@@ -2976,7 +2977,9 @@ sweep_orphan_sockets (FqServer *server)
   g_hash_table_iter_init (&iter, server->tracked_sockets);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
-      if (g_socket_is_closed (key) && g_atomic_int_get ((gint *)&G_OBJECT (key)->ref_count) == 1)
+      /* The count first: a feed's socket is closed on the feed thread,
+       * which then holds no reference any more. */
+      if (g_atomic_int_get ((gint *)&G_OBJECT (key)->ref_count) == 1 && g_socket_is_closed (key))
         g_ptr_array_add (orphans, key);
     }
   /* Finalized: orphan_socket_gone_cb() takes each out of the table. */

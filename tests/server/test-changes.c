@@ -5,7 +5,9 @@
  * scope filtering, and the live order: four writers post 2,000 incidents at
  * once while a fifth client catches up with /changes and then listens on
  * /events; it must apply every seq exactly once, in order, with no gap, and
- * see all 2,000 incidents.
+ * see all 2,000 incidents. Then /events on its own: a replay from a seq
+ * that spans several pages while incidents are posted, a session's end
+ * closing its feeds, a plain GET, and a shutdown with feeds open.
  */
 
 #include "config.h"
@@ -263,6 +265,69 @@ test_scope (Fixture       *f,
   g_hash_table_unref (cl.ids);
 }
 
+/* ---- connecting to /events ---- */
+
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  GError                  *error;
+  gboolean                 done;
+} Connecting;
+
+static void
+events_connect_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Connecting *c = user_data;
+
+  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &c->error);
+  if (c->ws == NULL && c->error == NULL)
+    c->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no connection");
+  c->done = TRUE;
+}
+
+/* Opens /events (?since=@since unless negative) on @client's session, with
+ * its token unless @with_token is FALSE, running the loop until the
+ * handshake ends (20 s at most). Returns the connection, or NULL with
+ * @error set; @status (may be NULL) is the HTTP status of the handshake. */
+static SoupWebsocketConnection *
+events_connect (FqTestClient  *client,
+                gboolean       with_token,
+                gint64         since,
+                guint         *status,
+                GError       **error)
+{
+  const char *url = fq_test_client_get_url (client);
+  g_autofree char *ws_url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  Connecting c = { NULL, NULL, FALSE };
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  if (since >= 0)
+    ws_url = g_strdup_printf ("ws%s/api/v1/events?since=%" G_GINT64_FORMAT, url + strlen ("http"), since);
+  else
+    ws_url = g_strdup_printf ("ws%s/api/v1/events", url + strlen ("http"));
+  msg = soup_message_new ("GET", ws_url);
+  if (with_token)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", fq_test_client_get_token (client));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  soup_session_websocket_connect_async (fq_test_client_get_session (client), msg, NULL, NULL,
+                                        G_PRIORITY_DEFAULT, NULL, events_connect_cb, &c);
+  while (!c.done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (!c.done)
+    g_error ("/events: no answer to the handshake in 20 s");
+  if (status != NULL)
+    *status = soup_message_get_status (msg);
+  if (c.error != NULL)
+    g_propagate_error (error, c.error);
+  return c.ws;
+}
+
 /* ---- live order ---- */
 
 typedef struct
@@ -424,25 +489,10 @@ closed_cb (SoupWebsocketConnection *ws,
 }
 
 static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Listener *l = user_data;
-
-  l->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &l->error);
-  if (l->ws == NULL && l->error == NULL)
-    l->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no connection");
-}
-
-static void
 test_live_order (Fixture       *f,
                  gconstpointer  data)
 {
   const char *url = fq_test_server_get_url (f->w->server);
-  g_autofree char *ws_url = g_strdup_printf ("ws%s/api/v1/events", url + strlen ("http"));
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", fq_test_client_get_token (f->w->leader));
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", ws_url);
   Writer writers[LIVE_WRITERS];
   GThread *threads[LIVE_WRITERS];
   Listener l = { 0 };
@@ -469,12 +519,7 @@ test_live_order (Fixture       *f,
   catch_up (l.client, 0, 1000, apply_cb, &l);
   g_test_message ("caught up to %" G_GINT64_FORMAT, l.applied);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_session_websocket_connect_async (fq_test_client_get_session (l.client), msg, NULL, NULL,
-                                        G_PRIORITY_DEFAULT, NULL, connect_cb, &l);
-  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while (l.ws == NULL && l.error == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (ctx, TRUE);
+  l.ws = events_connect (l.client, TRUE, -1, NULL, &l.error);
   g_assert_no_error (l.error);
   g_assert_nonnull (l.ws);
   g_signal_connect (l.ws, "message", G_CALLBACK (message_cb), &l);
@@ -543,21 +588,13 @@ static void
 test_events_needs_token (Fixture       *f,
                          gconstpointer  data)
 {
-  const char *url = fq_test_server_get_url (f->w->server);
-  g_autofree char *ws_url = g_strdup_printf ("ws%s/api/v1/events", url + strlen ("http"));
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", ws_url);
-  g_autoptr(FqTestClient) c = fq_test_client_new (url);
-  Listener l = { 0 };
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autoptr(FqTestClient) c = fq_test_client_new (fq_test_server_get_url (f->w->server));
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
 
-  soup_session_websocket_connect_async (fq_test_client_get_session (c), msg, NULL, NULL,
-                                        G_PRIORITY_DEFAULT, NULL, connect_cb, &l);
-  while (l.ws == NULL && l.error == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_null (l.ws);
-  g_assert_nonnull (l.error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
-  g_clear_error (&l.error);
+  g_assert_null (events_connect (c, FALSE, -1, &status, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpuint (status, ==, 401);
 }
 
 typedef struct
@@ -585,26 +622,12 @@ scope_message_cb (SoupWebsocketConnection *ws,
   g_hash_table_add (l->ids, g_strdup_printf ("%s:%s", fq_test_obj_str (c, "entity"), fq_test_obj_str (c, "id")));
 }
 
-static void
-scope_connect_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  ScopeListener *l = user_data;
-
-  l->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &l->error);
-}
-
 /* The live feed is filtered by scope exactly as /changes is. */
 static void
 test_events_scope (Fixture       *f,
                    gconstpointer  data)
 {
-  const char *url = fq_test_server_get_url (f->w->server);
-  g_autofree char *ws_url = g_strdup_printf ("ws%s/api/v1/events", url + strlen ("http"));
   g_autoptr(FqTestClient) xialu = fq_test_create_user (f->w->admin, "operator", FQ_TEST_XIALU, NULL, NULL);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", fq_test_client_get_token (xialu));
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", ws_url);
   g_autoptr(FqTestResponse) grid = fq_test_get (f->w->operator, "/grid");
   JsonArray *nodes = fq_test_obj_array (fq_test_response_object (grid), "nodes");
   g_autoptr(JsonObject) out = NULL;
@@ -625,12 +648,7 @@ test_events_scope (Fixture       *f,
     }
   g_assert_nonnull (hsg);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_session_websocket_connect_async (fq_test_client_get_session (xialu), msg, NULL, NULL,
-                                        G_PRIORITY_DEFAULT, NULL, scope_connect_cb, &l);
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (l.ws == NULL && l.error == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+  l.ws = events_connect (xialu, TRUE, -1, NULL, &l.error);
   g_assert_no_error (l.error);
   g_assert_nonnull (l.ws);
   g_signal_connect (l.ws, "message", G_CALLBACK (scope_message_cb), &l);
@@ -654,6 +672,250 @@ test_events_scope (Fixture       *f,
   soup_websocket_connection_close (l.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   g_clear_object (&l.ws);
   g_hash_table_unref (l.ids);
+}
+
+/* ---- /events: replay, revocation, shutdown ---- */
+
+/* A WebSocket on /events that keeps the seq of every frame. */
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  GArray                  *seqs;     /* gint64, in the order received */
+  gboolean                 closed;
+} Feed;
+
+static void
+feed_message_cb (SoupWebsocketConnection *ws,
+                 int                      type,
+                 GBytes                  *message,
+                 gpointer                 user_data)
+{
+  Feed *feed = user_data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+  JsonObject *c;
+  gint64 seq;
+
+  g_assert_true (json_parser_load_from_data (parser, text, len, NULL));
+  c = json_node_get_object (json_parser_get_root (parser));
+  check_change_shape (c);
+  seq = fq_test_obj_int (c, "seq");
+  g_array_append_val (feed->seqs, seq);
+}
+
+static void
+feed_closed_cb (SoupWebsocketConnection *ws,
+                gpointer                 user_data)
+{
+  ((Feed *)user_data)->closed = TRUE;
+}
+
+/* Opens /events as @client (?since=@since unless negative); asserts. */
+static Feed *
+feed_open (FqTestClient *client,
+           gint64        since)
+{
+  g_autoptr(GError) error = NULL;
+  Feed *feed = g_new0 (Feed, 1);
+
+  feed->seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  feed->ws = events_connect (client, TRUE, since, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (feed->ws, "message", G_CALLBACK (feed_message_cb), feed);
+  g_signal_connect (feed->ws, "closed", G_CALLBACK (feed_closed_cb), feed);
+  return feed;
+}
+
+static gint64
+feed_last (Feed *feed)
+{
+  return feed->seqs->len > 0 ? g_array_index (feed->seqs, gint64, feed->seqs->len - 1) : -1;
+}
+
+/* Runs the loop until @feed has received @seq or closed, at most 60 s. */
+static void
+feed_wait_for (Feed   *feed,
+               gint64  seq)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (feed_last (feed) < seq && !feed->closed && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static void
+feed_wait_closed (Feed *feed)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!feed->closed && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static void
+feed_free (Feed *feed)
+{
+  if (feed->ws != NULL)
+    {
+      if (soup_websocket_connection_get_state (feed->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          soup_websocket_connection_close (feed->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+          feed_wait_closed (feed);
+        }
+      g_signal_handlers_disconnect_by_data (feed->ws, feed);
+      g_object_unref (feed->ws);
+    }
+  g_array_unref (feed->seqs);
+  g_free (feed);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Feed, feed_free)
+
+typedef struct
+{
+  const char *url;
+  const char *token;
+  guint       count;
+  guint       failures;
+} Poster;
+
+static gpointer
+poster_thread (gpointer data)
+{
+  Poster *p = data;
+  g_autoptr(FqTestClient) c = fq_test_client_new (p->url);
+
+  fq_test_client_set_token (c, p->token);
+  for (guint i = 0; i < p->count; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"source\":\"110\",\"grid\":\"%s\",\"summary\":\"重放 %u %08x\"}",
+                                               FQ_TEST_GUANGZHOULU, i, g_random_int ());
+      g_autoptr(FqTestResponse) resp = fq_test_post (c, "/incidents", body);
+
+      if (resp->status != 201)
+        p->failures++;
+    }
+  return NULL;
+}
+
+static void
+collect_seq_cb (JsonObject *change,
+                gpointer    user_data)
+{
+  gint64 seq = fq_test_obj_int (change, "seq");
+
+  g_array_append_val ((GArray *)user_data, seq);
+}
+
+/* /events?since=0 replays, page by page, everything the caller may see,
+ * then goes on live; incidents posted meanwhile arrive once each, in order,
+ * whether they land in the replay or after it. Exactly what /changes gives
+ * the same caller from 0. */
+static void
+test_events_replay (Fixture       *f,
+                    gconstpointer  data)
+{
+  Poster poster = { fq_test_server_get_url (f->w->server),
+                    fq_test_client_get_token (f->w->operator), 300, 0 };
+  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(Feed) feed = NULL;
+  GThread *thread;
+  gint64 last;
+
+  thread = g_thread_new ("poster", poster_thread, &poster);
+  feed = feed_open (f->w->leader, 0);
+  g_thread_join (thread);
+  g_assert_cmpuint (poster.failures, ==, 0);
+
+  last = catch_up (f->w->leader, 0, 1000, collect_seq_cb, expected);
+  /* More than one page of the replay (FQ_WS_REPLAY_PAGE, 2,000). */
+  g_assert_cmpuint (expected->len, >, 2000);
+  feed_wait_for (feed, g_array_index (expected, gint64, expected->len - 1));
+  g_test_message ("%u frames, the last %" G_GINT64_FORMAT "; /changes: %u, last_seq %" G_GINT64_FORMAT,
+                  feed->seqs->len, feed_last (feed), expected->len, last);
+
+  g_assert_false (feed->closed);
+  g_assert_cmpuint (feed->seqs->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_cmpint (g_array_index (feed->seqs, gint64, i), ==, g_array_index (expected, gint64, i));
+
+  /* And live after it. */
+  {
+    g_autoptr(JsonObject) more = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL);
+    gint64 now = fq_test_last_seq (f->w->leader);
+
+    feed_wait_for (feed, now);
+    g_assert_cmpint (feed_last (feed), ==, now);
+    for (guint i = 1; i < feed->seqs->len; i++)
+      g_assert_cmpint (g_array_index (feed->seqs, gint64, i), >, g_array_index (feed->seqs, gint64, i - 1));
+  }
+}
+
+/* A session that ends ends its feeds (code 4001), and only its own. */
+static void
+test_events_revoke (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(FqTestClient) user = fq_test_create_user (f->w->admin, "operator", FQ_TEST_XIALU, NULL, NULL);
+  g_autoptr(Feed) mine = feed_open (user, -1);
+  g_autoptr(Feed) other = feed_open (f->w->leader, -1);
+  g_autoptr(FqTestResponse) out = fq_test_post (user, "/auth/logout", NULL);
+  g_autoptr(JsonObject) after = NULL;
+  gint64 seq;
+
+  fq_test_assert_status (out, 204);
+  feed_wait_closed (mine);
+  g_assert_true (mine->closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (mine->ws), ==, 4001);
+
+  after = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL);
+  seq = fq_test_last_seq (f->w->leader);
+  feed_wait_for (other, seq);
+  g_assert_false (other->closed);
+  g_assert_cmpint (feed_last (other), ==, seq);
+}
+
+/* GET /events without the upgrade: the API's error object. */
+static void
+test_events_plain_get (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(FqTestResponse) resp = fq_test_get (f->w->leader, "/events");
+
+  fq_test_assert_error (resp, 400, "bad_request");
+}
+
+/* SIGTERM with feeds open: each is told (1001, going away) and the server
+ * ends cleanly, without waiting for peers that do not answer. */
+static void
+test_events_shutdown (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(FqTestServer) server = fq_test_server_new_demo ();
+  g_autoptr(FqTestClient) leader = fq_test_client_new_login (fq_test_server_get_url (server),
+                                                             "leader", FQ_TEST_DEMO_PASSWORD);
+  g_autoptr(Feed) a = feed_open (leader, 0);
+  g_autoptr(Feed) b = feed_open (leader, -1);
+  gint64 start;
+
+  start = g_get_monotonic_time ();
+  g_assert_true (fq_test_server_stop (server));
+  g_test_message ("stopped in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (fq_test_server_get_exit_status (server), ==, 0);
+
+  feed_wait_closed (a);
+  feed_wait_closed (b);
+  g_assert_true (a->closed);
+  g_assert_true (b->closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (a->ws), ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (b->ws), ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
 }
 
 static void
@@ -682,6 +944,10 @@ main (int   argc,
   ADD ("/server/changes/scope", test_scope);
   ADD ("/server/changes/events-needs-token", test_events_needs_token);
   ADD ("/server/changes/events-scope", test_events_scope);
+  ADD ("/server/changes/events-replay", test_events_replay);
+  ADD ("/server/changes/events-revoke", test_events_revoke);
+  ADD ("/server/changes/events-plain-get", test_events_plain_get);
+  ADD ("/server/changes/events-shutdown", test_events_shutdown);
   ADD ("/server/changes/live-order", test_live_order);
 
   ret = g_test_run ();
