@@ -1325,6 +1325,267 @@ fq_json_builder_add_enum (JsonBuilder *builder,
   fq_json_builder_add_string (builder, member, nick);
 }
 
+/* ---- spans of members in a JSON text ---- */
+
+static const char *
+span_skip_space (const char *p,
+                 const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+/* @p at a '"'. Returns what follows the closing quote, or NULL; *@escaped
+ * (may be NULL) tells whether the string holds an escape. */
+static const char *
+span_skip_string (const char *p,
+                  const char *end,
+                  gboolean   *escaped)
+{
+  if (escaped != NULL)
+    *escaped = FALSE;
+  if (p >= end || *p != '"')
+    return NULL;
+  for (p++; p < end; p++)
+    {
+      if (*p == '"')
+        return p + 1;
+      if (*p == '\\')
+        {
+          if (escaped != NULL)
+            *escaped = TRUE;
+          p++;
+        }
+    }
+  return NULL;
+}
+
+/* Returns what follows the value at @p, or NULL. */
+static const char *
+span_skip_value (const char *p,
+                 const char *end)
+{
+  guint depth = 0;
+
+  p = span_skip_space (p, end);
+  if (p >= end)
+    return NULL;
+  if (*p == '"')
+    return span_skip_string (p, end, NULL);
+  if (*p != '{' && *p != '[')
+    {
+      /* A number, true, false or null: up to what ends it. */
+      const char *start = p;
+
+      while (p < end && *p != ',' && *p != '}' && *p != ']' &&
+             *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+        p++;
+      return p > start ? p : NULL;
+    }
+
+  while (p < end)
+    {
+      if (*p == '"')
+        {
+          if ((p = span_skip_string (p, end, NULL)) == NULL)
+            return NULL;
+          continue;
+        }
+      if (*p == '{' || *p == '[')
+        depth++;
+      else if (*p == '}' || *p == ']')
+        {
+          if (--depth == 0)
+            return p + 1;
+        }
+      p++;
+    }
+  return NULL;
+}
+
+/* @p after an object's '{': calls @member_func for each member, with the
+ * key's text (without quotes) and the value's span; stops at '}'. Returns
+ * what follows it, or NULL. A key written with an escape is passed as
+ * NULL: its name is not what its text says. */
+typedef gboolean (*SpanMemberFunc) (const char *key,
+                                    gsize       key_len,
+                                    const char *value,
+                                    const char *value_end,
+                                    gpointer    user_data);
+
+static const char *
+span_walk_object (const char     *p,
+                  const char     *end,
+                  SpanMemberFunc  member_func,
+                  gpointer        user_data)
+{
+  p = span_skip_space (p, end);
+  if (p < end && *p == '}')
+    return p + 1;
+
+  while (p < end)
+    {
+      const char *key, *key_end, *value;
+      gboolean escaped;
+
+      p = span_skip_space (p, end);
+      key = p + 1;
+      if ((key_end = span_skip_string (p, end, &escaped)) == NULL)
+        return NULL;
+      p = span_skip_space (key_end, end);
+      if (p >= end || *p != ':')
+        return NULL;
+      value = span_skip_space (p + 1, end);
+      if ((p = span_skip_value (value, end)) == NULL)
+        return NULL;
+      if (!member_func (escaped ? NULL : key, key_end - 1 - key, value, p, user_data))
+        return NULL;
+      p = span_skip_space (p, end);
+      if (p < end && *p == ',')
+        {
+          p++;
+          continue;
+        }
+      if (p < end && *p == '}')
+        return p + 1;
+      return NULL;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char *text;
+  const char *name;
+  gsize       name_len;
+  FqJsonSpan  span;
+  gboolean    doubtful;  /* a key with an escape: which member is @name? */
+} SpanElement;
+
+static gboolean
+span_element_member_cb (const char *key,
+                        gsize       key_len,
+                        const char *value,
+                        const char *value_end,
+                        gpointer    user_data)
+{
+  SpanElement *e = user_data;
+
+  if (key == NULL)
+    e->doubtful = TRUE;
+  else if (key_len == e->name_len && memcmp (key, e->name, key_len) == 0)
+    {
+      /* The last of several, as json-glib keeps. */
+      e->span.offset = value - e->text;
+      e->span.length = value_end - value;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *text;
+  const char *array;
+  const char *member;
+  GArray     *spans;
+  gboolean    found;
+} SpanPage;
+
+static gboolean
+span_page_member_cb (const char *key,
+                     gsize       key_len,
+                     const char *value,
+                     const char *value_end,
+                     gpointer    user_data)
+{
+  SpanPage *page = user_data;
+  const char *p = value;
+
+  if (key == NULL)
+    return FALSE;
+  if (key_len != strlen (page->array) || memcmp (key, page->array, key_len) != 0)
+    return TRUE;
+  /* Another member of that name after this one would be json-glib's. */
+  if (page->found || *p != '[')
+    return FALSE;
+  page->found = TRUE;
+
+  p = span_skip_space (p + 1, value_end);
+  if (p < value_end && *p == ']')
+    return TRUE;
+  while (p < value_end)
+    {
+      const char *next;
+      SpanElement e = { page->text, page->member, strlen (page->member), { 0, 0 }, FALSE };
+
+      p = span_skip_space (p, value_end);
+      if (p < value_end && *p == '{')
+        next = span_walk_object (p + 1, value_end, span_element_member_cb, &e);
+      else
+        next = span_skip_value (p, value_end);
+      if (next == NULL)
+        return FALSE;
+      if (e.doubtful)
+        e.span.offset = e.span.length = 0;
+      g_array_append_val (page->spans, e.span);
+
+      p = span_skip_space (next, value_end);
+      if (p < value_end && *p == ',')
+        {
+          p++;
+          continue;
+        }
+      return p < value_end && *p == ']';
+    }
+  return FALSE;
+}
+
+/**
+ * fq_json_find_member_spans:
+ * @text: JSON text that a parser has accepted
+ * @length: its length in bytes
+ * @array: the root object's member that holds the array
+ * @member: the member wanted in each element
+ * @spans: (element-type FqJsonSpan): where the spans are appended, one per
+ *   element, in order; a length of 0 where the element is not an object,
+ *   has no @member, or has a key written with an escape (which member it
+ *   names is then left to the parser)
+ *
+ * Finds where @member of each element of @array stands in @text, so that
+ * it can be stored as it came. The text is walked, not validated: it must
+ * be what a JSON parser accepted, whose tree the spans are then paired
+ * with element by element.
+ *
+ * Returns: %FALSE if @text is not shaped so (no such array, an escaped key
+ *   at the root); @spans then holds nothing to use
+ */
+gboolean
+fq_json_find_member_spans (const char *text,
+                           gsize       length,
+                           const char *array,
+                           const char *member,
+                           GArray     *spans)
+{
+  const char *end = text + length;
+  const char *p;
+  SpanPage page = { text, array, member, spans, FALSE };
+  guint before = spans->len;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (array != NULL && member != NULL, FALSE);
+
+  p = span_skip_space (text, end);
+  if (p >= end || *p != '{' ||
+      span_walk_object (p + 1, end, span_page_member_cb, &page) == NULL ||
+      !page.found)
+    {
+      g_array_set_size (spans, before);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * fq_json_builder_add_strv:
  * @builder: a builder inside an object

@@ -146,6 +146,25 @@ gboolean    fq_json_bool_or            (JsonObject   *object,
 char       *fq_json_to_string          (JsonNode     *node,
                                         gsize        *length);
 
+/* Where a value stands in a JSON text: @offset and @length in bytes; a
+ * @length of 0 for none. */
+typedef struct
+{
+  gsize offset;
+  gsize length;
+} FqJsonSpan;
+
+/* In @text, JSON that a parser has accepted, whose root is an object with
+ * an array member @array: the span of member @member in each element of
+ * that array, one FqJsonSpan per element appended to @spans, so that a
+ * caller holding the parsed tree can store a member's text as it came
+ * instead of serialising it again. No tree is built. */
+gboolean    fq_json_find_member_spans  (const char   *text,
+                                        gsize         length,
+                                        const char   *array,
+                                        const char   *member,
+                                        GArray       *spans);
+
 /* Output helpers for JsonBuilder, inside an object: a NULL string and a zero
  * time are written as JSON null. */
 void        fq_json_builder_add_string (JsonBuilder  *builder,

@@ -735,6 +735,214 @@ test_lenient (void)
   g_assert_true (fq_json_bool_or (object, "missing", TRUE));
 }
 
+
+/* ---- spans of members ---- */
+
+/* Checks each span of @spans against the parsed @text: a span's text parses
+ * to the element's member, and an element without a span is one whose
+ * member the walk may not name (none, not an object, an escaped key). */
+static void
+check_spans (const char *text,
+             GArray     *spans)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *array;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  array = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                        "changes");
+  g_assert_cmpuint (spans->len, ==, json_array_get_length (array));
+  for (guint i = 0; i < spans->len; i++)
+    {
+      FqJsonSpan span = g_array_index (spans, FqJsonSpan, i);
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(JsonParser) piece = json_parser_new ();
+
+      if (span.length == 0)
+        continue;
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (element));
+      g_assert_true (json_parser_load_from_data (piece, text + span.offset, span.length, NULL));
+      g_assert_true (json_node_equal (json_parser_get_root (piece),
+                                      json_object_get_member (json_node_get_object (element), "data")));
+    }
+}
+
+static void
+test_spans_page (void)
+{
+  const char *text =
+    " { \"last_seq\" : 9, \"changes\" : [\n"
+    "   {\"seq\":1,\"data\":{\"a\":\"x}y{\\\"z\",\"b\":[1,{\"c\":\"]\"}],\"d\":null}},\n"
+    "   {\"data\": {\"k\":\"\\u4e2d\\\\\"}, \"seq\":2},\n"
+    "   {\"seq\":3,\"op\":\"delete\"},\n"
+    "   {\"seq\":4,\"data\":{\"first\":1},\"data\":{\"second\":2}},\n"
+    "   7,\n"
+    "   {\"seq\":5,\"d\\u0061ta\":{\"hidden\":true},\"data\":{\"plain\":1}},\n"
+    "   [ {\"data\":{}} ],\n"
+    "   {\"seq\":6 , \"data\" : { } , \"x\":-1.5e3}\n"
+    " ], \"more\": false }";
+  const gboolean has_span[] = { TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE, TRUE };
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (FqJsonSpan));
+
+  g_assert_true (fq_json_find_member_spans (text, strlen (text), "changes", "data", spans));
+  g_assert_cmpuint (spans->len, ==, G_N_ELEMENTS (has_span));
+  for (guint i = 0; i < spans->len; i++)
+    g_assert_cmpint (g_array_index (spans, FqJsonSpan, i).length > 0, ==, has_span[i]);
+  check_spans (text, spans);
+  /* The last of two members of one name, as the parser keeps. */
+  g_assert_true (strncmp (text + g_array_index (spans, FqJsonSpan, 3).offset, "{\"second\":2}",
+                          g_array_index (spans, FqJsonSpan, 3).length) == 0);
+}
+
+static void
+test_spans_not_shaped (void)
+{
+  const char *texts[] = {
+    "[1,2]",
+    "{\"more\":false}",
+    "{\"changes\":{\"data\":{}}}",
+    "{\"changes\":[],\"changes\":[]}",
+    "{\"ch\\u0061nges\":[{\"data\":{}}]}",
+    "\"changes\"",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (FqJsonSpan));
+      FqJsonSpan before = { 1, 2 };
+
+      g_array_append_val (spans, before);
+      g_assert_false (fq_json_find_member_spans (texts[i], strlen (texts[i]), "changes", "data", spans));
+      g_assert_cmpuint (spans->len, ==, 1);
+    }
+
+  {
+    g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (FqJsonSpan));
+
+    g_assert_true (fq_json_find_member_spans ("{\"changes\":[ ]}", 15, "changes", "data", spans));
+    g_assert_cmpuint (spans->len, ==, 0);
+  }
+}
+
+/* A string with what a walk could trip on: quotes, backslashes, brackets,
+ * control characters, Chinese. */
+static char *
+random_text (GRand *rand)
+{
+  static const char *pieces[] = { "\"", "\\", "{", "}", "[", "]", ",", ":", "\n", "\t", "\x01",
+                                  "中", "区", "a", " ", "\\u", "/", "null" };
+  GString *s = g_string_new (NULL);
+  guint n = g_rand_int_range (rand, 0, 12);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (s, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+add_random_value (JsonBuilder *builder,
+                  GRand       *rand,
+                  guint        depth)
+{
+  switch (g_rand_int_range (rand, 0, depth < 3 ? 7 : 5))
+    {
+    case 0:
+      {
+        g_autofree char *text = random_text (rand);
+
+        json_builder_add_string_value (builder, text);
+      }
+      break;
+    case 1:
+      json_builder_add_int_value (builder, g_rand_int (rand) - G_MAXINT32 / 2);
+      break;
+    case 2:
+      json_builder_add_double_value (builder, g_rand_double_range (rand, -1e9, 1e9));
+      break;
+    case 3:
+      json_builder_add_boolean_value (builder, g_rand_boolean (rand));
+      break;
+    case 4:
+      json_builder_add_null_value (builder);
+      break;
+    case 5:
+      json_builder_begin_array (builder);
+      for (guint i = g_rand_int_range (rand, 0, 4); i > 0; i--)
+        add_random_value (builder, rand, depth + 1);
+      json_builder_end_array (builder);
+      break;
+    default:
+      json_builder_begin_object (builder);
+      for (guint i = g_rand_int_range (rand, 0, 4); i > 0; i--)
+        {
+          g_autofree char *key = random_text (rand);
+
+          json_builder_set_member_name (builder, key);
+          add_random_value (builder, rand, depth + 1);
+        }
+      json_builder_end_object (builder);
+      break;
+    }
+}
+
+/* Pages of random changes, compact and indented: every span is the
+ * element's data. */
+static void
+test_spans_random (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261203);
+
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (FqJsonSpan));
+      g_autofree char *text = NULL;
+      guint n = g_rand_int_range (rand, 0, 20);
+      guint with_data = 0, spanned = 0;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "changes");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < n; i++)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "seq");
+          json_builder_add_int_value (builder, i + 1);
+          if (g_rand_int_range (rand, 0, 5) > 0)
+            {
+              with_data++;
+              json_builder_set_member_name (builder, "data");
+              json_builder_begin_object (builder);
+              for (guint k = g_rand_int_range (rand, 0, 6); k > 0; k--)
+                {
+                  g_autofree char *key = random_text (rand);
+
+                  json_builder_set_member_name (builder, key);
+                  add_random_value (builder, rand, 1);
+                }
+              json_builder_end_object (builder);
+            }
+          json_builder_set_member_name (builder, "op");
+          json_builder_add_string_value (builder, "upsert");
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "more");
+      json_builder_add_boolean_value (builder, FALSE);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, round % 2 == 1);
+
+      g_assert_true (fq_json_find_member_spans (text, strlen (text), "changes", "data", spans));
+      g_assert_cmpuint (spans->len, ==, n);
+      check_spans (text, spans);
+      for (guint i = 0; i < spans->len; i++)
+        spanned += g_array_index (spans, FqJsonSpan, i).length > 0;
+      g_assert_cmpuint (spanned, ==, with_data);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -755,6 +963,9 @@ main (int   argc,
   g_test_add_func ("/core/json/get/object-array", test_get_object_array);
   g_test_add_func ("/core/json/lenient", test_lenient);
   g_test_add_func ("/core/json/output", test_output);
+  g_test_add_func ("/core/json/spans/page", test_spans_page);
+  g_test_add_func ("/core/json/spans/not-shaped", test_spans_not_shaped);
+  g_test_add_func ("/core/json/spans/random", test_spans_random);
 
   return g_test_run ();
 }
