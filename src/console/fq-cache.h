@@ -75,6 +75,16 @@ void         fq_cache_apply_changes_async    (FqCache              *self,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
                                               gpointer              user_data);
+/* The same for a page of /changes: @page is the text @changes was parsed
+ * from (the array "changes" of its root object), whose changes' data are
+ * stored as they stand in it. */
+void         fq_cache_apply_page_async       (FqCache              *self,
+                                              JsonArray            *changes,
+                                              GBytes               *page,
+                                              gint64                last_seq,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
 gboolean     fq_cache_apply_changes_finish   (FqCache              *self,
                                               GAsyncResult         *result,
                                               GError              **error);

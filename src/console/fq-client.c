@@ -58,6 +58,7 @@ typedef struct
   FqClient    *self;      /* owned */
   SoupMessage *message;
   JsonObject  *error_object;
+  GBytes      *body;      /* a successful answer's, as it came */
   guint        status;
   GTlsCertificateFlags tls_errors;  /* why the certificate was refused */
   gboolean     with_token;
@@ -72,6 +73,7 @@ call_data_free (gpointer data)
   g_clear_object (&cd->self);
   g_clear_object (&cd->message);
   g_clear_pointer (&cd->error_object, json_object_unref);
+  g_clear_pointer (&cd->body, g_bytes_unref);
   g_free (cd);
 }
 
@@ -731,6 +733,7 @@ send_cb (GObject      *object,
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
+  cd->body = g_bytes_ref (bytes);
 
   if (g_bytes_get_size (bytes) < PARSE_IN_THREAD_THRESHOLD)
     {
@@ -851,6 +854,24 @@ fq_client_call_get_error_object (GAsyncResult *result)
 
   cd = g_task_get_task_data (G_TASK (result));
   return cd ? cd->error_object : NULL;
+}
+
+/**
+ * fq_client_call_get_body:
+ * @result: the result of fq_client_call_async()
+ *
+ * Returns: (transfer none) (nullable): the text of a successful answer, as
+ *   it came, which the parsed root was made from
+ */
+GBytes *
+fq_client_call_get_body (GAsyncResult *result)
+{
+  CallData *cd;
+
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+
+  cd = g_task_get_task_data (G_TASK (result));
+  return cd ? cd->body : NULL;
 }
 
 guint

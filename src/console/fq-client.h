@@ -158,6 +158,9 @@ JsonNode    *fq_client_call_finish             (FqClient             *self,
 JsonObject  *fq_client_call_get_error_object   (GAsyncResult         *result);
 /* The HTTP status of the answer of @result (0 if none arrived). */
 guint        fq_client_call_get_status         (GAsyncResult         *result);
+/* (transfer none) (nullable): the text of a successful answer, as it came:
+ * the root was parsed from it. Valid as long as @result. */
+GBytes      *fq_client_call_get_body           (GAsyncResult         *result);
 
 /* Opens the WebSocket /events?since=@since with the bearer token. */
 void         fq_client_connect_events_async    (FqClient             *self,

@@ -403,14 +403,16 @@ apply_done_cb (GObject      *object,
   g_object_unref (self);
 }
 
+/* @page: the text of the page @changes was parsed from, or NULL. */
 static void
 apply (FqSync    *self,
        JsonArray *changes,
+       GBytes    *page,
        gint64     last_seq)
 {
   self->applies_in_flight++;
-  fq_cache_apply_changes_async (self->cache, changes, last_seq, NULL,
-                                apply_done_cb, g_object_ref (self));
+  fq_cache_apply_page_async (self->cache, changes, page, last_seq, NULL,
+                             apply_done_cb, g_object_ref (self));
 }
 
 static void
@@ -421,7 +423,7 @@ flush_buffer (FqSync *self)
   if (self->buffer == NULL || self->catching_up)
     return;
 
-  apply (self, g_steal_pointer (&self->buffer), 0);
+  apply (self, g_steal_pointer (&self->buffer), NULL, 0);
   self->buffer_max_seq = 0;
 }
 
@@ -487,7 +489,7 @@ page_cb (GObject      *object,
 
   self->expected_seq = MAX (self->expected_seq, last_seq);
   self->more_pages = more;
-  apply (self, changes, last_seq);
+  apply (self, changes, fq_client_call_get_body (result), last_seq);
 
   if (more)
     {

@@ -4,7 +4,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "fq-cache-private.h"
 #include "fq-cache.h"
@@ -256,6 +259,67 @@ test_open_apply_reopen (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (inc, "summary"), ==, "邻里噪音纠纷");
 }
 
+/* A page applied with its text: each change's data is stored as it stands
+ * in the page, and reads back as the parsed data; a change whose data the
+ * walk cannot name (an escaped key) is serialised from the tree instead. */
+static void
+test_apply_page_text (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *text =
+    "{\"changes\":[\n"
+    " {\"seq\":1,\"entity\":\"incident\",\"id\":\"I1\",\"op\":\"upsert\",\"data\":"
+    "{\"id\":\"I1\",\"source\":\"12345\",\"received_at\":\"2026-11-29T08:00:00Z\","
+    "\"grid\":\"420202002012\",\"summary\":\"\\u90bb\\u91cc \\\"}{\\\" 噪音\",\"status\":\"new\","
+    "\"decision\":null,\"rev\":1}},\n"
+    " {\"seq\":2,\"entity\":\"category\",\"id\":\"C01\",\"op\":\"upsert\","
+    "\"d\\u0061ta\":{\"code\":\"C01\",\"name\":\"旧\"},\"data\":{\"code\":\"C01\",\"name\":\"邻里纠纷\"}},\n"
+    " {\"seq\":3,\"entity\":\"incident\",\"id\":\"I2\",\"op\":\"upsert\",\"data\":"
+    "{\"id\":\"I2\",\"source\":\"110\",\"received_at\":\"2026-11-29T09:00:00Z\","
+    "\"grid\":\"420202002012\",\"summary\":\"楼道\\\\堆物\",\"status\":\"new\",\"rev\":1}}\n"
+    "],\"last_seq\":3,\"more\":false}";
+  g_autoptr(GBytes) page = g_bytes_new_static (text, strlen (text));
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonObject) i1 = NULL;
+  g_autoptr(JsonObject) i2 = NULL;
+  g_autoptr(JsonObject) c01 = NULL;
+  JsonArray *changes;
+  gboolean done = FALSE;
+
+  open_cache (f);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  changes = json_array_ref (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                                          "changes"));
+  g_clear_object (&parser);
+  fq_cache_apply_page_async (f->cache, changes, page, 3, NULL, apply_cb, &done);
+  wait_for (&done);
+  g_assert_cmpint (fq_cache_get_last_seq (f->cache), ==, 3);
+
+  i1 = get_record (f, "incident", "I1");
+  g_assert_cmpstr (json_object_get_string_member (i1, "summary"), ==, "邻里 \"}{\" 噪音");
+  g_assert_cmpstr (json_object_get_string_member (i1, "received_at"), ==, "2026-11-29T08:00:00Z");
+  g_assert_true (json_object_get_null_member (i1, "decision"));
+  i2 = get_record (f, "incident", "I2");
+  g_assert_cmpstr (json_object_get_string_member (i2, "summary"), ==, "楼道\\堆物");
+  c01 = get_record (f, "category", "C01");
+  g_assert_cmpstr (json_object_get_string_member (c01, "name"), ==, "邻里纠纷");
+
+  /* The text stored is the page's own (its escapes kept), not a
+   * serialisation of the parsed data (which would write the characters). */
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT json FROM incident_json WHERE id = 'I1'", -1,
+                                         &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_nonnull (strstr ((const char *)sqlite3_column_text (stmt, 0), "\\u90bb\\u91cc"));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+}
+
 static void
 test_corrupt_recreated (Fixture       *f,
                         gconstpointer  data)
@@ -373,6 +437,7 @@ main (int   argc,
 
   g_test_add_func ("/cache/parse-time", test_parse_time);
   g_test_add ("/cache/open-apply-reopen", Fixture, NULL, setup, test_open_apply_reopen, teardown);
+  g_test_add ("/cache/apply-page-text", Fixture, NULL, setup, test_apply_page_text, teardown);
   g_test_add ("/cache/corrupt-recreated", Fixture, NULL, setup, test_corrupt_recreated, teardown);
   g_test_add ("/cache/foreign-recreated", Fixture, NULL, setup, test_foreign_recreated, teardown);
   g_test_add ("/cache/outbox-order", Fixture, NULL, setup, test_outbox_order, teardown);

@@ -6,11 +6,12 @@
  * fq-sync.c parse it: a /changes page ({"changes": […], "last_seq", "more"},
  * read as page_cb() of fq-sync.c reads it), a single change object (a
  * WebSocket frame) or a bare array of changes. The changes go through
- * fq_cache_apply_changes_async() into a real cache on a temporary database,
- * the main loop is spun until the batch is committed, every record the
- * cache announced is read back, and then the same records are deleted
- * through the applier and the database is emptied, so that every input
- * starts from the same state.
+ * fq_cache_apply_page_async() into a real cache on a temporary database (a
+ * page with its text, whose data spans fq_json_find_member_spans() finds
+ * are first checked against the parsed page), the main loop is spun until
+ * the batch is committed, every record the cache announced is read back,
+ * and then the same records are deleted through the applier and the
+ * database is emptied, so that every input starts from the same state.
  *
  * The decoders of the board's rows (fq_incident_rec_from_json(),
  * fq_ticket_rec_from_json(), fq_cache_parse_time()) are also called
@@ -172,14 +173,45 @@ run_job (FqCacheJobFunc func)
   spin_until (&done);
 }
 
+/* @page: the text a page's @changes were parsed from, or NULL. */
 static void
 apply (JsonArray *changes,
+       GBytes    *page,
        gint64     last_seq)
 {
   gboolean done = FALSE;
 
-  fq_cache_apply_changes_async (cache, changes, last_seq, NULL, apply_cb, &done);
+  fq_cache_apply_page_async (cache, changes, page, last_seq, NULL, apply_cb, &done);
   spin_until (&done);
+}
+
+/* The spans of a page's data, against the parsed page: each span's text
+ * parses to that element's data. */
+static void
+check_spans (const uint8_t *data,
+             size_t         size,
+             JsonArray     *changes)
+{
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (FqJsonSpan));
+
+  if (!fq_json_find_member_spans ((const char *)data, size, "changes", "data", spans))
+    return;
+  if (spans->len != json_array_get_length (changes))
+    g_error ("%u spans for %u changes", spans->len, json_array_get_length (changes));
+  for (guint i = 0; i < spans->len; i++)
+    {
+      FqJsonSpan span = g_array_index (spans, FqJsonSpan, i);
+      g_autoptr(JsonParser) piece = json_parser_new ();
+      JsonNode *element = json_array_get_element (changes, i);
+
+      if (span.length == 0)
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (element) ||
+          !json_parser_load_from_data (piece, (const char *)data + span.offset, span.length, NULL) ||
+          !json_node_equal (json_parser_get_root (piece),
+                            json_object_get_member (json_node_get_object (element), "data")))
+        g_error ("the span of change %u is not its data", i);
+    }
 }
 
 /* fq_cache_parse_time() has a fast path of its own for the server's form;
@@ -285,6 +317,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonNode) root = NULL;
   JsonArray *changes = NULL;
+  g_autoptr(GBytes) page = NULL;
   gint64 last_seq = 0;
 
   /* The client refuses nothing by size, but a page is at most a few
@@ -301,6 +334,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (JSON_NODE_HOLDS_OBJECT (root))
     {
       changes = read_page (root, &last_seq);
+      if (changes != NULL)
+        {
+          /* As fq-sync.c applies a page: with its text. */
+          check_spans (data, size, changes);
+          page = g_bytes_new (data, size);
+        }
       if (changes == NULL)
         {
           /* A single change, as a WebSocket frame brings it. */
@@ -331,7 +370,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_clear_pointer (&root, json_node_unref);
   g_clear_object (&parser);
   g_ptr_array_set_size (changed, 0);
-  apply (changes, last_seq < 0 ? 0 : last_seq);
+  apply (changes, page, last_seq < 0 ? 0 : last_seq);
 
   /* Everything announced can be read back, as a detail view would. */
   for (guint i = 0; i + 1 < changed->len && i < 16; i += 2)
@@ -376,7 +415,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           json_object_set_string_member (change, "op", "delete");
           json_array_add_object_element (deletes, change);
         }
-      apply (deletes, 0);
+      apply (deletes, NULL, 0);
       for (const char *const *e = (const char *const[]){ "grid", "category", "unit", NULL };
            *e != NULL; e++)
         for (guint i = 0; i + 1 < pairs->len; i += 2)
