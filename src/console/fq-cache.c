@@ -786,7 +786,43 @@ fq_cache_open_finish (FqCache       *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* @json: JSON text of @length bytes, or NUL-terminated if @length is -1. */
+static JsonObject *
+parse_object (const char *json,
+              gssize      length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonNode *root;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, length, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
 /* ---- apply ------------------------------------------------------------- */
+
+static void
+dispose_page_func (gpointer data,
+                   gpointer user_data)
+{
+  json_array_unref (data);
+}
+
+/* Takes a parsed page that nothing else references, and frees it on a
+ * thread of its own: freeing a page's tree took the cache thread as long
+ * as storing it. */
+static void
+dispose_page (JsonArray *changes)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (dispose_page_func, NULL, 1, FALSE, NULL));
+  g_thread_pool_push (pool, changes, NULL);
+}
 
 typedef struct
 {
@@ -1136,7 +1172,7 @@ apply_job (sqlite3       *db,
          * come back in (fq-outbox.c). An event's data would only be freed
          * there, and a first fill brings a year of them. */
         if (obj != NULL && (ref_index (entity) >= 0 || strcmp (entity, "session") == 0))
-          ref->data = json_object_ref (obj);
+          ref->data = parse_object (json, json_len);
         g_ptr_array_add (batch->others, ref);
       }
     }
@@ -1163,10 +1199,11 @@ apply_job (sqlite3       *db,
   g_debug ("Stored %u changes in %.0f ms (%.0f ms CPU)", n, (g_get_monotonic_time () - t0) / 1000.0,
            ((c1.tv_sec - c0.tv_sec) * 1e9 + (c1.tv_nsec - c0.tv_nsec)) / 1e6);
 
-  /* The change objects must be gone before the batch crosses back to the
-   * main thread: json-glib's reference counts are not atomic, and the batch
-   * still shares the reference-data objects with them. */
-  g_clear_pointer (&ad->changes, json_array_unref);
+  /* Nothing of the page is shared with the batch (the data that travels
+   * with it was parsed again from its text): json-glib's reference counts
+   * are not atomic, so the page must be this thread's alone to hand over. */
+  if (ad->changes != NULL)
+    dispose_page (g_steal_pointer (&ad->changes));
 
   return g_steal_pointer (&batch);
 }
@@ -1449,19 +1486,6 @@ record_query_free (RecordQuery *q)
   g_free (q);
 }
 
-static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-
-  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return json_object_ref (json_node_get_object (root));
-}
 
 static const char *
 table_for (const char *entity)
@@ -1501,7 +1525,7 @@ get_record_job (sqlite3       *db,
   if (table == NULL)
     sqlite3_bind_text (stmt, 2, q->entity, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    obj = parse_object ((const char *)sqlite3_column_text (stmt, 0));
+    obj = parse_object ((const char *)sqlite3_column_text (stmt, 0), -1);
   sqlite3_finalize (stmt);
 
   if (obj == NULL)
@@ -1573,7 +1597,7 @@ list_records_job (sqlite3       *db,
 
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      JsonObject *obj = parse_object ((const char *)sqlite3_column_text (stmt, 0));
+      JsonObject *obj = parse_object ((const char *)sqlite3_column_text (stmt, 0), -1);
 
       if (obj != NULL)
         g_ptr_array_add (out, obj);
