@@ -71,6 +71,7 @@ struct _FqServer
   gboolean        stopping;
 
   GSource        *idle_source;   /* watches idle keep-alive connections, see IdleWatch */
+  GSource        *keep_alive_source; /* closes those idle too long, see keep_alive_sweep_cb() */
   GHashTable     *idle_watches;  /* GSocket → IdleWatch */
   GHashTable     *tracked_sockets; /* GSocket (weak), see track_socket(); NULL: not needed */
   guint           n_new_sockets;   /* tracked since the last sweep */

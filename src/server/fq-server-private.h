@@ -103,6 +103,7 @@ typedef struct
   gint64   auto_escalate_seconds; /* escalate after overdue this long; 0: never */
   guint    sla_interval_seconds; /* how often the SLA watch runs; 0: 60 */
   gint64   token_lifetime_seconds;
+  guint    keep_alive_seconds;   /* an idle keep-alive connection is closed after; 0: never */
   char    *tls_cert;
   char    *tls_key;
   char    *reference_dir;        /* where the reference data and the hint's examples are */

@@ -2821,6 +2821,7 @@ typedef struct
   GSource           *source; /* server->idle_source */
   GPollFD            poll_fd; /* the socket's descriptor in source */
   SoupServerMessage *msg;   /* the last request answered, while idle */
+  gint64             idle_since; /* monotonic: when msg was answered */
 } IdleWatch;
 
 typedef struct
@@ -2828,6 +2829,18 @@ typedef struct
   GSource   source;
   FqServer *server;
 } IdleSource;
+
+/* Takes the connection of @watch, idle, from libsoup and closes it. */
+static void
+idle_watch_take (IdleWatch *watch)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (watch->msg);
+
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+  else
+    g_socket_close (watch->socket, NULL);
+}
 
 /* Whether @watch, whose socket is readable or has hung up, stays. */
 static gboolean
@@ -2852,14 +2865,7 @@ idle_watch_keep (IdleWatch *watch)
       return TRUE;
     }
   if (n <= 0 && watch->msg != NULL)
-    {
-      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (watch->msg);
-
-      if (stream != NULL)
-        g_io_stream_close (stream, NULL, NULL);
-      else
-        g_socket_close (watch->socket, NULL);
-    }
+    idle_watch_take (watch);
   /* Busy: a request sent ahead, or the peer gone in the middle of a
    * request, which libsoup finds out when it answers. */
   return FALSE;
@@ -3081,6 +3087,52 @@ request_finished_cb (SoupServer        *soup,
       g_hash_table_insert (server->idle_watches, socket, watch);
     }
   g_set_object (&watch->msg, msg);
+  watch->idle_since = g_get_monotonic_time ();
+}
+
+/* Every second: the keep-alive connections idle for keep_alive_seconds are
+ * closed, as web servers do (nginx after 75 s). Each open connection costs
+ * every request a little (GLib's loop polls and checks each at every
+ * turn), so one a client forgets should not stay for ever. The console
+ * closes its own after 60 s idle (fq-client.c), before the default 75, so
+ * the server does not close one the console is about to use. A connection
+ * with a request already waiting in its socket is left to libsoup. */
+static gboolean
+keep_alive_sweep_cb (gpointer user_data)
+{
+  FqServer *server = user_data;
+  gint64 limit = g_get_monotonic_time () - (gint64)server->config.keep_alive_seconds * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new ();
+  GHashTableIter iter;
+  IdleWatch *watch;
+  guint n_closed = 0;
+
+  if (server->stopping)
+    return G_SOURCE_CONTINUE;
+  /* First find them, then act: stealing a connection runs libsoup's code. */
+  g_hash_table_iter_init (&iter, server->idle_watches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&watch))
+    {
+      if (watch->msg != NULL && watch->idle_since <= limit)
+        g_ptr_array_add (expired, watch->socket);
+    }
+  for (guint i = 0; i < expired->len; i++)
+    {
+      GSocket *socket = g_ptr_array_index (expired, i);
+      char byte;
+
+      watch = g_hash_table_lookup (server->idle_watches, socket);
+      if (watch == NULL || watch->msg == NULL || g_socket_is_closed (socket) ||
+          recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+        continue;
+      idle_watch_take (watch);
+      g_hash_table_remove (server->idle_watches, socket);
+      n_closed++;
+    }
+  if (n_closed > 0)
+    g_debug ("closed %u keep-alive connections idle for %u s", n_closed,
+             server->config.keep_alive_seconds);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- life cycle ---- */
@@ -3214,6 +3266,13 @@ fq_server_start (FqServer  *server,
    * the loop and puts it back, with a wake-up write for each. */
   g_source_set_can_recurse (server->idle_source, TRUE);
   g_source_attach (server->idle_source, server->context);
+  if (server->config.keep_alive_seconds > 0)
+    {
+      server->keep_alive_source = g_timeout_source_new_seconds (1);
+      g_source_set_callback (server->keep_alive_source, keep_alive_sweep_cb, server, NULL);
+      g_source_set_static_name (server->keep_alive_source, "fq-server keep-alive limit");
+      g_source_attach (server->keep_alive_source, server->context);
+    }
   if (cert == NULL && soup_get_major_version () == 3 && soup_get_minor_version () == 2)
     server->tracked_sockets = g_hash_table_new (NULL, NULL);
   g_signal_connect (server->soup, "request-started", G_CALLBACK (request_started_cb), server);
@@ -3394,6 +3453,9 @@ fq_server_free (FqServer *server)
   if (server->idle_source != NULL)
     g_source_destroy (server->idle_source);
   g_clear_pointer (&server->idle_source, g_source_unref);
+  if (server->keep_alive_source != NULL)
+    g_source_destroy (server->keep_alive_source);
+  g_clear_pointer (&server->keep_alive_source, g_source_unref);
   untrack_sockets (server);
   g_clear_object (&server->soup);
   g_clear_pointer (&server->writer_conn, conn_free);

@@ -41,6 +41,7 @@ static double opt_auto_escalate_hours;
 static int opt_sla_interval_seconds = 60;
 static int opt_accept_limit_seconds;
 static double opt_token_hours = 12.0;
+static int opt_keep_alive_seconds = 75;
 static char *opt_create_admin;
 static char *opt_import_grid;
 static char *opt_reference;
@@ -71,6 +72,8 @@ static const GOptionEntry entries[] = {
     "Acceptance limit in seconds (tests)", "SECONDS" },
   { "token-hours", 0, 0, G_OPTION_ARG_DOUBLE, &opt_token_hours,
     "Lifetime of a sign-in token (default 12)", "HOURS" },
+  { "keep-alive-seconds", 0, 0, G_OPTION_ARG_INT, &opt_keep_alive_seconds,
+    "Close a keep-alive connection idle this long (default 75, 0: never)", "SECONDS" },
   { "create-admin", 0, 0, G_OPTION_ARG_STRING, &opt_create_admin,
     "Create the first administrator (password read from standard input), then exit", "USERNAME" },
   { "import-grid", 0, 0, G_OPTION_ARG_FILENAME, &opt_import_grid,
@@ -599,7 +602,7 @@ main (int   argc,
     }
   if (opt_history_months < 0 || opt_history_months > 120 || opt_feed_rate < 0 ||
       opt_accept_limit_minutes <= 0 || opt_token_hours <= 0 || opt_auto_escalate_hours < 0 ||
-      opt_sla_interval_seconds <= 0 || opt_accept_limit_seconds < 0)
+      opt_sla_interval_seconds <= 0 || opt_accept_limit_seconds < 0 || opt_keep_alive_seconds < 0)
     {
       g_printerr ("fengqiao-server: an option value is out of range\n");
       return 2;
@@ -770,6 +773,7 @@ main (int   argc,
   config.auto_escalate_seconds = (gint64)(opt_auto_escalate_hours * 3600);
   config.sla_interval_seconds = opt_sla_interval_seconds;
   config.token_lifetime_seconds = (gint64)(opt_token_hours * 3600);
+  config.keep_alive_seconds = opt_keep_alive_seconds;
   config.tls_cert = opt_tls_cert;
   config.tls_key = opt_tls_key;
   config.reference_dir = refdir;

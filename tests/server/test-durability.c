@@ -11,9 +11,16 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -718,6 +725,133 @@ test_wal_bounded (void)
     }
 }
 
+/* ---- a keep-alive connection, by hand ---- */
+
+/* A plain keep-alive connection to @url's port; asserts. */
+static int
+raw_connect (const char *url)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET };
+  const char *colon = strrchr (url, ':');
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_nonnull (colon);
+  g_assert_cmpint (fd, >=, 0);
+  addr.sin_port = htons (atoi (colon + 1));
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (connect (fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
+  return fd;
+}
+
+/* Whether GET /health on @fd is answered 200, whole, within 5 s. */
+static gboolean
+raw_health (int fd)
+{
+  static const char request[] = "GET /api/v1/health HTTP/1.1\r\nHost: test\r\n\r\n";
+  GString *in = g_string_new (NULL);
+  gboolean ok = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  if (send (fd, request, sizeof request - 1, MSG_NOSIGNAL) != (gssize)(sizeof request - 1))
+    goto out;
+  while (g_get_monotonic_time () < deadline)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      char buf[4096];
+      const char *end, *length;
+      gssize n;
+
+      if (poll (&p, 1, 100) <= 0)
+        continue;
+      n = recv (fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      g_string_append_len (in, buf, n);
+      end = strstr (in->str, "\r\n\r\n");
+      length = g_strstr_len (in->str, end != NULL ? end - in->str : -1, "Content-Length: ");
+      if (end != NULL && length != NULL &&
+          in->len >= (gsize)(end + 4 - in->str) + (gsize)atoi (length + 16))
+        {
+          ok = g_str_has_prefix (in->str, "HTTP/1.1 200");
+          break;
+        }
+    }
+out:
+  g_string_free (in, TRUE);
+  return ok;
+}
+
+/* Whether the server closes @fd within @timeout_ms. */
+static gboolean
+raw_closed_within (int  fd,
+                   guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      char byte;
+
+      if (poll (&p, 1, 100) <= 0)
+        continue;
+      return recv (fd, &byte, 1, 0) == 0;
+    }
+  return FALSE;
+}
+
+/* --keep-alive-seconds: a connection left idle that long is closed; one
+ * that keeps asking within it stays, and each of its requests is answered
+ * on it. */
+static void
+test_keep_alive_limit (void)
+{
+  static const char * const args[] = {
+    "--demo", "--demo-history-months", "0", "--demo-feed-rate", "0", "--keep-alive-seconds", "2", NULL
+  };
+  g_autoptr(FqTestServer) server = fq_test_server_new (args);
+  g_autoptr(GError) error = NULL;
+  int idle[20];
+  int busy;
+  guint before, open, after;
+  gint64 start;
+
+  g_assert_true (fq_test_server_start (server, 60, &error));
+  g_assert_no_error (error);
+  before = fq_test_server_count_fds (server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (idle); i++)
+    {
+      idle[i] = raw_connect (fq_test_server_get_url (server));
+      g_assert_true (raw_health (idle[i]));
+    }
+  busy = raw_connect (fq_test_server_get_url (server));
+  g_assert_true (raw_health (busy));
+  open = fq_test_server_count_fds (server);
+  g_assert_cmpuint (open, >=, before + G_N_ELEMENTS (idle) + 1);
+
+  /* Five seconds: the busy one asks every half second, and is answered
+   * on its connection each time. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    {
+      g_usleep (500 * 1000);
+      g_assert_true (raw_health (busy));
+    }
+  close (busy);
+
+  /* The idle ones were closed by the server (2 s idle, swept each second). */
+  for (guint i = 0; i < G_N_ELEMENTS (idle); i++)
+    {
+      g_assert_true (raw_closed_within (idle[i], 2000));
+      close (idle[i]);
+    }
+  after = wait_for_fds (server, before + 3);
+  g_test_message ("server file descriptors: %u before, %u with %u idle and 1 busy connection, %u after",
+                  before, open, (guint)G_N_ELEMENTS (idle), after);
+  g_assert_cmpuint (after, <=, before + 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +865,7 @@ main (int   argc,
   g_test_add_func ("/server/durability/sigterm-under-load", test_sigterm_under_load);
   g_test_add_func ("/server/durability/connection-churn", test_connection_churn);
   g_test_add_func ("/server/durability/idle-connections", test_idle_connections);
+  g_test_add_func ("/server/durability/keep-alive-limit", test_keep_alive_limit);
   g_test_add_func ("/server/durability/descriptor-limit", test_descriptor_limit);
   g_test_add_func ("/server/durability/wal-bounded", test_wal_bounded);
 
