@@ -1064,14 +1064,15 @@ apply_job (sqlite3       *db,
       data_node = json_object_get_member (change, "data");
       if (!del)
         {
+          const FqJsonSpan *span = spans != NULL ? &g_array_index (spans, FqJsonSpan, i) : NULL;
+
           if (data_node == NULL || !JSON_NODE_HOLDS_OBJECT (data_node))
             continue;
           obj = json_node_get_object (data_node);
-          if (spans != NULL && g_array_index (spans, FqJsonSpan, i).length > 0 &&
-              page_text[g_array_index (spans, FqJsonSpan, i).offset] == '{')
+          if (span != NULL && span->length > 0 && page_text[span->offset] == '{')
             {
-              json = page_text + g_array_index (spans, FqJsonSpan, i).offset;
-              json_len = (int)g_array_index (spans, FqJsonSpan, i).length;
+              json = page_text + span->offset;
+              json_len = (int)span->length;
             }
           else
             {

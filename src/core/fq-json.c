@@ -1487,6 +1487,7 @@ typedef struct
 {
   const char *text;
   const char *array;
+  gsize       array_len;
   const char *member;
   GArray     *spans;
   gboolean    found;
@@ -1504,7 +1505,7 @@ span_page_member_cb (const char *key,
 
   if (key == NULL)
     return FALSE;
-  if (key_len != strlen (page->array) || memcmp (key, page->array, key_len) != 0)
+  if (key_len != page->array_len || memcmp (key, page->array, key_len) != 0)
     return TRUE;
   /* Another member of that name after this one would be json-glib's. */
   if (page->found || *p != '[')
@@ -1569,12 +1570,14 @@ fq_json_find_member_spans (const char *text,
 {
   const char *end = text + length;
   const char *p;
-  SpanPage page = { text, array, member, spans, FALSE };
-  guint before = spans->len;
+  SpanPage page;
+  guint before;
 
   g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (array != NULL && member != NULL, FALSE);
+  g_return_val_if_fail (array != NULL && member != NULL && spans != NULL, FALSE);
 
+  page = (SpanPage) { text, array, strlen (array), member, spans, FALSE };
+  before = spans->len;
   p = span_skip_space (text, end);
   if (p >= end || *p != '{' ||
       span_walk_object (p + 1, end, span_page_member_cb, &page) == NULL ||

@@ -1078,8 +1078,8 @@ fq_changes_close_all (FqServer *server)
 
   /* Whatever came after the close: a replay page, a change. */
   g_queue_clear_full (&hub->inbox, (GDestroyNotify)hub_command_free);
-  while (hub->clients->len > 0)
-    client_free (g_ptr_array_steal_index (hub->clients, hub->clients->len - 1));
+  /* The thread ends only once every client is gone (hub_close_all()). */
+  g_warn_if_fail (hub->clients->len == 0);
   g_ptr_array_unref (hub->clients);
   if (hub->sweep_source != NULL)
     g_source_destroy (hub->sweep_source);
@@ -1154,8 +1154,6 @@ upgrade_wrote_cb (SoupServerMessage *msg,
       hub_command_free (cmd);
       return;
     }
-  if (cmd->socket == NULL && G_IS_SOCKET_CONNECTION (cmd->stream))
-    cmd->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (cmd->stream)));
   hub_post (upgrade->hub, cmd);
 }
 
