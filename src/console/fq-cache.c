@@ -982,12 +982,6 @@ apply_job (sqlite3       *db,
   ApplyData *ad = data;
   g_autoptr(FqCacheBatch) batch = batch_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
-
-  batch->filling = ad->filling;
-  gint64 t0 = g_get_monotonic_time ();
-  struct timespec c0, c1;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
   Statements st = { 0 };
   sqlite3_stmt *meta = NULL;
   gint64 stored_seq = 0;
@@ -995,7 +989,12 @@ apply_job (sqlite3       *db,
   guint n;
   const char *page_text = NULL;
   g_autoptr(GArray) spans = NULL;
+  /* For G_MESSAGES_DEBUG: how long each page took to store. */
+  gint64 start = g_get_monotonic_time ();
+  struct timespec cpu_start, cpu_end;
 
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu_start);
+  batch->filling = ad->filling;
   pragma_int (db, "SELECT value FROM meta WHERE key = 'last_seq'", &stored_seq);
   max_seq = stored_seq;
   batch->first_seq = G_MAXINT64;
@@ -1196,9 +1195,9 @@ apply_job (sqlite3       *db,
   if (batch->first_seq == G_MAXINT64)
     batch->first_seq = 0;
   batch->last_seq = max_seq;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c1);
-  g_debug ("Stored %u changes in %.0f ms (%.0f ms CPU)", n, (g_get_monotonic_time () - t0) / 1000.0,
-           ((c1.tv_sec - c0.tv_sec) * 1e9 + (c1.tv_nsec - c0.tv_nsec)) / 1e6);
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu_end);
+  g_debug ("Stored %u changes in %.0f ms (%.0f ms CPU)", n, (g_get_monotonic_time () - start) / 1000.0,
+           ((cpu_end.tv_sec - cpu_start.tv_sec) * 1e9 + (cpu_end.tv_nsec - cpu_start.tv_nsec)) / 1e6);
 
   /* Nothing of the page is shared with the batch (the data that travels
    * with it was parsed again from its text): json-glib's reference counts
