@@ -29,6 +29,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "fq-category.h"
 #include "fq-city-time.h"
 #include "fq-incident-board.h"
 #include "fq-json.h"
@@ -47,24 +48,29 @@ typedef enum
   NEUTRAL,
 } Direction;
 
-/* The tiles, in reading order. */
+/* The tiles, in reading order. A figure that ripens goes on changing after
+ * its period ends, as the period's tickets are worked: they are counted by
+ * their state now (DOMAIN.md "Metrics"), so a period whose tickets are
+ * still within their deadlines has fewer closed, fewer returned, and only
+ * the quick ones resolved. */
 static const struct
 {
   const char          *metric;
   const char          *title;
   FqSummaryColumnKind  kind;
   Direction            good;
+  gboolean             ripens;
 } tile_info[] = {
-  { "incidents_total", N_("Incidents"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN },
-  { "non_police_disputes", N_("Non-police disputes"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN },
-  { "diversion_share", N_("Mediated or diverted"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP },
-  { "tickets_created", N_("Tickets dispatched"), FQ_SUMMARY_COLUMN_COUNT, NEUTRAL },
-  { "completion_rate", N_("Completion rate"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP },
-  { "on_time_rate", N_("Resolved on time"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP },
-  { "repeat_calls", N_("Repeat calls"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN },
-  { "backflow_tickets", N_("Backflow tickets"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN },
-  { "proactive_reports", N_("Found by grid workers"), FQ_SUMMARY_COLUMN_COUNT, GOOD_UP },
-  { "median_hours_to_resolve", N_("Median hours to resolve"), FQ_SUMMARY_COLUMN_DECIMAL, GOOD_DOWN },
+  { "incidents_total", N_("Incidents"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN, FALSE },
+  { "non_police_disputes", N_("Non-police disputes"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN, FALSE },
+  { "diversion_share", N_("Mediated or diverted"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP, FALSE },
+  { "tickets_created", N_("Tickets dispatched"), FQ_SUMMARY_COLUMN_COUNT, NEUTRAL, FALSE },
+  { "completion_rate", N_("Completion rate"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP, TRUE },
+  { "on_time_rate", N_("Resolved on time"), FQ_SUMMARY_COLUMN_RATIO, GOOD_UP, TRUE },
+  { "repeat_calls", N_("Repeat calls"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN, FALSE },
+  { "backflow_tickets", N_("Backflow tickets"), FQ_SUMMARY_COLUMN_COUNT, GOOD_DOWN, TRUE },
+  { "proactive_reports", N_("Found by grid workers"), FQ_SUMMARY_COLUMN_COUNT, GOOD_UP, FALSE },
+  { "median_hours_to_resolve", N_("Median hours to resolve"), FQ_SUMMARY_COLUMN_DECIMAL, GOOD_DOWN, TRUE },
 };
 
 #define N_TILES G_N_ELEMENTS (tile_info)
@@ -406,11 +412,15 @@ judge (guint   index,
   return "fq-bad";
 }
 
+/* @unripe: the figure ripens and the period's tickets are still being
+ * worked (period_still_worked()): the change is shown, but neither good nor
+ * bad, since the periods it compares are not at the same stage. */
 static void
 set_change_label (GtkLabel   *label,
                   guint       index,
                   const char *prefix,
                   JsonObject *changes,
+                  gboolean    unripe,
                   GString    *spoken)
 {
   double value = 0;
@@ -418,6 +428,7 @@ set_change_label (GtkLabel   *label,
   gtk_widget_remove_css_class (GTK_WIDGET (label), "fq-good");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "fq-bad");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "fq-neutral");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
 
   if (!get_double (changes, tile_info[index].metric, &value))
     {
@@ -431,17 +442,23 @@ set_change_label (GtkLabel   *label,
     }
 
   {
-    const char *css = judge (index, value);
+    const char *css = unripe ? "fq-neutral" : judge (index, value);
     /* The arrow gives the direction; the number, the size. */
     g_autofree char *change = g_strdup_printf ("%.1f%%", fabs (value) * 100);
     g_autofree char *text = g_strdup_printf ("%s %s %s", prefix,
                                              value > 0.0005 ? "↑" : value < -0.0005 ? "↓" : "→",
                                              change);
-    const char *verdict = g_str_equal (css, "fq-good") ? _("better")
+    const char *verdict = unripe ? _("not yet comparable: this period's tickets are still being worked")
+                        : g_str_equal (css, "fq-good") ? _("better")
                         : g_str_equal (css, "fq-bad") ? _("worse") : _("no judgement");
 
     gtk_label_set_label (label, text);
     gtk_widget_add_css_class (GTK_WIDGET (label), css);
+    if (unripe)
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label),
+                                   _("Not yet comparable: this period's tickets may still be within their "
+                                     "deadlines, so this figure will still change, while the tickets of the "
+                                     "period compared have had longer."));
     /* Translators: said by a screen reader: " Previous period: up 3.2%,
      * worse." */
     g_string_append_printf (spoken, _(" %s: %s %s, %s."), prefix,
@@ -504,12 +521,36 @@ tile_detail (JsonObject *current,
   return g_strdup ("");
 }
 
+/* Whether tickets of the period may still be within their deadlines: it
+ * ended less than the longest deadline of any category ago (a ticket
+ * dispatched at its last moment has until then). */
+static gboolean
+period_still_worked (FqSummaryView *self)
+{
+  GListModel *categories;
+  guint longest = 0;
+  guint n;
+
+  if (self->context == NULL)
+    return FALSE;
+  categories = fq_context_get_categories (self->context);
+  n = g_list_model_get_n_items (categories);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FqCategory) category = g_list_model_get_item (categories, i);
+
+      longest = MAX (longest, fq_category_get_deadline_hours (category));
+    }
+  return longest > 0 && g_get_real_time () / G_USEC_PER_SEC < self->to + (gint64)longest * 3600;
+}
+
 static void
 update_tiles (FqSummaryView *self)
 {
   JsonObject *current = summary_part (self, "current");
   JsonObject *previous = change_part (self, "previous_period");
   JsonObject *last_year = change_part (self, "same_period_last_year");
+  gboolean still_worked = period_still_worked (self);
 
   for (guint i = 0; i < N_TILES; i++)
     {
@@ -527,8 +568,10 @@ update_tiles (FqSummaryView *self)
       g_string_append_printf (spoken, "%s: %s.", _(tile_info[i].title), text);
       if (detail_text[0] != '\0')
         g_string_append_printf (spoken, " %s.", detail_text);
-      set_change_label (mom, i, C_("change", "Previous period"), previous, spoken);
-      set_change_label (yoy, i, C_("change", "Last year"), last_year, spoken);
+      set_change_label (mom, i, C_("change", "Previous period"), previous,
+                        still_worked && tile_info[i].ripens, spoken);
+      set_change_label (yoy, i, C_("change", "Last year"), last_year,
+                        still_worked && tile_info[i].ripens, spoken);
       g_string_append_c (spoken, ' ');
       g_string_append (spoken, _("Activate to show the records on the board."));
       gtk_accessible_update_property (GTK_ACCESSIBLE (tile), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -1108,6 +1151,18 @@ update_period_label (FqSummaryView *self)
       /* Translators: the period and what it is compared with. */
       text = g_strdup_printf (_("%s, compared with the previous period (%s) and the same period last year (%s)."),
                               span, p, y);
+      if (period_still_worked (self))
+        {
+          /* Translators: follows the sentence above when the period's
+           * tickets may still be within their deadlines. */
+          g_autofree char *full = g_strdup_printf ("%s %s", text,
+                                                   _("Its tickets are still being worked: the completion rate, "
+                                                     "on-time rate, backflow and time to resolve will still change, "
+                                                     "so their comparisons are shown without judgement."));
+
+          g_free (text);
+          text = g_steal_pointer (&full);
+        }
     }
   else
     text = g_steal_pointer (&span);

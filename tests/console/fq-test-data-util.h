@@ -103,12 +103,12 @@ fq_test_server_listen (FqLocalServer *server)
   return g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
 }
 
-/* Starts a quiet demo server (no history, no live feed) on @data_dir. */
+/* Starts a demo server on @data_dir with @args besides (NULL-terminated). */
 G_GNUC_UNUSED static FqLocalServer *
-fq_test_start_server (const char *data_dir,
-                      const char *listen)
+fq_test_start_server_with_args (const char  *data_dir,
+                                const char  *listen,
+                                const char **args)
 {
-  const char *args[] = { "--demo-history-months", "0", "--demo-feed-rate", "0", NULL };
   FqLocalServer *server = fq_local_server_new (data_dir);
   gboolean done = FALSE;
 
@@ -119,6 +119,16 @@ fq_test_start_server (const char *data_dir,
   g_assert_true (fq_test_wait (fq_test_flag_cond, &done, 120000));
   g_assert_nonnull (fq_local_server_get_url (server));
   return server;
+}
+
+/* Starts a quiet demo server (no history, no live feed) on @data_dir. */
+G_GNUC_UNUSED static FqLocalServer *
+fq_test_start_server (const char *data_dir,
+                      const char *listen)
+{
+  const char *args[] = { "--demo-history-months", "0", "--demo-feed-rate", "0", NULL };
+
+  return fq_test_start_server_with_args (data_dir, listen, args);
 }
 
 typedef struct

@@ -523,7 +523,15 @@ fixture_setup (Fixture       *f,
   server_dir = g_build_filename (f->dir, "server", NULL);
   sessions = g_build_filename (f->dir, "sessions", NULL);
   cache_path = g_build_filename (f->dir, "cache.db", NULL);
-  f->server = fq_test_start_server (server_dir, NULL);
+  if (data != NULL)
+    {
+      /* Months of history, so that every period compared has tickets. */
+      const char *args[] = { "--demo-history-months", data, "--demo-feed-rate", "0", NULL };
+
+      f->server = fq_test_start_server_with_args (server_dir, NULL, args);
+    }
+  else
+    f->server = fq_test_start_server (server_dir, NULL);
   f->operator = fq_test_login (fq_local_server_get_url (f->server), sessions, "operator");
   make_records (f);
 
@@ -590,6 +598,24 @@ label_text (GtkWidget  *tile,
             const char *part)
 {
   return g_strdup (gtk_label_get_label (g_object_get_data (G_OBJECT (tile), part)));
+}
+
+/* The first label under @widget whose text holds @needle, or NULL. */
+static GtkLabel *
+find_label (GtkWidget  *widget,
+            const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label (child, needle);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static JsonObject *
@@ -873,6 +899,72 @@ test_view (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The tooltip of the change on the previous period of @metric's tile. */
+static const char *
+change_tooltip (FqSummaryView *view,
+                const char    *metric)
+{
+  GtkWidget *mom = g_object_get_data (G_OBJECT (fq_summary_view_get_tile (view, metric)), "mom");
+
+  return gtk_widget_get_tooltip_text (mom);
+}
+
+/* A figure that ripens (its tickets counted by their state now) is compared
+ * without a verdict while the period's tickets are within their deadlines,
+ * and the period says why; once the period ended more than the longest
+ * deadline (15 days) ago, it is judged again. Every other figure is judged
+ * as always. */
+static void
+test_unripe (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *ripening[] = { "completion_rate", "on_time_rate", "backflow_tickets",
+                             "median_hours_to_resolve" };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GtkWidget *window;
+  FqSummaryView *view;
+  GtkLabel *period;
+
+  if (f->server == NULL)
+    return;
+
+  window = gtk_window_new ();
+  view = g_object_new (FQ_TYPE_SUMMARY_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  fq_summary_view_set_context (view, f->context);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* This month so far, against the same days of last month. */
+  fq_summary_view_reload (view);
+  g_assert_true (fq_test_wait (loaded_cond, view, 30000));
+  for (guint i = 0; i < G_N_ELEMENTS (ripening); i++)
+    {
+      GtkWidget *tile = fq_summary_view_get_tile (view, ripening[i]);
+
+      g_assert_true (gtk_widget_has_css_class (g_object_get_data (G_OBJECT (tile), "mom"), "fq-neutral"));
+      g_assert_true (gtk_widget_has_css_class (g_object_get_data (G_OBJECT (tile), "yoy"), "fq-neutral"));
+    }
+  /* The completion rate has a change (the tickets made above, and those of
+   * the history's same days last month), shown with its reason. */
+  g_assert_nonnull (change_tooltip (view, "completion_rate"));
+  g_assert_nonnull (strstr (change_tooltip (view, "completion_rate"), "Not yet comparable"));
+  g_assert_null (change_tooltip (view, "incidents_total"));
+  period = find_label (GTK_WIDGET (view), "compared with the previous period");
+  g_assert_nonnull (period);
+  g_assert_nonnull (strstr (gtk_label_get_label (period), "still being worked"));
+
+  /* Twenty days that ended twenty days ago: every ticket is due. */
+  fq_summary_view_set_period (view, FQ_SUMMARY_PERIOD_CUSTOM, now - 40 * 86400, now - 20 * 86400);
+  g_assert_true (fq_test_wait (loaded_cond, view, 30000));
+  for (guint i = 0; i < G_N_ELEMENTS (ripening); i++)
+    g_assert_null (change_tooltip (view, ripening[i]));
+  period = find_label (GTK_WIDGET (view), "compared with the previous period");
+  g_assert_nonnull (period);
+  g_assert_null (strstr (gtk_label_get_label (period), "still being worked"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -891,6 +983,7 @@ main (int   argc,
   g_test_add_func ("/console/summary/table-height", test_table_height);
   g_test_add_func ("/console/summary/trend-chart", test_trend_chart);
   g_test_add ("/console/summary/view", Fixture, NULL, fixture_setup, test_view, fixture_teardown);
+  g_test_add ("/console/summary/unripe", Fixture, "2", fixture_setup, test_unripe, fixture_teardown);
 
   return g_test_run ();
 }
