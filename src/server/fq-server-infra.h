@@ -212,10 +212,8 @@ void      fq_auth_free            (FqServer   *server);
 
 /* ---- change hub (fq-changes.c) ---- */
 
-/* Hands @changes (FqChange, in seq order, committed and durable) to the
- * live feeds, in one message to their thread; takes a reference. */
 void      fq_changes_push         (FqServer   *server,
-                                   GPtrArray  *changes);
+                                   FqChange   *change);
 void      fq_changes_close_all    (FqServer   *server);
 /* Closes the WebSockets of @username (of one session if @token_hash is
  * given): logout, disable, password or role change. */
