@@ -699,6 +699,22 @@ check_names (GtkWidget *widget)
   return checked;
 }
 
+/* A window showing a summary view of @f's context, its figures counted. */
+static GtkWidget *
+show_view (Fixture        *f,
+           FqSummaryView **view)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  *view = g_object_new (FQ_TYPE_SUMMARY_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (*view));
+  fq_summary_view_set_context (*view, f->context);
+  gtk_window_present (GTK_WINDOW (window));
+  fq_summary_view_reload (*view);
+  g_assert_true (fq_test_wait (loaded_cond, *view, 30000));
+  return window;
+}
+
 static void
 test_view (Fixture       *f,
            gconstpointer  data)
@@ -718,13 +734,7 @@ test_view (Fixture       *f,
   if (f->server == NULL)
     return;
 
-  window = gtk_window_new ();
-  view = g_object_new (FQ_TYPE_SUMMARY_VIEW, NULL);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
-  fq_summary_view_set_context (view, f->context);
-  gtk_window_present (GTK_WINDOW (window));
-  fq_summary_view_reload (view);
-  g_assert_true (fq_test_wait (loaded_cond, view, 30000));
+  window = show_view (f, &view);
 
   /* The tiles show the server's figures for the view's period. */
   fq_summary_view_get_period (view, &from, &to);
@@ -928,15 +938,8 @@ test_unripe (Fixture       *f,
   if (f->server == NULL)
     return;
 
-  window = gtk_window_new ();
-  view = g_object_new (FQ_TYPE_SUMMARY_VIEW, NULL);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
-  fq_summary_view_set_context (view, f->context);
-  gtk_window_present (GTK_WINDOW (window));
-
   /* This month so far, against the same days of last month. */
-  fq_summary_view_reload (view);
-  g_assert_true (fq_test_wait (loaded_cond, view, 30000));
+  window = show_view (f, &view);
   for (guint i = 0; i < G_N_ELEMENTS (ripening); i++)
     {
       GtkWidget *tile = fq_summary_view_get_tile (view, ripening[i]);
