@@ -544,13 +544,15 @@ period_still_worked (FqSummaryView *self)
   return longest > 0 && g_get_real_time () / G_USEC_PER_SEC < self->to + (gint64)longest * 3600;
 }
 
+/* @still_worked: period_still_worked(), read once for the tiles and the
+ * period's line so that they agree. */
 static void
-update_tiles (FqSummaryView *self)
+update_tiles (FqSummaryView *self,
+              gboolean       still_worked)
 {
   JsonObject *current = summary_part (self, "current");
   JsonObject *previous = change_part (self, "previous_period");
   JsonObject *last_year = change_part (self, "same_period_last_year");
-  gboolean still_worked = period_still_worked (self);
 
   for (guint i = 0; i < N_TILES; i++)
     {
@@ -1131,7 +1133,8 @@ set_section_error (GtkLabel     *label,
 }
 
 static void
-update_period_label (FqSummaryView *self)
+update_period_label (FqSummaryView *self,
+                     gboolean       still_worked)
 {
   JsonObject *periods = summary_part (self, "periods");
   JsonObject *previous = periods != NULL && json_object_has_member (periods, "previous_period")
@@ -1151,7 +1154,7 @@ update_period_label (FqSummaryView *self)
       /* Translators: the period and what it is compared with. */
       text = g_strdup_printf (_("%s, compared with the previous period (%s) and the same period last year (%s)."),
                               span, p, y);
-      if (period_still_worked (self))
+      if (still_worked)
         {
           /* Translators: follows the sentence above when the period's
            * tickets may still be within their deadlines. */
@@ -1175,6 +1178,8 @@ summary_answer (FqSummaryView *self,
                 const GError  *error,
                 gpointer       data)
 {
+  gboolean still_worked;
+
   if (error != NULL || root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_autoptr(GError) local = NULL;
@@ -1187,8 +1192,9 @@ summary_answer (FqSummaryView *self,
     }
   g_clear_pointer (&self->summary, json_object_unref);
   self->summary = json_object_ref (json_node_get_object (root));
-  update_tiles (self);
-  update_period_label (self);
+  still_worked = period_still_worked (self);
+  update_tiles (self, still_worked);
+  update_period_label (self, still_worked);
   gtk_stack_set_visible_child_name (self->state_stack, "content");
 }
 
