@@ -751,13 +751,19 @@ send_cb (GObject      *object,
   g_task_run_in_thread (task, parse_in_thread);
 }
 
+typedef enum
+{
+  CALL_LOGIN = 1 << 0,  /* without the token; a 401 is a wrong password */
+  CALL_ONCE  = 1 << 1,  /* on a connection of its own, closed after the answer */
+} CallFlags;
+
 static void
 start_call (FqClient            *self,
             const char          *method,
             const char          *path,
             JsonNode            *body,
             const char          *idempotency_key,
-            gboolean             is_login,
+            CallFlags            flags,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
             gpointer             user_data,
@@ -774,7 +780,7 @@ start_call (FqClient            *self,
   url = g_strconcat (self->api_url, path, NULL);
   cd = g_new0 (CallData, 1);
   cd->self = g_object_ref (self);
-  cd->is_login = is_login;
+  cd->is_login = (flags & CALL_LOGIN) != 0;
   cd->message = soup_message_new (method, url);
   g_task_set_task_data (task, cd, call_data_free);
 
@@ -793,7 +799,7 @@ start_call (FqClient            *self,
 
   headers = soup_message_get_request_headers (cd->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
-  if (self->token != NULL && !is_login)
+  if (self->token != NULL && !cd->is_login)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
 
@@ -802,6 +808,11 @@ start_call (FqClient            *self,
     }
   if (idempotency_key != NULL)
     soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
+  if (flags & CALL_ONCE)
+    {
+      soup_message_add_flags (cd->message, SOUP_MESSAGE_NEW_CONNECTION);
+      soup_message_headers_replace (headers, "Connection", "close");
+    }
 
   if (body != NULL)
     {
@@ -830,7 +841,24 @@ fq_client_call_async (FqClient            *self,
   g_return_if_fail (method != NULL);
   g_return_if_fail (path != NULL && path[0] == '/');
 
-  start_call (self, method, path, body, idempotency_key, FALSE,
+  start_call (self, method, path, body, idempotency_key, 0,
+              cancellable, callback, user_data, fq_client_call_async);
+}
+
+void
+fq_client_call_once_async (FqClient            *self,
+                           const char          *method,
+                           const char          *path,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (FQ_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  /* Its answer is finished by fq_client_call_finish(), like any call's. */
+  start_call (self, method, path, NULL, NULL, CALL_ONCE,
               cancellable, callback, user_data, fq_client_call_async);
 }
 
@@ -953,7 +981,7 @@ fq_client_login_async (FqClient            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fq_client_login_async);
 
-  start_call (self, "POST", "/auth/login", body, NULL, TRUE,
+  start_call (self, "POST", "/auth/login", body, NULL, CALL_LOGIN,
               cancellable, login_cb, task, fq_client_call_async);
 }
 
@@ -1072,7 +1100,7 @@ fq_client_logout_async (FqClient            *self,
     }
 
   /* Send with the token, then forget it at once. */
-  start_call (self, "POST", "/auth/logout", NULL, NULL, FALSE,
+  start_call (self, "POST", "/auth/logout", NULL, NULL, 0,
               cancellable, logout_cb, task, fq_client_call_async);
   delete_session_file (self);
   set_session (self, NULL, NULL);

@@ -150,6 +150,16 @@ void         fq_client_call_async              (FqClient             *self,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
+/* A rare call without a body that should leave no idle keep-alive
+ * connection behind on the server (each one costs its main loop a little
+ * at every turn): sent on a new connection, closed after the answer.
+ * Finished by fq_client_call_finish(). */
+void         fq_client_call_once_async         (FqClient             *self,
+                                                const char           *method,
+                                                const char           *path,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
 JsonNode    *fq_client_call_finish             (FqClient             *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);

@@ -16,6 +16,9 @@
  * transaction and one update of the models. */
 #define FLUSH_DELAY_MS 40
 #define FLUSH_MAX_FRAMES 1000
+/* A live feed that has been quiet this long is checked against /changes
+ * (see quiet_check_cb()). */
+#define QUIET_CHECK_MS 30000
 
 struct _FqSync
 {
@@ -36,6 +39,10 @@ struct _FqSync
   guint                    retry_id;
   gint64                   retry_at;      /* monotonic µs */
   guint                    flush_id;
+  guint                    quiet_id;
+  guint                    quiet_ms;
+  gint64                   last_heard;    /* monotonic µs: a frame, the socket's start or a check */
+  gint64                   suspect_seq;   /* a change /changes has that the feed has not sent yet */
   guint                    attempt;
   guint                    applies_in_flight;
 
@@ -47,6 +54,7 @@ struct _FqSync
   guint                    filling : 1;      /* catching up from an empty cache */
   guint                    more_pages : 1;   /* the last page said more */
   guint                    ws_wanted : 1;    /* open the socket when applies are done */
+  guint                    checking : 1;     /* a quiet check is in flight */
 };
 
 enum {
@@ -168,9 +176,12 @@ drop_connection (FqSync *self)
     }
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->quiet_id, g_source_remove);
   g_clear_pointer (&self->buffer, json_array_unref);
   self->buffer_max_seq = 0;
+  self->suspect_seq = 0;
   self->ws_wanted = FALSE;
+  self->checking = FALSE;
   set_catching_up (self, FALSE);
 }
 
@@ -268,6 +279,7 @@ ws_message_cb (SoupWebsocketConnection *ws,
     }
 
   seq = fq_json_int_or (json_node_get_object (root), "seq", 0);
+  self->last_heard = g_get_monotonic_time ();
 
   if (self->buffer == NULL)
     self->buffer = json_array_new ();
@@ -318,6 +330,145 @@ ws_error_cb (SoupWebsocketConnection *ws,
   g_debug ("Live events error: %s", error->message);
 }
 
+/* ---- answers of /changes ---------------------------------------------- */
+
+/* The answer of a /changes call: its root, which holds an array "changes"
+ * (*@obj: the root's object, *@changes: that array, both owned by the
+ * root), or NULL when the call failed or the answer is not one; the
+ * connection then goes offline, unless the call was cancelled. */
+static JsonNode *
+finish_changes (FqSync        *self,
+                GAsyncResult  *result,
+                JsonObject   **obj,
+                JsonArray    **changes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *changes_node;
+
+  root = fq_client_call_finish (self->client, result, &error);
+  if (root == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (FQ_ERROR, FQ_ERROR_INTERNAL, "Empty answer from /changes");
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        go_offline (self, error);
+      return NULL;
+    }
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (changes_node = json_object_get_member ((*obj = json_node_get_object (root)), "changes")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (changes_node))
+    {
+      error = g_error_new (FQ_ERROR, FQ_ERROR_BAD_JSON, "The answer of /changes has no changes");
+      go_offline (self, error);
+      return NULL;
+    }
+
+  *changes = json_node_get_array (changes_node);
+  return g_steal_pointer (&root);
+}
+
+/* ---- a feed that went quiet ------------------------------------------- */
+
+/* An open WebSocket can stop delivering without closing: a link that died
+ * without a FIN or RST (a cable, a NAT or firewall that forgot the
+ * connection) keeps it "open" for as long as the kernel does not give up,
+ * and a feed that stalls for any other reason says nothing either. The
+ * board would then show old data as live. So a feed that has said nothing
+ * for quiet_ms is checked against the server: the first change after the
+ * last one heard, from /changes. None: the feed is right to be quiet. One
+ * the feed has still not sent one interval later: the feed is stale, and
+ * the connection is made again, which catches up and opens a new socket.
+ * A server that does not answer takes the console offline, as any failed
+ * request does. The interval between the check and the verdict leaves a
+ * frame that was on its way when /changes answered the time to arrive.
+ *
+ * The check runs at most every other interval (one request a minute from
+ * a console whose feed is quiet) on a connection closed after it, so that
+ * quiet consoles keep no idle keep-alive connection open on the server. */
+static void
+quiet_answer_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  FqSync *self = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *obj;
+  JsonArray *changes;
+
+  /* Cancelled with its connection: nothing of it is left to clear. */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  self->checking = FALSE;
+  self->last_heard = g_get_monotonic_time ();
+  root = finish_changes (self, result, &obj, &changes);
+  if (root == NULL)
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  if (json_array_get_length (changes) > 0)
+    {
+      JsonNode *first = json_array_get_element (changes, 0);
+      gint64 seq = JSON_NODE_HOLDS_OBJECT (first)
+                   ? fq_json_int_or (json_node_get_object (first), "seq", 0) : 0;
+
+      if (seq > self->expected_seq)
+        self->suspect_seq = seq;
+    }
+  else if (!fq_json_bool_or (obj, "more", FALSE))
+    {
+      /* Nothing for us up to the server's last seq: the next check starts
+       * there, and does not walk again through what a narrow scope does
+       * not see. */
+      self->expected_seq = MAX (self->expected_seq, fq_json_int_or (obj, "last_seq", 0));
+    }
+
+  g_object_unref (self);
+}
+
+static gboolean
+quiet_check_cb (gpointer user_data)
+{
+  FqSync *self = user_data;
+  g_autofree char *path = NULL;
+
+  if (self->ws == NULL || self->cancellable == NULL || self->catching_up || self->checking)
+    return G_SOURCE_CONTINUE;
+
+  if (self->suspect_seq > 0)
+    {
+      if (self->expected_seq >= self->suspect_seq)
+        {
+          /* It came, late. */
+          self->suspect_seq = 0;
+          return G_SOURCE_CONTINUE;
+        }
+
+      g_message ("The live feed has been silent while the server has change %" G_GINT64_FORMAT
+                 " (the last heard is %" G_GINT64_FORMAT "): connecting again",
+                 self->suspect_seq, self->expected_seq);
+      self->quiet_id = 0;
+      connect_now (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (g_get_monotonic_time () - self->last_heard < (gint64)self->quiet_ms * 1000)
+    return G_SOURCE_CONTINUE;
+
+  self->checking = TRUE;
+  path = g_strdup_printf ("/changes?since=%" G_GINT64_FORMAT "&limit=1", self->expected_seq);
+  fq_client_call_once_async (self->client, "GET", path, self->cancellable,
+                             quiet_answer_cb, g_object_ref (self));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 ws_connected_cb (GObject      *object,
                  GAsyncResult *result,
@@ -343,6 +494,11 @@ ws_connected_cb (GObject      *object,
 
   self->attempt = 0;
   set_state (self, FQ_SYNC_STATE_ONLINE);
+
+  self->last_heard = g_get_monotonic_time ();
+  self->suspect_seq = 0;
+  g_clear_handle_id (&self->quiet_id, g_source_remove);
+  self->quiet_id = g_timeout_add (self->quiet_ms, quiet_check_cb, self);
 
   /* Changes committed between the last page and the socket's start are
    * sent by the server from ?since=, or found by the gap check. */
@@ -435,31 +591,15 @@ page_cb (GObject      *object,
          gpointer      user_data)
 {
   FqSync *self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *obj;
-  JsonNode *changes_node;
   JsonArray *changes;
   gint64 last_seq;
   gboolean more;
 
-  root = fq_client_call_finish (FQ_CLIENT (object), result, &error);
+  root = finish_changes (self, result, &obj, &changes);
   if (root == NULL)
     {
-      if (error == NULL)
-        error = g_error_new (FQ_ERROR, FQ_ERROR_INTERNAL, "Empty answer from /changes");
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        go_offline (self, error);
-      g_object_unref (self);
-      return;
-    }
-
-  if (!JSON_NODE_HOLDS_OBJECT (root) ||
-      (changes_node = json_object_get_member ((obj = json_node_get_object (root)), "changes")) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (changes_node))
-    {
-      error = g_error_new (FQ_ERROR, FQ_ERROR_BAD_JSON, "The answer of /changes has no changes");
-      go_offline (self, error);
       g_object_unref (self);
       return;
     }
@@ -467,7 +607,7 @@ page_cb (GObject      *object,
   last_seq = fq_json_int_or (obj, "last_seq", 0);
   more = fq_json_bool_or (obj, "more", FALSE);
   note_server_seq (self, last_seq);
-  changes = json_array_ref (json_node_get_array (changes_node));
+  json_array_ref (changes);
   if (json_array_get_length (changes) > 0)
     {
       JsonNode *last = json_array_get_element (changes, json_array_get_length (changes) - 1);
@@ -826,6 +966,7 @@ fq_sync_init (FqSync *self)
 {
   self->state = FQ_SYNC_STATE_OFFLINE;
   self->server_seq = -1;
+  self->quiet_ms = QUIET_CHECK_MS;
 }
 
 FqSync *
@@ -879,6 +1020,16 @@ fq_sync_reconnect_now (FqSync *self)
       self->attempt = 0;
       connect_now (self);
     }
+}
+
+void
+fq_sync_set_quiet_check (FqSync *self,
+                         guint   interval_ms)
+{
+  g_return_if_fail (FQ_IS_SYNC (self));
+  g_return_if_fail (interval_ms > 0);
+
+  self->quiet_ms = interval_ms;
 }
 
 FqSyncState

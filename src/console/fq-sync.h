@@ -12,9 +12,10 @@ G_BEGIN_DECLS
  * FqSync keeps the cache in step with the server: it first checks that the
  * cache holds this server's data (GET /health's epoch), then pages through
  * GET /changes?since=SEQ (limit 1000) until `more` is false, then listens on
- * the WebSocket /events; a gap in seq starts a catch-up again. When the
- * server cannot be reached it retries with exponential backoff (1 s, 2 s, …,
- * 30 s, with ±20 % jitter).
+ * the WebSocket /events; a gap in seq starts a catch-up again, and a feed
+ * that stays silent while /changes has something new for it is connected
+ * again. When the server cannot be reached it retries with exponential
+ * backoff (1 s, 2 s, …, 30 s, with ±20 % jitter).
  */
 
 typedef enum
@@ -43,6 +44,11 @@ void         fq_sync_stop                (FqSync      *self);
 /* Skips the current backoff wait and connects now ("Retry" button, or the
  * network monitor saying the network is back). */
 void         fq_sync_reconnect_now       (FqSync      *self);
+/* How long the live feed may say nothing before it is checked against
+ * /changes (30 s unless set; a test sets less). A feed found to have
+ * missed a change is connected again. Takes effect at the next socket. */
+void         fq_sync_set_quiet_check     (FqSync      *self,
+                                          guint        interval_ms);
 
 /* Property "state" (FqSyncState). ONLINE means caught up and listening. */
 FqSyncState  fq_sync_get_state           (FqSync      *self);

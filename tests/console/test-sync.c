@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include "fq-cache-private.h"
@@ -16,7 +17,8 @@
  * The data layer against a real server: login and session file, catch-up
  * into the cache, a live incident over the WebSocket, going offline, an
  * offline write replayed exactly once after the server comes back on the
- * same data, and the cache read again without any server.
+ * same data, the cache read again without any server, and a live feed
+ * that goes silent without closing.
  */
 
 typedef struct
@@ -193,6 +195,252 @@ pending_zero_cond (gpointer data)
   return fq_outbox_get_n_pending (data) == 0;
 }
 
+/* ---- a relay whose live feeds can go silent ----------------------------- */
+
+/* Between the console and the server, a TCP relay: it passes every byte
+ * both ways, counts the WebSocket upgrades to /events and the quiet checks
+ * (/changes with limit=1), and, once told, drops what the server sends on
+ * the feeds open at that moment without closing anything, as a link that
+ * died without a FIN would. */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint16         target_port;
+  GPtrArray      *links;
+  guint           n_feeds;
+  guint           n_checks;
+  guint           n_checks_alone; /* on a connection of their own */
+} Relay;
+
+typedef struct _Link Link;
+
+/* One direction of a link. */
+typedef struct
+{
+  Link          *link;
+  GInputStream  *from;
+  GOutputStream *to;
+  gboolean       up;      /* from the console to the server */
+  guint8         buf[16384];
+} Pump;
+
+struct _Link
+{
+  Relay        *relay;
+  GIOStream    *near;   /* the console's */
+  GIOStream    *far;    /* the server's */
+  gboolean      feed;
+  gboolean      check;
+  guint         n_requests;
+  gboolean      silenced;
+  gboolean      done;
+  GCancellable *cancellable;
+  Pump          up;
+  Pump          down;
+};
+
+static void pump (Pump *p);
+
+static void
+link_close (Link *link)
+{
+  if (link->done)
+    return;
+  link->done = TRUE;
+  g_cancellable_cancel (link->cancellable);
+  g_io_stream_close (link->near, NULL, NULL);
+  g_io_stream_close (link->far, NULL, NULL);
+}
+
+static void
+link_free (Link *link)
+{
+  link_close (link);
+  g_object_unref (link->near);
+  g_object_unref (link->far);
+  g_object_unref (link->cancellable);
+  g_free (link);
+}
+
+/* Requests start a chunk; that is enough to tell them apart here. */
+static void
+link_look_at_request (Link       *link,
+                      const char *data,
+                      gsize       n)
+{
+  g_autofree char *line = NULL;
+  char *end;
+
+  if (n <= 4 || memcmp (data, "GET ", 4) != 0)
+    return;
+
+  line = g_strndup (data, MIN (n, 200));
+  if ((end = strstr (line, "\r\n")) != NULL)
+    *end = '\0';
+  link->n_requests++;
+  if (strstr (line, "/events") != NULL)
+    {
+      link->feed = TRUE;
+      link->relay->n_feeds++;
+    }
+  else if (strstr (line, "/changes?") != NULL && g_str_has_suffix (line, "&limit=1 HTTP/1.1"))
+    {
+      link->check = TRUE;
+      link->relay->n_checks++;
+      if (link->n_requests == 1)
+        link->relay->n_checks_alone++;
+    }
+}
+
+static void
+written_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Pump *p = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    link_close (p->link);
+  else
+    pump (p);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Pump *p = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (n <= 0)
+    {
+      link_close (p->link);
+      return;
+    }
+  if (p->up)
+    link_look_at_request (p->link, (const char *)p->buf, n);
+  else if (p->link->silenced)
+    {
+      pump (p);
+      return;
+    }
+  g_output_stream_write_all_async (p->to, p->buf, n, G_PRIORITY_DEFAULT, p->link->cancellable,
+                                   written_cb, p);
+}
+
+static void
+pump (Pump *p)
+{
+  g_input_stream_read_async (p->from, p->buf, sizeof p->buf, G_PRIORITY_DEFAULT,
+                             p->link->cancellable, read_cb, p);
+}
+
+static void
+pump_start (Pump      *p,
+            Link      *link,
+            GIOStream *from,
+            GIOStream *to,
+            gboolean   up)
+{
+  p->link = link;
+  p->from = g_io_stream_get_input_stream (from);
+  p->to = g_io_stream_get_output_stream (to);
+  p->up = up;
+  pump (p);
+}
+
+static gboolean
+relay_incoming_cb (GSocketService    *service,
+                   GSocketConnection *connection,
+                   GObject           *source,
+                   Relay             *relay)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *far;
+  Link *link;
+
+  far = g_socket_client_connect_to_host (client, "127.0.0.1", relay->target_port, NULL, &error);
+  g_assert_no_error (error);
+
+  link = g_new0 (Link, 1);
+  link->relay = relay;
+  link->near = G_IO_STREAM (g_object_ref (connection));
+  link->far = G_IO_STREAM (far);
+  link->cancellable = g_cancellable_new ();
+  g_ptr_array_add (relay->links, link);
+  pump_start (&link->up, link, link->near, link->far, TRUE);
+  pump_start (&link->down, link, link->far, link->near, FALSE);
+  return TRUE;
+}
+
+static Relay *
+relay_new (const char *target_url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (target_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GError) error = NULL;
+  Relay *relay = g_new0 (Relay, 1);
+
+  relay->target_port = g_uri_get_port (uri);
+  relay->links = g_ptr_array_new_with_free_func ((GDestroyNotify)link_free);
+  relay->service = g_socket_service_new ();
+  relay->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (relay->service), NULL,
+                                                     &error);
+  g_assert_no_error (error);
+  g_signal_connect (relay->service, "incoming", G_CALLBACK (relay_incoming_cb), relay);
+  g_socket_service_start (relay->service);
+  return relay;
+}
+
+static char *
+relay_url (Relay *relay)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u", relay->port);
+}
+
+/* Connections that carried a quiet check and are still open. */
+static guint
+relay_count_open_checks (Relay *relay)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < relay->links->len; i++)
+    {
+      Link *link = g_ptr_array_index (relay->links, i);
+
+      n += link->check && !link->done;
+    }
+  return n;
+}
+
+static void
+relay_silence_feeds (Relay *relay)
+{
+  for (guint i = 0; i < relay->links->len; i++)
+    {
+      Link *link = g_ptr_array_index (relay->links, i);
+
+      if (link->feed)
+        link->silenced = TRUE;
+    }
+}
+
+static void
+relay_free (Relay *relay)
+{
+  g_socket_service_stop (relay->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (relay->service));
+  g_object_unref (relay->service);
+  /* Their pending reads end, cancelled, before the links go. */
+  for (guint i = 0; i < relay->links->len; i++)
+    link_close (g_ptr_array_index (relay->links, i));
+  fq_test_run_for (100);
+  g_ptr_array_unref (relay->links);
+  g_free (relay);
+}
+
 static void
 test_round_trip (Fixture       *f,
                  gconstpointer  data)
@@ -341,6 +589,68 @@ test_cache_without_server (Fixture       *f,
   g_assert_cmpuint (fq_sync_get_retry_in (f->sync), >=, 1);
 }
 
+/* A feed that stops delivering without closing is noticed and connected
+ * again; a feed that is quiet because nothing happened is left alone. */
+static void
+test_silent_feed (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(FqClient) other = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  Watch watch = { 0 };
+  Relay *relay;
+  guint checks;
+
+  if (!fq_test_have_server ())
+    return;
+
+  f->server = fq_test_start_server (f->data_dir, NULL);
+  relay = relay_new (fq_local_server_get_url (f->server));
+  url = relay_url (relay);
+  f->client = fq_test_login (url, f->session_dir, "operator");
+  other = fq_test_login (fq_local_server_get_url (f->server), f->session_dir, "admin");
+
+  f->cache = fq_test_open_cache (f->cache_path);
+  f->sync = fq_sync_new (f->client, f->cache);
+  fq_sync_set_quiet_check (f->sync, 300);
+  fq_sync_start (f->sync);
+  g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  g_assert_cmpuint (relay->n_feeds, ==, 1);
+
+  /* Quiet with nothing to say: checked, and kept. Each check came on a
+   * connection of its own, which did not stay open. */
+  fq_test_run_for (2000);
+  g_assert_cmpuint (relay->n_checks, >=, 2);
+  g_assert_cmpuint (relay->n_checks_alone, ==, relay->n_checks);
+  g_assert_cmpuint (relay_count_open_checks (relay), <=, 1);
+  g_assert_cmpuint (relay->n_feeds, ==, 1);
+  g_assert_cmpint (fq_sync_get_state (f->sync), ==, FQ_SYNC_STATE_ONLINE);
+
+  /* A change on a working feed: heard over it, nothing made again. */
+  g_signal_connect (f->cache, "record-changed::incident", G_CALLBACK (record_changed_cb), &watch);
+  first = post_incident (other, "楼上漏水殃及楼下住户", NULL);
+  watch.id = first;
+  g_assert_true (fq_test_wait (fq_test_flag_cond, &watch.seen, 2000));
+  g_assert_cmpuint (relay->n_feeds, ==, 1);
+
+  /* The feed goes silent without closing: the next change is still found,
+   * through a new connection, and the console is online. */
+  relay_silence_feeds (relay);
+  checks = relay->n_checks;
+  watch.seen = FALSE;
+  second = post_incident (other, "小区消防通道被私家车占用", NULL);
+  watch.id = second;
+  g_assert_true (fq_test_wait (fq_test_flag_cond, &watch.seen, 10000));
+  g_assert_cmpuint (relay->n_checks, >, checks);
+  g_assert_true (fq_test_wait (online_cond, f->sync, 10000));
+  g_assert_cmpuint (relay->n_feeds, ==, 2);
+
+  fq_sync_stop (f->sync);
+  relay_free (relay);
+}
+
 static void
 test_errors (Fixture       *f,
              gconstpointer  data)
@@ -390,6 +700,7 @@ main (int   argc,
 
   g_test_add ("/sync/round-trip", Fixture, NULL, setup, test_round_trip, teardown);
   g_test_add ("/sync/cache-without-server", Fixture, NULL, setup, test_cache_without_server, teardown);
+  g_test_add ("/sync/silent-feed", Fixture, NULL, setup, test_silent_feed, teardown);
   g_test_add ("/sync/errors", Fixture, NULL, setup, test_errors, teardown);
 
   return g_test_run ();
