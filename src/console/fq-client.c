@@ -13,10 +13,6 @@
 #include "fq-json.h"
 #include "fq-sla.h"
 
-/* Bodies above this size are parsed on a worker thread: a /changes page of
- * 1000 records is a few hundred kilobytes and takes milliseconds to parse. */
-#define PARSE_IN_THREAD_THRESHOLD (16 * 1024)
-
 struct _FqClient
 {
   GObject      parent_instance;
@@ -597,13 +593,17 @@ fq_client_set_timeout (FqClient *self,
 
 /* ---- calls ------------------------------------------------------------ */
 
+/* Every answer is parsed on a worker thread, not on the main one: a page
+ * of /changes is a few hundred kilobytes, and even a small answer is work
+ * the main loop does not need to do while the board scrolls. An answer
+ * that is not JSON gives NULL with @error set. */
 static void
 parse_in_thread (GTask        *task,
                  gpointer      source_object,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
-  GBytes *bytes = g_object_get_data (G_OBJECT (task), "bytes");
+  GBytes *bytes = task_data;
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
   gsize len;
@@ -619,37 +619,15 @@ parse_in_thread (GTask        *task,
   g_task_return_pointer (task, json_parser_steal_root (parser), (GDestroyNotify)json_node_unref);
 }
 
-static JsonNode *
-parse_now (GBytes  *bytes,
-           GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
-
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
-    {
-      g_set_error (error, FQ_ERROR, FQ_ERROR_BAD_JSON,
-                   "The server's answer is not JSON: %s", local_error->message);
-      return NULL;
-    }
-
-  return json_parser_steal_root (parser);
-}
-
+/* @root (nullable): the answer of a failed call, parsed. */
 static void
-fail_from_answer (GTask  *task,
-                  GBytes *bytes)
+fail_from_answer (GTask    *task,
+                  JsonNode *root)
 {
   CallData *cd = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
   FqErrorCode code = FQ_ERROR_INTERNAL;
   const char *message = NULL;
   JsonObject *err = NULL;
-
-  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
-    root = parse_now (bytes, NULL);
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -703,6 +681,25 @@ fail_from_answer (GTask  *task,
 }
 
 static void
+parsed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CallData *cd = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  root = g_task_propagate_pointer (G_TASK (result), &error);
+  if (cd->status < 200 || cd->status >= 300)
+    fail_from_answer (task, root);
+  else if (root == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify)json_node_unref);
+}
+
+static void
 send_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -711,6 +708,7 @@ send_cb (GObject      *object,
   CallData *cd = g_task_get_task_data (task);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) parse = NULL;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
@@ -722,33 +720,26 @@ send_cb (GObject      *object,
   cd->status = soup_message_get_status (cd->message);
   note_date_header (cd->message);
 
-  if (cd->status < 200 || cd->status >= 300)
+  if (g_bytes_get_size (bytes) == 0)
     {
-      fail_from_answer (task, bytes);
+      if (cd->status >= 200 && cd->status < 300)
+        g_task_return_pointer (task, NULL, NULL);
+      else
+        fail_from_answer (task, NULL);
       return;
     }
-
-  if (cd->status == 204 || g_bytes_get_size (bytes) == 0)
+  if (cd->status == 204)
     {
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  cd->body = g_bytes_ref (bytes);
+  if (cd->status >= 200 && cd->status < 300)
+    cd->body = g_bytes_ref (bytes);
 
-  if (g_bytes_get_size (bytes) < PARSE_IN_THREAD_THRESHOLD)
-    {
-      JsonNode *root = parse_now (bytes, &error);
-
-      if (root == NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_pointer (task, root, (GDestroyNotify)json_node_unref);
-      return;
-    }
-
-  g_object_set_data_full (G_OBJECT (task), "bytes", g_bytes_ref (bytes),
-                          (GDestroyNotify)g_bytes_unref);
-  g_task_run_in_thread (task, parse_in_thread);
+  parse = g_task_new (NULL, NULL, parsed_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (parse, parse_in_thread);
+  g_task_set_task_data (parse, g_steal_pointer (&bytes), (GDestroyNotify)g_bytes_unref);
+  g_task_run_in_thread (parse, parse_in_thread);
 }
 
 typedef enum
