@@ -12,10 +12,10 @@
 #define PAGE_LIMIT 1000
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
-/* Live frames are gathered for a moment so that a burst becomes one
- * transaction and one update of the models. */
-#define FLUSH_DELAY_MS 40
-#define FLUSH_MAX_FRAMES 1000
+/* Live frames are gathered for a moment so that a burst is parsed as one
+ * batch and becomes one transaction and one update of the models. */
+#define FRAMES_DELAY_MS 40
+#define FRAMES_MAX 1000
 /* A live feed that has been quiet this long is checked against /changes
  * (see quiet_check_cb()). */
 #define QUIET_CHECK_MS 30000
@@ -29,8 +29,9 @@ struct _FqSync
 
   GCancellable            *cancellable;   /* of the current connection attempt */
   SoupWebsocketConnection *ws;
-  JsonArray               *buffer;        /* live frames not yet applied */
-  gint64                   buffer_max_seq;
+  GPtrArray               *frames;        /* GBytes: live frames not parsed yet */
+  guint                    generation;    /* of the connection, for the frames being parsed */
+  JsonArray               *buffer;        /* live changes, parsed, not yet applied */
   gint64                   expected_seq;  /* highest seq seen (applied or buffered) */
   gint64                   next_since;    /* where the next /changes page starts */
   gint64                   progress_from; /* the cache's last seq when this catch-up began */
@@ -38,7 +39,7 @@ struct _FqSync
 
   guint                    retry_id;
   gint64                   retry_at;      /* monotonic µs */
-  guint                    flush_id;
+  guint                    frames_id;
   guint                    quiet_id;
   guint                    quiet_ms;
   gint64                   last_heard;    /* monotonic µs: a frame, the socket's start or a check */
@@ -55,6 +56,7 @@ struct _FqSync
   guint                    more_pages : 1;   /* the last page said more */
   guint                    ws_wanted : 1;    /* open the socket when applies are done */
   guint                    checking : 1;     /* a quiet check is in flight */
+  guint                    parsing : 1;      /* a batch of frames is on a worker */
 };
 
 enum {
@@ -175,10 +177,12 @@ drop_connection (FqSync *self)
       g_clear_object (&self->ws);
     }
 
-  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->frames_id, g_source_remove);
   g_clear_handle_id (&self->quiet_id, g_source_remove);
+  g_clear_pointer (&self->frames, g_ptr_array_unref);
   g_clear_pointer (&self->buffer, json_array_unref);
-  self->buffer_max_seq = 0;
+  /* A batch still being parsed belongs to this connection: dropped. */
+  self->generation++;
   self->suspect_seq = 0;
   self->ws_wanted = FALSE;
   self->checking = FALSE;
@@ -251,6 +255,140 @@ go_offline (FqSync       *self,
 
 /* ---- WebSocket --------------------------------------------------------- */
 
+/* The frames of one connection, parsed on a worker: one change per frame,
+ * in the order they came. */
+typedef struct
+{
+  GPtrArray *frames;      /* GBytes */
+  guint      generation;
+  JsonArray *changes;     /* the frames that are change objects */
+  GArray    *seqs;        /* gint64, the seq of each of @changes */
+} FrameBatch;
+
+static void
+frame_batch_free (FrameBatch *fb)
+{
+  g_ptr_array_unref (fb->frames);
+  g_clear_pointer (&fb->changes, json_array_unref);
+  g_clear_pointer (&fb->seqs, g_array_unref);
+  g_free (fb);
+}
+
+static void
+parse_frames_in_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  FrameBatch *fb = task_data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+  fb->changes = json_array_sized_new (fb->frames->len);
+  fb->seqs = g_array_sized_new (FALSE, FALSE, sizeof (gint64), fb->frames->len);
+  for (guint i = 0; i < fb->frames->len; i++)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (g_ptr_array_index (fb->frames, i), &len);
+      JsonNode *root;
+      gint64 seq;
+
+      if (!json_parser_load_from_data (parser, data, len, NULL) ||
+          (root = json_parser_get_root (parser)) == NULL ||
+          !JSON_NODE_HOLDS_OBJECT (root))
+        {
+          g_debug ("Ignoring a frame that is not a change object");
+          continue;
+        }
+      seq = fq_json_int_or (json_node_get_object (root), "seq", 0);
+      json_array_add_element (fb->changes, json_parser_steal_root (parser));
+      g_array_append_val (fb->seqs, seq);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void parse_frames (FqSync *self);
+
+static void
+schedule_frames (FqSync *self)
+{
+  if (self->frames == NULL || self->parsing)
+    return;
+  if (self->frames->len >= FRAMES_MAX)
+    parse_frames (self);
+  else if (self->frames_id == 0)
+    self->frames_id = g_timeout_add_once (FRAMES_DELAY_MS, (GSourceOnceFunc)parse_frames, self);
+}
+
+/* The changes of a batch, in seq order, go to the buffer; a gap means
+ * frames were missed (or, for a user with a narrow scope, changes outside
+ * it were never meant for us): /changes tells which, and the buffer waits
+ * until it has. */
+static void
+frames_parsed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FqSync *self = FQ_SYNC (object);
+  FrameBatch *fb = g_task_get_task_data (G_TASK (result));
+
+  self->parsing = FALSE;
+  if (fb->generation != self->generation)
+    {
+      /* Its connection was dropped; frames of a new one may be waiting. */
+      schedule_frames (self);
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (fb->changes); i++)
+    {
+      gint64 seq = g_array_index (fb->seqs, gint64, i);
+
+      if (self->buffer == NULL)
+        self->buffer = json_array_new ();
+      json_array_add_element (self->buffer, json_node_ref (json_array_get_element (fb->changes, i)));
+
+      if (seq > self->expected_seq + 1 && !self->catching_up)
+        {
+          g_debug ("Gap in seq (%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT "): catching up",
+                   seq, self->expected_seq);
+          self->expected_seq = seq;
+          self->next_since = fq_cache_get_last_seq (self->cache);
+          set_catching_up (self, TRUE);
+          fetch_page (self);
+          continue;
+        }
+      self->expected_seq = MAX (self->expected_seq, seq);
+    }
+  /* Before the buffer goes to the cache's thread: nothing of it may stay
+   * referenced here (json-glib's reference counts are not atomic). */
+  g_clear_pointer (&fb->changes, json_array_unref);
+
+  flush_buffer (self);
+  schedule_frames (self);
+}
+
+static void
+parse_frames (FqSync *self)
+{
+  g_autoptr(GTask) task = NULL;
+  FrameBatch *fb;
+
+  g_clear_handle_id (&self->frames_id, g_source_remove);
+  if (self->frames == NULL || self->parsing)
+    return;
+
+  fb = g_new0 (FrameBatch, 1);
+  fb->frames = g_steal_pointer (&self->frames);
+  fb->generation = self->generation;
+  task = g_task_new (self, NULL, frames_parsed_cb, NULL);
+  g_task_set_source_tag (task, parse_frames);
+  g_task_set_task_data (task, fb, (GDestroyNotify)frame_batch_free);
+  self->parsing = TRUE;
+  g_task_run_in_thread (task, parse_frames_in_thread);
+}
+
+/* Frames are parsed on a worker, never here: a burst of live changes
+ * must not cost the main loop, which scrolls the board. */
 static void
 ws_message_cb (SoupWebsocketConnection *ws,
                int                      type,
@@ -258,52 +396,15 @@ ws_message_cb (SoupWebsocketConnection *ws,
                gpointer                 user_data)
 {
   FqSync *self = user_data;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-  gsize len;
-  const char *data;
-  gint64 seq = 0;
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
 
-  /* One change per frame: a few hundred bytes, parsed here. */
-  data = g_bytes_get_data (message, &len);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_debug ("Ignoring a frame that is not a change object");
-      return;
-    }
-
-  seq = fq_json_int_or (json_node_get_object (root), "seq", 0);
   self->last_heard = g_get_monotonic_time ();
-
-  if (self->buffer == NULL)
-    self->buffer = json_array_new ();
-  json_array_add_element (self->buffer, json_parser_steal_root (parser));
-  self->buffer_max_seq = MAX (self->buffer_max_seq, seq);
-
-  /* A gap means frames were missed (or, for a user with a narrow scope,
-   * changes outside it were never meant for us): /changes tells which. */
-  if (seq > self->expected_seq + 1 && !self->catching_up)
-    {
-      g_debug ("Gap in seq (%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT "): catching up",
-               seq, self->expected_seq);
-      self->expected_seq = MAX (self->expected_seq, seq);
-      self->next_since = fq_cache_get_last_seq (self->cache);
-      set_catching_up (self, TRUE);
-      fetch_page (self);
-      return;
-    }
-  self->expected_seq = MAX (self->expected_seq, seq);
-
-  if (json_array_get_length (self->buffer) >= FLUSH_MAX_FRAMES)
-    flush_buffer (self);
-  else if (self->flush_id == 0)
-    self->flush_id = g_timeout_add_once (FLUSH_DELAY_MS, (GSourceOnceFunc)flush_buffer, self);
+  if (self->frames == NULL)
+    self->frames = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_ptr_array_add (self->frames, g_bytes_ref (message));
+  schedule_frames (self);
 }
 
 static void
@@ -574,13 +675,10 @@ apply (FqSync    *self,
 static void
 flush_buffer (FqSync *self)
 {
-  g_clear_handle_id (&self->flush_id, g_source_remove);
-
   if (self->buffer == NULL || self->catching_up)
     return;
 
   apply (self, g_steal_pointer (&self->buffer), NULL, 0);
-  self->buffer_max_seq = 0;
 }
 
 /* ---- catching up ------------------------------------------------------- */

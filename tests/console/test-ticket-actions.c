@@ -684,8 +684,10 @@ check_counts (Fixture    *f,
       g_autoptr(JsonObject) cached = cached_ticket (consoles[i], id);
       gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
-      /* The other console hears of the change a moment later. */
-      while (json_object_get_int_member (cached, "rev") != json_object_get_int_member (server, "rev")
+      /* The other console hears of the change a moment later (of a new
+       * ticket, too: until then its cache has none). */
+      while (json_object_get_int_member_with_default (cached, "rev", -1) !=
+             json_object_get_int_member (server, "rev")
              && g_get_monotonic_time () < deadline)
         {
           g_main_context_iteration (NULL, FALSE);
