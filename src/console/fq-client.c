@@ -742,6 +742,15 @@ send_cb (GObject      *object,
   g_task_run_in_thread (parse, parse_in_thread);
 }
 
+static GBytes *
+json_bytes (JsonNode *node)
+{
+  gsize len = 0;
+  char *text = fq_json_to_string (node, &len);
+
+  return g_bytes_new_take (text, len);
+}
+
 typedef enum
 {
   CALL_LOGIN = 1 << 0,  /* without the token; a 401 is a wrong password */
@@ -752,7 +761,7 @@ static void
 start_call (FqClient            *self,
             const char          *method,
             const char          *path,
-            JsonNode            *body,
+            GBytes              *body,
             const char          *idempotency_key,
             CallFlags            flags,
             GCancellable        *cancellable,
@@ -806,13 +815,7 @@ start_call (FqClient            *self,
     }
 
   if (body != NULL)
-    {
-      gsize len = 0;
-      char *text = fq_json_to_string (body, &len);
-      g_autoptr(GBytes) bytes = g_bytes_new_take (text, len);
-
-      soup_message_set_request_body_from_bytes (cd->message, "application/json", bytes);
-    }
+    soup_message_set_request_body_from_bytes (cd->message, "application/json", body);
 
   soup_session_send_and_read_async (self->session, cd->message, G_PRIORITY_DEFAULT,
                                     cancellable, send_cb, g_object_ref (task));
@@ -828,11 +831,37 @@ fq_client_call_async (FqClient            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  g_autoptr(GBytes) bytes = NULL;
+
   g_return_if_fail (FQ_IS_CLIENT (self));
   g_return_if_fail (method != NULL);
   g_return_if_fail (path != NULL && path[0] == '/');
 
-  start_call (self, method, path, body, idempotency_key, 0,
+  if (body != NULL)
+    bytes = json_bytes (body);
+  start_call (self, method, path, bytes, idempotency_key, 0,
+              cancellable, callback, user_data, fq_client_call_async);
+}
+
+void
+fq_client_call_text_async (FqClient            *self,
+                           const char          *method,
+                           const char          *path,
+                           const char          *body,
+                           const char          *idempotency_key,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_if_fail (FQ_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  if (body != NULL)
+    bytes = g_bytes_new (body, strlen (body));
+  start_call (self, method, path, bytes, idempotency_key, 0,
               cancellable, callback, user_data, fq_client_call_async);
 }
 
@@ -955,6 +984,7 @@ fq_client_login_async (FqClient            *self,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   GTask *task;
 
   g_return_if_fail (FQ_IS_CLIENT (self));
@@ -968,11 +998,12 @@ fq_client_login_async (FqClient            *self,
   json_builder_add_string_value (builder, password);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
+  bytes = json_bytes (body);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fq_client_login_async);
 
-  start_call (self, "POST", "/auth/login", body, NULL, CALL_LOGIN,
+  start_call (self, "POST", "/auth/login", bytes, NULL, CALL_LOGIN,
               cancellable, login_cb, task, fq_client_call_async);
 }
 

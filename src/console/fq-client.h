@@ -150,6 +150,16 @@ void         fq_client_call_async              (FqClient             *self,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
+/* The same with a body that is JSON text already (the outbox's, stored as
+ * it was first sent), sent as it stands. */
+void         fq_client_call_text_async         (FqClient             *self,
+                                                const char           *method,
+                                                const char           *path,
+                                                const char           *body,
+                                                const char           *idempotency_key,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
 /* A rare call without a body that should leave no idle keep-alive
  * connection behind on the server (each one costs its main loop a little
  * at every turn): sent on a new connection, closed after the answer.

@@ -343,7 +343,6 @@ send_cb (GObject      *object,
 static void
 kick (FqOutbox *self)
 {
-  g_autoptr(JsonNode) body = NULL;
   Entry *next = NULL;
 
   if (self->in_flight || self->client == NULL ||
@@ -366,22 +365,15 @@ kick (FqOutbox *self)
   if (next == NULL)
     return;
 
-  if (next->rec->body != NULL)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-
-      if (json_parser_load_from_data (parser, next->rec->body, -1, NULL))
-        body = json_parser_steal_root (parser);
-    }
-
   next->state = ENTRY_IN_FLIGHT;
   if (next->seen == NULL)
     next->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->in_flight = TRUE;
   g_object_set_data_full (G_OBJECT (self), "in-flight-key", g_strdup (next->rec->key), g_free);
 
-  fq_client_call_async (self->client, next->rec->method, next->rec->path, body, next->rec->key,
-                        self->cancellable, send_cb, g_object_ref (self));
+  /* The body goes as it was stored, the text the first attempt sent. */
+  fq_client_call_text_async (self->client, next->rec->method, next->rec->path, next->rec->body,
+                             next->rec->key, self->cancellable, send_cb, g_object_ref (self));
 }
 
 static void
