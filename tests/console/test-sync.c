@@ -211,6 +211,7 @@ typedef struct
   guint           n_feeds;
   guint           n_checks;
   guint           n_checks_alone; /* on a connection of their own */
+  gint64          last_check_since;
 } Relay;
 
 typedef struct _Link Link;
@@ -286,8 +287,12 @@ link_look_at_request (Link       *link,
     }
   else if (strstr (line, "/changes?") != NULL && g_str_has_suffix (line, "&limit=1 HTTP/1.1"))
     {
+      const char *since = strstr (line, "since=");
+
       link->check = TRUE;
       link->relay->n_checks++;
+      if (since != NULL)
+        link->relay->last_check_since = g_ascii_strtoll (since + 6, NULL, 10);
       if (link->n_requests == 1)
         link->relay->n_checks_alone++;
     }
@@ -651,6 +656,48 @@ test_silent_feed (Fixture       *f,
   relay_free (relay);
 }
 
+/* A user who sees little (a unit sees its own tickets) hears nothing of
+ * most changes: the quiet check finds nothing for it, leaves its feed
+ * alone, and starts its next check from the server's last seq instead of
+ * walking the same changes again. */
+static void
+test_quiet_narrow_scope (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(FqClient) other = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *id = NULL;
+  Relay *relay;
+  gint64 last_seq;
+
+  if (!fq_test_have_server ())
+    return;
+
+  f->server = fq_test_start_server (f->data_dir, NULL);
+  relay = relay_new (fq_local_server_get_url (f->server));
+  url = relay_url (relay);
+  f->client = fq_test_login (url, f->session_dir, "unit");
+  other = fq_test_login (fq_local_server_get_url (f->server), f->session_dir, "admin");
+
+  f->cache = fq_test_open_cache (f->cache_path);
+  f->sync = fq_sync_new (f->client, f->cache);
+  fq_sync_set_quiet_check (f->sync, 300);
+  fq_sync_start (f->sync);
+  g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+
+  /* A new incident is not the unit's. */
+  id = post_incident (other, "广场舞音响扰民多次协商未果", NULL);
+  last_seq = server_last_seq (other);
+  fq_test_run_for (2500);
+  g_assert_cmpuint (relay->n_checks, >=, 2);
+  g_assert_cmpint (relay->last_check_since, ==, last_seq);
+  g_assert_cmpuint (relay->n_feeds, ==, 1);
+  g_assert_cmpint (fq_sync_get_state (f->sync), ==, FQ_SYNC_STATE_ONLINE);
+
+  fq_sync_stop (f->sync);
+  relay_free (relay);
+}
+
 static void
 test_errors (Fixture       *f,
              gconstpointer  data)
@@ -701,6 +748,7 @@ main (int   argc,
   g_test_add ("/sync/round-trip", Fixture, NULL, setup, test_round_trip, teardown);
   g_test_add ("/sync/cache-without-server", Fixture, NULL, setup, test_cache_without_server, teardown);
   g_test_add ("/sync/silent-feed", Fixture, NULL, setup, test_silent_feed, teardown);
+  g_test_add ("/sync/quiet-narrow-scope", Fixture, NULL, setup, test_quiet_narrow_scope, teardown);
   g_test_add ("/sync/errors", Fixture, NULL, setup, test_errors, teardown);
 
   return g_test_run ();
