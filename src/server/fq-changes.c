@@ -436,7 +436,7 @@ typedef struct _ReplayData ReplayData;
 typedef struct
 {
   HubCommandKind  kind;
-  FqChange       *change;      /* HUB_PUSH */
+  GPtrArray      *changes;     /* HUB_PUSH: FqChange, in seq order */
   char           *username;    /* HUB_REVOKE */
   char           *token_hash;  /* HUB_REVOKE (NULL: every session), HUB_ADD */
   ReplayData     *replay;      /* HUB_REPLAY_DONE */
@@ -474,7 +474,7 @@ replay_data_free (ReplayData *data)
 static void
 hub_command_free (HubCommand *cmd)
 {
-  g_clear_pointer (&cmd->change, fq_change_unref);
+  g_clear_pointer (&cmd->changes, g_ptr_array_unref);
   g_free (cmd->username);
   g_free (cmd->token_hash);
   g_clear_pointer (&cmd->replay, replay_data_free);
@@ -894,23 +894,28 @@ hub_add (FqHubState *hub,
 
 static void
 hub_push (FqHubState *hub,
-          FqChange   *change)
+          GPtrArray  *changes)
 {
   for (guint i = 0; i < hub->clients->len; i++)
     {
       FqWsClient *client = g_ptr_array_index (hub->clients, i);
 
-      if (client->closed || !change_visible (change, client->user))
-        continue;
-      if (client->replaying)
+      for (guint k = 0; k < changes->len && !client->closed; k++)
         {
-          if (g_queue_get_length (&client->live_buffer) >= FQ_WS_MAX_PENDING)
-            client_close (client, FQ_WS_CLOSE_TOO_SLOW, "too slow: catch up with /changes");
-          else
-            g_queue_push_tail (&client->live_buffer, fq_change_ref (change));
-          continue;
+          FqChange *change = g_ptr_array_index (changes, k);
+
+          if (!change_visible (change, client->user))
+            continue;
+          if (client->replaying)
+            {
+              if (g_queue_get_length (&client->live_buffer) >= FQ_WS_MAX_PENDING)
+                client_close (client, FQ_WS_CLOSE_TOO_SLOW, "too slow: catch up with /changes");
+              else
+                g_queue_push_tail (&client->live_buffer, fq_change_ref (change));
+              continue;
+            }
+          client_send (client, change);
         }
-      client_send (client, change);
     }
 }
 
@@ -991,7 +996,7 @@ hub_inbox_dispatch (GSource     *source,
           hub_add (hub, cmd);
           break;
         case HUB_PUSH:
-          hub_push (hub, cmd->change);
+          hub_push (hub, cmd->changes);
           break;
         case HUB_REVOKE:
           hub_revoke (hub, cmd->username, cmd->token_hash);
@@ -1032,16 +1037,16 @@ hub_thread (gpointer user_data)
 /* ---- the main thread's side ---- */
 
 void
-fq_changes_push (FqServer *server,
-                 FqChange *change)
+fq_changes_push (FqServer  *server,
+                 GPtrArray *changes)
 {
   HubCommand *cmd;
 
-  if (server->hub == NULL)
+  if (server->hub == NULL || changes->len == 0)
     return;
   cmd = g_new0 (HubCommand, 1);
   cmd->kind = HUB_PUSH;
-  cmd->change = fq_change_ref (change);
+  cmd->changes = g_ptr_array_ref (changes);
   hub_post (server->hub, cmd);
 }
 

@@ -212,8 +212,10 @@ void      fq_auth_free            (FqServer   *server);
 
 /* ---- change hub (fq-changes.c) ---- */
 
+/* Hands @changes (FqChange, in seq order, committed and durable) to the
+ * live feeds, in one message to their thread; takes a reference. */
 void      fq_changes_push         (FqServer   *server,
-                                   FqChange   *change);
+                                   GPtrArray  *changes);
 void      fq_changes_close_all    (FqServer   *server);
 /* Closes the WebSockets of @username (of one session if @token_hash is
  * given): logout, disable, password or role change. */

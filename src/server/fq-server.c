@@ -1912,6 +1912,8 @@ static gboolean
 done_source_cb (gpointer data)
 {
   FqServer *server = data;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify)fq_change_unref);
   FqJob *job;
 
   /* Cleared first: a job delivered from now on wakes the loop again. (Not
@@ -1925,21 +1927,27 @@ done_source_cb (gpointer data)
       if (job->kind == FQ_JOB_WRITE)
         fq_ticket_cache_clear (server->ticket_cache);
 
-      /* Changes first: a client that reads its answer and then looks at
-       * /changes or its WebSocket finds them there already. */
       if (job->error == NULL && job->changes != NULL)
         {
           for (guint j = 0; j < job->changes->len; j++)
             {
               FqChange *change = g_ptr_array_index (job->changes, j);
 
-              if (change->seq > job->server->last_seq)
-                job->server->last_seq = change->seq;
-              fq_changes_push (job->server, change);
+              if (change->seq > server->last_seq)
+                server->last_seq = change->seq;
+              g_ptr_array_add (changes, fq_change_ref (change));
             }
         }
-      job_complete (job);
+      g_ptr_array_add (jobs, job);
     }
+
+  /* Changes first: a client that reads its answer and then looks at
+   * /changes or its WebSocket finds them there already. All of them go to
+   * the live feeds in one message: one wake-up of the feed thread for
+   * every job finished since the last dispatch, not one per change. */
+  fq_changes_push (server, changes);
+  for (guint i = 0; i < jobs->len; i++)
+    job_complete (g_ptr_array_index (jobs, i));
   return G_SOURCE_CONTINUE;
 }
 
