@@ -851,6 +851,7 @@ test_events_replay (Fixture       *f,
     g_autoptr(JsonObject) more = fq_test_create_incident (f->w->operator, FQ_TEST_GUANGZHOULU, NULL);
     gint64 now = fq_test_last_seq (f->w->leader);
 
+    g_assert_nonnull (more);
     feed_wait_for (feed, now);
     g_assert_cmpint (feed_last (feed), ==, now);
     for (guint i = 1; i < feed->seqs->len; i++)
