@@ -594,6 +594,30 @@ test_cache_without_server (Fixture       *f,
   g_assert_cmpuint (fq_sync_get_retry_in (f->sync), >=, 1);
 }
 
+/* A server, and @username's console behind a relay, online with a quiet
+ * check every 300 ms; *@admin is signed in to the server directly. */
+static Relay *
+start_behind_relay (Fixture     *f,
+                    const char  *username,
+                    FqClient   **admin)
+{
+  g_autofree char *url = NULL;
+  Relay *relay;
+
+  f->server = fq_test_start_server (f->data_dir, NULL);
+  relay = relay_new (fq_local_server_get_url (f->server));
+  url = relay_url (relay);
+  f->client = fq_test_login (url, f->session_dir, username);
+  *admin = fq_test_login (fq_local_server_get_url (f->server), f->session_dir, "admin");
+
+  f->cache = fq_test_open_cache (f->cache_path);
+  f->sync = fq_sync_new (f->client, f->cache);
+  fq_sync_set_quiet_check (f->sync, 300);
+  fq_sync_start (f->sync);
+  g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  return relay;
+}
+
 /* A feed that stops delivering without closing is noticed and connected
  * again; a feed that is quiet because nothing happened is left alone. */
 static void
@@ -601,7 +625,6 @@ test_silent_feed (Fixture       *f,
                   gconstpointer  data)
 {
   g_autoptr(FqClient) other = NULL;
-  g_autofree char *url = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   Watch watch = { 0 };
@@ -611,17 +634,7 @@ test_silent_feed (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  f->server = fq_test_start_server (f->data_dir, NULL);
-  relay = relay_new (fq_local_server_get_url (f->server));
-  url = relay_url (relay);
-  f->client = fq_test_login (url, f->session_dir, "operator");
-  other = fq_test_login (fq_local_server_get_url (f->server), f->session_dir, "admin");
-
-  f->cache = fq_test_open_cache (f->cache_path);
-  f->sync = fq_sync_new (f->client, f->cache);
-  fq_sync_set_quiet_check (f->sync, 300);
-  fq_sync_start (f->sync);
-  g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  relay = start_behind_relay (f, "operator", &other);
   g_assert_cmpuint (relay->n_feeds, ==, 1);
 
   /* Quiet with nothing to say: checked, and kept. Each check came on a
@@ -665,7 +678,6 @@ test_quiet_narrow_scope (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(FqClient) other = NULL;
-  g_autofree char *url = NULL;
   g_autofree char *id = NULL;
   Relay *relay;
   gint64 last_seq;
@@ -673,17 +685,7 @@ test_quiet_narrow_scope (Fixture       *f,
   if (!fq_test_have_server ())
     return;
 
-  f->server = fq_test_start_server (f->data_dir, NULL);
-  relay = relay_new (fq_local_server_get_url (f->server));
-  url = relay_url (relay);
-  f->client = fq_test_login (url, f->session_dir, "unit");
-  other = fq_test_login (fq_local_server_get_url (f->server), f->session_dir, "admin");
-
-  f->cache = fq_test_open_cache (f->cache_path);
-  f->sync = fq_sync_new (f->client, f->cache);
-  fq_sync_set_quiet_check (f->sync, 300);
-  fq_sync_start (f->sync);
-  g_assert_true (fq_test_wait (online_cond, f->sync, 60000));
+  relay = start_behind_relay (f, "unit", &other);
 
   /* A new incident is not the unit's. */
   id = post_incident (other, "广场舞音响扰民多次协商未果", NULL);
