@@ -386,14 +386,20 @@ relay_new (const char *target_url)
 {
   g_autoptr(GUri) uri = g_uri_parse (target_url, G_URI_FLAGS_NONE, NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
   Relay *relay = g_new0 (Relay, 1);
 
   relay->target_port = g_uri_get_port (uri);
   relay->links = g_ptr_array_new_with_free_func ((GDestroyNotify)link_free);
   relay->service = g_socket_service_new ();
-  relay->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (relay->service), NULL,
-                                                     &error);
+  /* On loopback only, on a port the system picks. */
+  g_socket_listener_add_address (G_SOCKET_LISTENER (relay->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                 &error);
   g_assert_no_error (error);
+  relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_signal_connect (relay->service, "incoming", G_CALLBACK (relay_incoming_cb), relay);
   g_socket_service_start (relay->service);
   return relay;
